@@ -1,0 +1,42 @@
+# policydocs — the two commands in the README:
+#   make demo   set up (system packages, .venv) and build the bundled sample regulations into build/
+#   make test   set up, then run the test suite
+SHELL := /bin/bash
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+APT_PACKAGES := fonts-noto-cjk libharfbuzz-subset0 poppler-utils libreoffice-writer chromium
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test setup system-deps bench clean
+
+demo: setup
+	$(BIN)/policydocs build --all
+
+test: setup
+	$(BIN)/python -m pytest -n 2 --dist loadfile $(PYTEST_ARGS)
+
+bench: setup
+	$(BIN)/python bench/run.py
+
+setup: system-deps $(STAMP)
+
+# Install the Debian packages that are missing (only those), as root or via sudo.
+system-deps:
+	@missing=""; for p in $(APT_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing system packages:$$missing"; \
+	  SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	fi
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[test]'
+	touch $(STAMP)
+
+clean:
+	rm -rf build

@@ -1,0 +1,185 @@
+"""``policydocs.toml``: the project's validated configuration.
+
+Small core, validated config (as MkDocs does): every section has defaults, so
+an empty file is a valid project; unknown keys and wrong types are errors
+naming the file and line.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+from .errors import PolicyError
+from .locales import LOCALES
+
+CONFIG_NAME = "policydocs.toml"
+
+
+@dataclass
+class OrganisationConfig:
+    name: str = "示例公司"
+    short_name: str = ""
+    address: str = ""
+
+
+@dataclass
+class LocalesConfig:
+    source: str = "zh-Hans"
+    publish: list[str] = field(default_factory=lambda: ["zh-Hans"])
+    phrase_mode: bool = False  # s2twp / tw2sp whole-word swaps (opt-in)
+    roc_dates: bool = False  # 中華民國114年1月1日 in zh-Hant-TW outputs
+    date_style: str = "arabic"  # arabic (2025年1月1日) | hanzi (二〇二五年一月一日)
+
+
+@dataclass
+class VersionsConfig:
+    scheme: str = "A/0"  # "A/0" (A/0, A/1, … B/0) or "V1.0" (V1.0, V1.1, … V2.0)
+    roles: list[str] = field(default_factory=lambda: ["编制", "审核", "批准"])
+
+
+@dataclass
+class SigningConfig:
+    pkcs12: str = ""  # path to the organisation's PKCS#12; empty = the demo one made by `keys init-org`
+    passphrase_env: str = "POLICYDOCS_SIGNING_PASSPHRASE"
+    trust_root: str = "keys/org-ca.pem"  # public CA certificate (in the repo)
+    timestamp_url: str = ""  # PAdES B-T when set
+    location: str = ""
+    contact: str = ""
+
+
+@dataclass
+class DocxConfig:
+    preset: str = "gbt9704"  # gbt9704 | handbook
+    reference: str = ""  # path to the organisation's own reference DOCX
+
+
+@dataclass
+class BuildConfig:
+    formats: list[str] = field(default_factory=lambda: ["pdf", "docx"])
+    output: str = "build"
+    jobs: int = 0  # 0 = number of CPUs
+
+
+@dataclass
+class Config:
+    root: Path
+    organisation: OrganisationConfig = field(default_factory=OrganisationConfig)
+    locales: LocalesConfig = field(default_factory=LocalesConfig)
+    versions: VersionsConfig = field(default_factory=VersionsConfig)
+    signing: SigningConfig = field(default_factory=SigningConfig)
+    docx: DocxConfig = field(default_factory=DocxConfig)
+    build: BuildConfig = field(default_factory=BuildConfig)
+
+    @property
+    def path(self) -> Path:
+        return self.root / CONFIG_NAME
+
+    @property
+    def build_dir(self) -> Path:
+        return self.root / self.build.output
+
+    @property
+    def policies_dir(self) -> Path:
+        return self.root / "policies"
+
+    @property
+    def ledger_dir(self) -> Path:
+        return self.root / "ledger"
+
+    @property
+    def templates_dir(self) -> Path:
+        return self.root / "templates"
+
+    @property
+    def handbooks_dir(self) -> Path:
+        return self.root / "handbooks"
+
+
+_SECTIONS = {
+    "organisation": OrganisationConfig,
+    "locales": LocalesConfig,
+    "versions": VersionsConfig,
+    "signing": SigningConfig,
+    "docx": DocxConfig,
+    "build": BuildConfig,
+}
+
+
+def _line_of(text: str, section: str, key: str | None = None) -> int:
+    """Best-effort line number of ``[section]`` or ``key`` inside it."""
+    lines = text.splitlines()
+    start = 0
+    for i, line in enumerate(lines):
+        if re.match(rf"\s*\[{re.escape(section)}\]\s*$", line):
+            start = i
+            if key is None:
+                return i + 1
+            break
+    for i in range(start, len(lines)):
+        if key and re.match(rf"\s*{re.escape(key)}\s*=", lines[i]):
+            return i + 1
+    return start + 1 if start else 1
+
+
+def load_config(root: str | Path) -> Config:
+    """Read and validate ``policydocs.toml`` in ``root`` (defaults when absent)."""
+    root = Path(root).resolve()
+    cfg = Config(root=root)
+    path = root / CONFIG_NAME
+    if not path.exists():
+        return cfg
+    text = path.read_text(encoding="utf-8")
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        m = re.search(r"line (\d+)", str(exc))
+        raise PolicyError(path, int(m.group(1)) if m else 1, f"TOML syntax error: {exc}") from None
+    for section, value in data.items():
+        if section not in _SECTIONS:
+            raise PolicyError(path, _line_of(text, section), f"unknown section [{section}]; known: {', '.join(_SECTIONS)}")
+        if not isinstance(value, dict):
+            raise PolicyError(path, 1, f"{section} must be a table")
+        klass = _SECTIONS[section]
+        known = {f.name: f for f in fields(klass)}
+        obj = getattr(cfg, section)
+        for key, val in value.items():
+            if key not in known:
+                raise PolicyError(path, _line_of(text, section, key), f"unknown key {section}.{key}; known: {', '.join(known)}")
+            default = getattr(obj, key)
+            if isinstance(default, bool) != isinstance(val, bool) or not isinstance(val, type(default)):
+                raise PolicyError(path, _line_of(text, section, key),
+                                  f"{section}.{key} must be {type(default).__name__}, got {type(val).__name__}")
+            setattr(obj, key, val)
+    _validate(cfg, text, path)
+    return cfg
+
+
+def _validate(cfg: Config, text: str, path: Path) -> None:
+    for code in [cfg.locales.source, *cfg.locales.publish]:
+        if code not in LOCALES:
+            raise PolicyError(path, _line_of(text, "locales", "publish" if code != cfg.locales.source else "source"),
+                              f"unknown locale {code!r}; known: {', '.join(LOCALES)}")
+    if cfg.versions.scheme not in ("A/0", "V1.0"):
+        raise PolicyError(path, _line_of(text, "versions", "scheme"), "versions.scheme must be \"A/0\" or \"V1.0\"")
+    for fmt in cfg.build.formats:
+        if fmt not in ("pdf", "docx"):
+            raise PolicyError(path, _line_of(text, "build", "formats"), f"unknown format {fmt!r}; known: pdf, docx")
+    if cfg.docx.preset not in ("gbt9704", "handbook"):
+        raise PolicyError(path, _line_of(text, "docx", "preset"), "docx.preset must be gbt9704 or handbook")
+    if cfg.locales.date_style not in ("arabic", "hanzi"):
+        raise PolicyError(path, _line_of(text, "locales", "date_style"), "locales.date_style must be arabic or hanzi")
+
+
+def user_config_dir() -> Path:
+    """Where private material lives (never inside a repository): $XDG_CONFIG_HOME/policydocs."""
+    base = os.environ.get("XDG_CONFIG_HOME") or os.path.join(os.path.expanduser("~"), ".config")
+    return Path(base) / "policydocs"

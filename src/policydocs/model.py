@@ -1,0 +1,383 @@
+"""The document model: one tree per policy, read by every writer.
+
+Pandoc-style split: ``parsing`` reads Markdown into these nodes once; the
+HTML/PDF, DOCX, portal and diff writers only read them.  Numbers are stored
+as integers (``number``); the words 第五条 / 第五條 / （一） are produced by
+``numbering`` for the target locale at render time, so a locale variant is the
+same tree with converted text.
+
+Every node carries ``pos`` (file and line) so errors and redlines can point
+back to the source.
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Callable, Iterator, Union
+
+
+@dataclass(frozen=True)
+class SourcePos:
+    """A place in a source file (1-based line)."""
+
+    path: Path
+    line: int
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}"
+
+
+# --------------------------------------------------------------------------
+# Inline nodes
+# --------------------------------------------------------------------------
+
+
+@dataclass
+class Text:
+    """Plain text; the only inline whose content is converted between scripts."""
+
+    text: str
+
+
+@dataclass
+class Code:
+    """Literal text (ids, commands); never converted."""
+
+    text: str
+
+
+@dataclass
+class Strong:
+    children: list["Inline"]
+
+
+@dataclass
+class Emph:
+    children: list["Inline"]
+
+
+@dataclass
+class Link:
+    """An ordinary hyperlink written by the author. ``href`` is never converted."""
+
+    href: str
+    children: list["Inline"]
+
+
+@dataclass
+class LineBreak:
+    pass
+
+
+@dataclass
+class Ref:
+    """A cross reference: ``[[#label]]``, ``[[POLICY-ID]]`` or ``[[POLICY-ID#label]]``.
+
+    ``policy_id`` is None for a reference inside the same policy.  The
+    resolver (``references.resolve``) fills in plain data, not object links,
+    so trees copy cheaply and writers need nothing else:
+
+    - ``kind``: "policy" | "chapter" | "section" | "article" | "item"
+    - ``numbers``: (n,) for chapter/section/article; (article, item, sub, …)
+      for items (article 0 in sectioned documents)
+    - ``title``: the cited policy's title (for 《…》); converted with the text
+    - ``style``: numbering style of the cited document ("articles"/"sectioned")
+    """
+
+    policy_id: str | None
+    label: str | None
+    pos: SourcePos
+    kind: str | None = None
+    numbers: tuple[int, ...] = ()
+    title: str = ""
+    style: str = "articles"
+
+
+Inline = Union[Text, Code, Strong, Emph, Link, LineBreak, Ref]
+
+
+# --------------------------------------------------------------------------
+# Block nodes
+# --------------------------------------------------------------------------
+
+
+@dataclass
+class Paragraph:
+    """A paragraph. Inside an article, each paragraph is a 款 (unnumbered)."""
+
+    inlines: list[Inline]
+    pos: SourcePos
+
+
+@dataclass
+class Item:
+    """A list item: 项 （一） at depth 1, 目 1. at depth 2, （1） at depth 3 (mainland).
+
+    ``number`` is 1-based within its list; ``depth`` starts at 1.
+    """
+
+    number: int
+    depth: int
+    inlines: list[Inline]
+    pos: SourcePos
+    children: list["Item"] = field(default_factory=list)
+    label: str | None = None
+    parent_article: "Article | None" = field(default=None, repr=False, compare=False)
+    parent_item: "Item | None" = field(default=None, repr=False, compare=False)
+
+
+@dataclass
+class ItemList:
+    items: list[Item]
+    pos: SourcePos
+
+
+@dataclass
+class Table:
+    """A GFM table; cells are inline lists. The first row is the header."""
+
+    header: list[list[Inline]]
+    rows: list[list[list[Inline]]]
+    pos: SourcePos
+    align: list[str | None] = field(default_factory=list)
+
+
+@dataclass
+class Note:
+    """A note (注/说明), written as a block quote."""
+
+    blocks: list["Block"]
+    pos: SourcePos
+
+
+Block = Union[Paragraph, ItemList, Table, Note]
+
+
+@dataclass
+class Article:
+    """第X条: numbered continuously through the document.
+
+    ``title`` is an optional run-in heading (第一条 目的).  ``blocks`` are its
+    款 (paragraphs), item lists, tables and notes, in order.
+    """
+
+    number: int
+    title: list[Inline]
+    blocks: list[Block]
+    pos: SourcePos
+    label: str | None = None
+
+
+@dataclass
+class Section:
+    """第X节 inside a chapter (article style), or （一） heading (sectioned style)."""
+
+    number: int
+    title: list[Inline]
+    pos: SourcePos
+    children: list[Union[Article, Block]] = field(default_factory=list)
+    label: str | None = None
+
+
+@dataclass
+class Chapter:
+    """第X章 (article style) or 一、 heading (sectioned style).
+
+    ``children`` holds Sections, Articles, or (sectioned style) plain blocks.
+    """
+
+    number: int
+    title: list[Inline]
+    pos: SourcePos
+    children: list[Union[Section, Article, Block]] = field(default_factory=list)
+    label: str | None = None
+
+
+Labelled = Union[Chapter, Section, Article, Item]
+
+
+# --------------------------------------------------------------------------
+# Metadata and the document
+# --------------------------------------------------------------------------
+
+STATUSES = ("draft", "trial", "effective", "superseded", "repealed")
+NUMBERING_STYLES = ("articles", "sectioned")
+
+
+@dataclass
+class PolicyMeta:
+    """Validated front matter. ``lines`` maps each key to its source line."""
+
+    id: str
+    title: str
+    department: str
+    category: str
+    status: str
+    effective_date: date | None
+    review_cycle_months: int
+    applies_to: str
+    lang: str
+    numbering: str = "articles"
+    supersedes: list[str] = field(default_factory=list)
+    superseded_by: str | None = None
+    issued_date: date | None = None
+    interpreted_by: str | None = None
+    summary: str | None = None
+    lines: dict[str, int] = field(default_factory=dict, repr=False, compare=False)
+
+    #: Front-matter fields whose text is converted between scripts.
+    TEXT_FIELDS = ("title", "department", "category", "applies_to", "interpreted_by", "summary")
+
+
+@dataclass
+class Document:
+    """One policy: metadata plus body.
+
+    ``body`` holds Chapters (article style with chapters), Articles (article
+    style without chapters), or Chapters/blocks (sectioned style).
+    ``source_text`` is the exact file content (for hashing and the ledger).
+    """
+
+    meta: PolicyMeta
+    body: list[Union[Chapter, Article, Block]]
+    path: Path
+    source_text: str
+    locale: str = ""  # the locale of the text in this tree (defaults to meta.lang)
+
+    def __post_init__(self) -> None:
+        if not self.locale:
+            self.locale = self.meta.lang
+
+    # -- traversal -------------------------------------------------------
+    def walk(self) -> Iterator[object]:
+        """Yield every node (blocks, containers, items, inlines) in document order."""
+        yield from _walk(self.body)
+
+    def articles(self) -> list[Article]:
+        return [n for n in self.walk() if isinstance(n, Article)]
+
+    def chapters(self) -> list[Chapter]:
+        return [n for n in self.body if isinstance(n, Chapter)]
+
+    def labels(self) -> dict[str, Labelled]:
+        """label → node, for every labelled node."""
+        out: dict[str, Labelled] = {}
+        for n in self.walk():
+            if isinstance(n, (Chapter, Section, Article, Item)) and n.label:
+                out[n.label] = n
+        return out
+
+    def map_text(self, fn: Callable[[str], str]) -> "Document":
+        """Return a deep copy whose Text inlines and text metadata went through ``fn``.
+
+        Code, link targets, labels, ids and numbers are left alone.  This is
+        the one hook locale conversion needs.
+        """
+        new = copy.deepcopy(self)
+        for node in new.walk():
+            if isinstance(node, Text):
+                node.text = fn(node.text)
+            elif isinstance(node, Ref) and node.title:
+                node.title = fn(node.title)
+        for name in PolicyMeta.TEXT_FIELDS:
+            value = getattr(new.meta, name)
+            if isinstance(value, str):
+                setattr(new.meta, name, fn(value))
+        return new
+
+
+def _walk(nodes: list) -> Iterator[object]:
+    for node in nodes:
+        yield node
+        if isinstance(node, (Chapter, Section)):
+            yield from _walk(node.title)
+            yield from _walk(node.children)
+        elif isinstance(node, Article):
+            yield from _walk(node.title)
+            yield from _walk(node.blocks)
+        elif isinstance(node, Paragraph):
+            yield from _walk(node.inlines)
+        elif isinstance(node, ItemList):
+            yield from _walk(node.items)
+        elif isinstance(node, Item):
+            yield from _walk(node.inlines)
+            yield from _walk(node.children)
+        elif isinstance(node, Table):
+            for cell in node.header:
+                yield from _walk(cell)
+            for row in node.rows:
+                for cell in row:
+                    yield from _walk(cell)
+        elif isinstance(node, Note):
+            yield from _walk(node.blocks)
+        elif isinstance(node, (Strong, Emph, Link)):
+            yield from _walk(node.children)
+
+
+def plain_text(inlines: list[Inline]) -> str:
+    """Inline content as plain text (references shown as their raw source)."""
+    parts: list[str] = []
+    for node in inlines:
+        if isinstance(node, (Text, Code)):
+            parts.append(node.text)
+        elif isinstance(node, (Strong, Emph, Link)):
+            parts.append(plain_text(node.children))
+        elif isinstance(node, LineBreak):
+            parts.append("\n")
+        elif isinstance(node, Ref):
+            parts.append(f"[[{node.policy_id or ''}{'#' + node.label if node.label else ''}]]")
+    return "".join(parts)
+
+
+# --------------------------------------------------------------------------
+# Version information supplied by the ledger to every writer
+# --------------------------------------------------------------------------
+
+
+@dataclass
+class Approval:
+    """One signed approval shown in the approval block."""
+
+    role: str  # canonical role key: "编制" | "审核" | "批准"
+    person: str
+    date: date
+
+
+@dataclass
+class Revision:
+    """One row of the revision history table (修订记录)."""
+
+    version: str
+    date: date
+    summary: str
+    approvals: dict[str, str] = field(default_factory=dict)  # role → person
+    sections: str = ""
+
+
+@dataclass
+class VersionInfo:
+    """What the ledger says about the text being rendered.
+
+    ``is_draft`` is True when the working text is not a released version: the
+    writers then print a 草稿/DRAFT watermark and nothing is signed.
+    """
+
+    version: str
+    is_draft: bool
+    effective_date: date | None = None
+    approvals: list[Approval] = field(default_factory=list)
+    revisions: list[Revision] = field(default_factory=list)
+    content_hash: str = ""
+
+    @classmethod
+    def draft(cls, doc: "Document", content_hash: str = "") -> "VersionInfo":
+        return cls(version="草稿", is_draft=True, effective_date=doc.meta.effective_date, content_hash=content_hash)
+
+
+def replace(obj, **changes):
+    """dataclasses.replace, re-exported for writers."""
+    return dataclasses.replace(obj, **changes)
