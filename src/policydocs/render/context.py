@@ -1,0 +1,57 @@
+"""What every writer needs besides the tree: locale, organisation, version."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from ..config import Config
+from ..locales import Locale, format_date, get_locale
+from ..model import Document, VersionInfo
+
+
+@dataclass
+class RenderContext:
+    """Inputs of one rendering of one document in one locale.
+
+    ``doc`` is already converted to ``locale`` (``conversion.localize``);
+    ``version`` comes from the ledger (``ledger.version_info``) or is a draft.
+    """
+
+    doc: Document
+    config: Config
+    version: VersionInfo
+    locale: Locale = field(init=False)
+    # Where links to other policies point, by id (relative URL); writers that
+    # cannot link (PDF per policy) leave it empty and show the title only.
+    policy_links: dict[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.locale = get_locale(self.doc.locale)
+
+    @property
+    def company(self) -> str:
+        return self.config.organisation.name
+
+    def date(self, d: date | None) -> str:
+        """A date in this locale's style (ROC years for zh-Hant-TW when configured)."""
+        style = self.config.locales.date_style
+        if self.locale.taiwan_levels and self.config.locales.roc_dates:
+            style = "roc"
+        return format_date(d, self.locale.code, style)
+
+    def word(self, key: str, **kw) -> str:
+        """A UI word (文件编号, 版本 …) in this locale."""
+        text = self.locale.words[key]
+        return text.format(**kw) if kw else text
+
+    def role(self, key: str) -> str:
+        """Display name of a canonical role (编制 → 制定 in zh-Hant-TW)."""
+        return self.locale.roles.get(key, key)
+
+    @property
+    def status_word(self) -> str:
+        """试行 / 已废止 … shown on the page, empty for effective policies."""
+        status = self.doc.meta.status
+        return {"trial": self.word("trial"), "superseded": self.word("superseded"),
+                "repealed": self.word("repealed"), "draft": self.word("draft")}.get(status, "")
