@@ -126,8 +126,6 @@ class Item:
     pos: SourcePos
     children: list["Item"] = field(default_factory=list)
     label: str | None = None
-    parent_article: "Article | None" = field(default=None, repr=False, compare=False)
-    parent_item: "Item | None" = field(default=None, repr=False, compare=False)
 
 
 @dataclass
