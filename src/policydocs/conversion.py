@@ -1,0 +1,838 @@
+"""Simplified ⇄ Traditional conversion: OpenCC plus a regulation glossary.
+
+Layers, from the bottom:
+
+- **OpenCC** (the official C++ binding, ``opencc`` on PyPI).  One
+  ``opencc.OpenCC`` object per config, created once and reused.  Default
+  configs map characters and disambiguate one-to-many characters by phrase
+  (s2tw, s2hk, s2t, tw2s, hk2s, t2s …); *phrase mode* (s2twp, s2hkp, tw2sp,
+  hk2sp) additionally swaps whole words (软件→軟體) and is opt-in.  The
+  tofu-risk dictionaries (extension-plane characters a PDF font may lack) are
+  off unless asked for.
+- **Glossary** (``data/glossary-default.yaml`` + the project's
+  ``glossary.yaml``): protected terms that are never converted (company and
+  product names, people) and forced mappings per direction and locale
+  (会签→會簽, 协调制度→協調制度 …).  Glossary terms are found with one compiled
+  regular expression (longest term first); every match is replaced by a
+  private-use placeholder character, the whole text goes through OpenCC in a
+  single call (placeholders pass through untouched and break phrases exactly
+  like a split would), and the placeholders are swapped for the forced
+  targets.  Text without a glossary term costs one regex search extra.
+- **Documents**: :func:`localize` runs every Text inline, reference title and
+  text metadata field through the converter (``Document.map_text``) and
+  builds a :class:`ConversionReport` listing every place where a glossary or
+  phrase rule changed the text beyond character mapping.
+- **Glyph coverage**: :func:`check_glyph_coverage` checks every character
+  against the cmap of the locale's font.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import json
+import re
+import shutil
+import subprocess
+import threading
+import unicodedata
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Iterable
+
+import opencc
+import yaml
+
+from .errors import Diagnostic, PolicyError, PolicyErrors
+from .locales import LOCALES, get_locale
+from .model import Document, PolicyMeta, Ref, Text
+
+OPENCC_VERSION: str = opencc.__version__
+DEFAULT_GLOSSARY = Path(__file__).parent / "data" / "glossary-default.yaml"
+PROJECT_GLOSSARY = "glossary.yaml"
+
+SIMPLIFIED = "zh-Hans"
+TRADITIONAL_LOCALES = ("zh-Hant", "zh-Hant-TW", "zh-Hant-HK")
+
+#: Common spellings accepted on the command line and in glossaries.
+LOCALE_ALIASES = {
+    "zh-hans": "zh-Hans", "zh-cn": "zh-Hans", "zh-sg": "zh-Hans", "zh-hans-cn": "zh-Hans", "s": "zh-Hans",
+    "zh-hant": "zh-Hant", "t": "zh-Hant",
+    "zh-hant-tw": "zh-Hant-TW", "zh-tw": "zh-Hant-TW", "tw": "zh-Hant-TW",
+    "zh-hant-hk": "zh-Hant-HK", "zh-hk": "zh-Hant-HK", "hk": "zh-Hant-HK", "zh-mo": "zh-Hant-HK",
+}
+
+
+def normalize_locale(code: str) -> str:
+    """``zh-TW`` → ``zh-Hant-TW`` etc.; ValueError naming the known locales."""
+    if code in LOCALES:
+        return code
+    canon = LOCALE_ALIASES.get(code.strip().lower().replace("_", "-"))
+    if canon is None:
+        raise ValueError(f"unknown locale {code!r}; known: {', '.join(LOCALES)}")
+    return canon
+
+
+# --------------------------------------------------------------------------
+# OpenCC configs per direction
+# --------------------------------------------------------------------------
+
+#: (source, target) → (default configs, phrase-mode configs); a tuple of
+#: several configs is applied in order (Traditional variant → variant goes
+#: through OpenCC-standard Traditional, never through Simplified).
+OPENCC_CONFIGS: dict[tuple[str, str], tuple[tuple[str, ...], tuple[str, ...]]] = {
+    ("zh-Hans", "zh-Hant"): (("s2t",), ("s2t",)),
+    ("zh-Hans", "zh-Hant-TW"): (("s2tw",), ("s2twp",)),
+    ("zh-Hans", "zh-Hant-HK"): (("s2hk",), ("s2hkp",)),
+    ("zh-Hant", "zh-Hans"): (("t2s",), ("t2s",)),
+    ("zh-Hant-TW", "zh-Hans"): (("tw2s",), ("tw2sp",)),
+    ("zh-Hant-HK", "zh-Hans"): (("hk2s",), ("hk2sp",)),
+    ("zh-Hant", "zh-Hant-TW"): (("t2tw",), ("t2tw",)),
+    ("zh-Hant", "zh-Hant-HK"): (("t2hk",), ("t2hk",)),
+    ("zh-Hant-TW", "zh-Hant"): (("tw2t",), ("tw2t",)),
+    ("zh-Hant-HK", "zh-Hant"): (("hk2t",), ("hk2t",)),
+    ("zh-Hant-TW", "zh-Hant-HK"): (("tw2t", "t2hk"), ("tw2t", "t2hk")),
+    ("zh-Hant-HK", "zh-Hant-TW"): (("hk2t", "t2tw"), ("hk2t", "t2tw")),
+}
+
+_opencc_lock = threading.Lock()
+_opencc_cache: dict[tuple[str, bool], opencc.OpenCC] = {}
+
+
+def opencc_converter(config: str, *, tofu_risk: bool = False) -> opencc.OpenCC:
+    """The shared ``opencc.OpenCC`` for ``config`` (created once, ~5–60 ms)."""
+    key = (config, tofu_risk)
+    cc = _opencc_cache.get(key)
+    if cc is None:
+        with _opencc_lock:
+            cc = _opencc_cache.get(key)
+            if cc is None:
+                cc = opencc.OpenCC(config, include_tofu_risk_dictionaries=tofu_risk)
+                _opencc_cache[key] = cc
+    return cc
+
+
+def opencc_configs(source: str, target: str, phrase_mode: bool = False) -> tuple[str, ...]:
+    """OpenCC config names used for a direction ("" tuple for identity)."""
+    source, target = normalize_locale(source), normalize_locale(target)
+    if source == target:
+        return ()
+    try:
+        plain, phrase = OPENCC_CONFIGS[(source, target)]
+    except KeyError:  # pragma: no cover - the table is complete for LOCALES
+        raise ValueError(f"no conversion from {source} to {target}") from None
+    return phrase if phrase_mode else plain
+
+
+# --------------------------------------------------------------------------
+# Glossary
+# --------------------------------------------------------------------------
+
+_FORM_KEYS = ("zh-Hans", "zh-Hant", "zh-Hant-TW", "zh-Hant-HK")
+_ENTRY_KEYS = set(_FORM_KEYS) | {"reason", "only", "phrase"}
+_PROTECT_KEYS = {"term", "reason"}
+_ONLY_VALUES = ("to-traditional", "to-simplified")
+
+
+@dataclass(frozen=True)
+class GlossaryEntry:
+    """One glossary rule.
+
+    A *protected* entry (``protect`` is the term) is never converted in any
+    direction.  A *mapping* entry holds the term's form per locale; the form
+    for zh-Hant-TW / zh-Hant-HK falls back to ``zh-Hant``.  ``only`` limits
+    it to one direction; ``phrase`` limits it to phrase mode.
+    """
+
+    forms: tuple[tuple[str, str], ...]  # (locale, form), sorted
+    reason: str
+    source: str  # "file:line"
+    protect: str | None = None
+    only: str | None = None
+    phrase: bool = False
+
+    def form(self, locale: str) -> str | None:
+        d = dict(self.forms)
+        if locale in d:
+            return d[locale]
+        if locale != SIMPLIFIED:
+            return d.get("zh-Hant")
+        return None
+
+    def source_forms(self, locale: str) -> set[str]:
+        """Spellings of the term a text in ``locale`` may contain."""
+        d = dict(self.forms)
+        out = {f for f in (self.form(locale),) if f}
+        if locale in ("zh-Hant-TW", "zh-Hant-HK") and d.get("zh-Hant"):
+            out.add(d["zh-Hant"])
+        return out
+
+    @property
+    def label(self) -> str:
+        return self.protect if self.protect else (self.form(SIMPLIFIED) or self.forms[0][1])
+
+    def canonical(self) -> dict:
+        return {"protect": self.protect, "forms": dict(self.forms), "only": self.only, "phrase": self.phrase}
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A glossary entry compiled for one direction: match ``term``, write ``target``."""
+
+    term: str
+    target: str
+    entry: GlossaryEntry
+
+
+@dataclass(frozen=True)
+class Glossary:
+    """Default glossary plus the project's; later files override earlier ones."""
+
+    entries: tuple[GlossaryEntry, ...] = ()
+    files: tuple[str, ...] = ()
+
+    def rules(self, source: str, target: str, phrase_mode: bool = False) -> dict[str, Rule]:
+        """term → Rule for a direction (later entries win)."""
+        return _compile_rules(self, normalize_locale(source), normalize_locale(target), phrase_mode)
+
+    def __len__(self) -> int:
+        return len(self.entries)
+
+
+EMPTY_GLOSSARY = Glossary()
+
+
+@lru_cache(maxsize=256)
+def _compile_rules(glossary: Glossary, source: str, target: str, phrase_mode: bool) -> dict[str, Rule]:
+    rules: dict[str, Rule] = {}
+    if source == target:
+        return rules
+    to_trad = target != SIMPLIFIED
+    to_simp = target == SIMPLIFIED
+    for e in glossary.entries:
+        if e.protect:
+            rules[e.protect] = Rule(e.protect, e.protect, e)
+            continue
+        if e.phrase and not phrase_mode:
+            continue
+        if (e.only == "to-traditional" and not to_trad) or (e.only == "to-simplified" and not to_simp):
+            continue
+        tgt = e.form(target)
+        if not tgt:
+            continue
+        for term in e.source_forms(source):
+            rules[term] = Rule(term, tgt, e)
+    return rules
+
+
+class _LineLoader(yaml.SafeLoader):
+    """SafeLoader that records each mapping's 1-based line as ``__line__``."""
+
+
+def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> dict:
+    mapping = loader.construct_mapping(node, deep=True)
+    mapping["__line__"] = node.start_mark.line + 1
+    return mapping
+
+
+_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+
+
+def _read_glossary_file(path: Path) -> list[GlossaryEntry]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise PolicyError(path, 0, f"cannot read glossary: {exc}") from None
+    try:
+        data = yaml.load(text, Loader=_LineLoader)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        raise PolicyError(path, mark.line + 1 if mark else 1, f"YAML syntax error: {getattr(exc, 'problem', exc)}") from None
+    if data is None:
+        return []
+    if not isinstance(data, dict):
+        raise PolicyError(path, 1, "glossary must be a mapping with 'protect' and/or 'terms'")
+    data.pop("__line__", None)
+    unknown = set(data) - {"protect", "terms", "version"}
+    if unknown:
+        raise PolicyError(path, _key_line(text, sorted(unknown)[0]),
+                          f"unknown glossary section {sorted(unknown)[0]!r}; known: protect, terms")
+    entries: list[GlossaryEntry] = []
+    seen: dict[tuple, tuple[str, int]] = {}  # (direction key) → (target, line) for conflicts in one file
+
+    shown = "policydocs/data/glossary-default.yaml" if path == DEFAULT_GLOSSARY else str(path)
+
+    def where(line: int) -> str:
+        return f"{shown}:{line}"
+
+    protect = data.get("protect") or []
+    if not isinstance(protect, list):
+        raise PolicyError(path, _key_line(text, "protect"), "'protect' must be a list")
+    for item in protect:
+        line = _key_line(text, "protect")
+        if isinstance(item, str):
+            term, reason = item, ""
+        elif isinstance(item, dict):
+            line = item.pop("__line__", line)
+            bad = set(item) - _PROTECT_KEYS
+            if bad:
+                raise PolicyError(path, line, f"unknown key {sorted(bad)[0]!r} in protected term; known: term, reason")
+            term, reason = item.get("term"), item.get("reason", "")
+        else:
+            raise PolicyError(path, line, "a protected term must be a string or {term, reason}")
+        if not isinstance(term, str) or not term.strip():
+            raise PolicyError(path, line, "protected term must be a non-empty string")
+        if not isinstance(reason, str):
+            raise PolicyError(path, line, "reason must be a string")
+        entries.append(GlossaryEntry(forms=(), reason=reason, source=where(line), protect=term.strip()))
+
+    terms = data.get("terms") or []
+    if not isinstance(terms, list):
+        raise PolicyError(path, _key_line(text, "terms"), "'terms' must be a list")
+    for item in terms:
+        if not isinstance(item, dict):
+            raise PolicyError(path, _key_line(text, "terms"), "each term must be a mapping such as {zh-Hans: 会签, zh-Hant: 會簽, reason: …}")
+        line = item.pop("__line__", 0)
+        bad = set(item) - _ENTRY_KEYS
+        if bad:
+            raise PolicyError(path, line, f"unknown key {sorted(bad)[0]!r} in term; known: {', '.join(sorted(_ENTRY_KEYS))}")
+        forms = {}
+        for k in _FORM_KEYS:
+            if k in item:
+                v = item[k]
+                if not isinstance(v, str) or not v.strip():
+                    raise PolicyError(path, line, f"{k} must be a non-empty string")
+                forms[k] = v.strip()
+        if "zh-Hans" not in forms or len(forms) < 2:
+            raise PolicyError(path, line, "a term needs zh-Hans and at least one Traditional form (zh-Hant, zh-Hant-TW or zh-Hant-HK)")
+        only = item.get("only")
+        if only is not None and only not in _ONLY_VALUES:
+            raise PolicyError(path, line, f"only must be one of {', '.join(_ONLY_VALUES)}")
+        phrase = item.get("phrase", False)
+        if not isinstance(phrase, bool):
+            raise PolicyError(path, line, "phrase must be true or false")
+        reason = item.get("reason", "")
+        if not isinstance(reason, str):
+            raise PolicyError(path, line, "reason must be a string")
+        entry = GlossaryEntry(forms=tuple(sorted(forms.items())), reason=reason, source=where(line),
+                              only=only, phrase=phrase)
+        # conflicting mappings inside one file are errors (across files: override)
+        for src, tgt in _directions(entry):
+            for term in entry.source_forms(src):
+                key = (src, tgt, term, phrase)
+                new_target = entry.form(tgt)
+                if key in seen and seen[key][0] != new_target:
+                    raise PolicyError(path, line, f"{term!r} ({src}→{tgt}) already maps to {seen[key][0]!r} "
+                                      f"at line {seen[key][1]}; use 'only:' to limit one of them to a direction")
+                seen[key] = (new_target, line)
+        entries.append(entry)
+    return entries
+
+
+def _directions(entry: GlossaryEntry) -> Iterable[tuple[str, str]]:
+    locs = [SIMPLIFIED, *TRADITIONAL_LOCALES]
+    for s in locs:
+        for t in locs:
+            if s == t or (s != SIMPLIFIED and t != SIMPLIFIED):
+                continue
+            if entry.only == "to-traditional" and t == SIMPLIFIED:
+                continue
+            if entry.only == "to-simplified" and t != SIMPLIFIED:
+                continue
+            if entry.form(s) and entry.form(t):
+                yield s, t
+
+
+def _key_line(text: str, key: str) -> int:
+    for i, line in enumerate(text.splitlines(), 1):
+        if re.match(rf"\s*{re.escape(key)}\s*:", line):
+            return i
+    return 1
+
+
+def load_glossary(project_root: Path | str | None) -> Glossary:
+    """The default regulation glossary plus ``<project_root>/glossary.yaml`` (if present).
+
+    Project entries override default ones for the same term and direction.
+    Errors are :class:`PolicyError` naming the glossary file and line.
+    """
+    files = [DEFAULT_GLOSSARY]
+    if project_root is not None:
+        p = Path(project_root) / PROJECT_GLOSSARY
+        if p.is_file():
+            files.append(p)
+    entries: list[GlossaryEntry] = []
+    for f in files:
+        entries.extend(_read_glossary_file(f))
+    return Glossary(entries=tuple(entries), files=tuple(str(f) for f in files))
+
+
+def glossary_hash(glossary: Glossary | None) -> str:
+    """SHA-256 of the effective glossary content (order-sensitive, file locations ignored).
+
+    Recorded in the build manifest together with :data:`OPENCC_VERSION`, so a
+    locale variant can be re-derived exactly.
+    """
+    entries = [] if glossary is None else [e.canonical() for e in glossary.entries]
+    blob = json.dumps(entries, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(blob.encode("utf-8")).hexdigest()
+
+
+# --------------------------------------------------------------------------
+# Converter
+# --------------------------------------------------------------------------
+
+_PH_BASE = 0xF0000  # Supplementary Private Use Area-A: placeholders for glossary matches
+_PH_RE = re.compile("[\U000F0000-\U000FFFFD]")
+_HAN_RE = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f]")
+
+
+@dataclass
+class Change:
+    """One place where a glossary or phrase rule changed the text beyond character mapping.
+
+    ``start``/``end`` index the *source* text; ``opencc`` is what plain OpenCC
+    (default config, no glossary) gives for the same snippet.
+    """
+
+    rule: str  # "glossary" | "protected" | "phrase"
+    source: str
+    result: str
+    opencc: str
+    start: int
+    end: int
+    detail: str = ""  # glossary file:line and reason, or phrase config
+
+
+class Converter:
+    """Converts text between two locales: glossary rules first, OpenCC for the rest.
+
+    Create through :func:`get_converter` (cached); ``convert`` is thread-safe.
+    """
+
+    def __init__(self, source: str, target: str, *, phrase_mode: bool = False,
+                 glossary: Glossary | None = None, tofu_risk: bool = False):
+        self.source = normalize_locale(source)
+        self.target = normalize_locale(target)
+        self.phrase_mode = phrase_mode
+        self.glossary = glossary or EMPTY_GLOSSARY
+        self.tofu_risk = tofu_risk
+        self.configs = opencc_configs(self.source, self.target, phrase_mode)
+        self.plain_configs = opencc_configs(self.source, self.target, False)
+        self._chain = [opencc_converter(c, tofu_risk=tofu_risk) for c in self.configs]
+        self._plain_chain = [opencc_converter(c, tofu_risk=tofu_risk) for c in self.plain_configs]
+        self.rules = self.glossary.rules(self.source, self.target, phrase_mode) if self.configs else {}
+        terms = sorted(self.rules, key=lambda t: (-len(t), t))
+        self._pattern = re.compile("|".join(map(re.escape, terms))) if terms else None
+        self._mask = {t: chr(_PH_BASE + i) for i, t in enumerate(terms)}
+        self._unmask = {_PH_BASE + i: self.rules[t].target for i, t in enumerate(terms)}
+        self._alone: dict[str, str] = {}
+
+    def __repr__(self) -> str:
+        return (f"Converter({self.source}→{self.target}, configs={'+'.join(self.configs) or 'identity'}, "
+                f"rules={len(self.rules)})")
+
+    @property
+    def identity(self) -> bool:
+        return not self.configs
+
+    # -- raw OpenCC -------------------------------------------------------
+    def opencc(self, text: str) -> str:
+        """OpenCC alone (this converter's configs, no glossary)."""
+        for cc in self._chain:
+            text = cc.convert(text)
+        return text
+
+    def opencc_plain(self, text: str) -> str:
+        """OpenCC with the default (non-phrase) configs, no glossary."""
+        for cc in self._plain_chain:
+            text = cc.convert(text)
+        return text
+
+    # -- conversion ---------------------------------------------------------
+    def convert(self, text: str) -> str:
+        """Converted ``text``: glossary terms forced/protected, the rest through OpenCC."""
+        if not text or not self._chain:
+            return text
+        pattern = self._pattern
+        if pattern is None or pattern.search(text) is None:
+            return self.opencc(text)
+        if _PH_RE.search(text) is None:
+            mask = self._mask
+            masked = pattern.sub(lambda m: mask[m.group()], text)
+            return self.opencc(masked).translate(self._unmask)
+        # the text itself uses our placeholder range: split instead of masking
+        out, pos = [], 0
+        for m in pattern.finditer(text):
+            out.append(self.opencc(text[pos:m.start()]))
+            out.append(self.rules[m.group()].target)
+            pos = m.end()
+        out.append(self.opencc(text[pos:]))
+        return "".join(out)
+
+    __call__ = convert
+
+    def convert_with_changes(self, text: str) -> tuple[str, list[Change]]:
+        """Like :meth:`convert`, plus every change beyond character mapping (for reports)."""
+        result = self.convert(text)
+        if not text or not self._chain:
+            return result, []
+        changes: list[Change] = []
+        gaps: list[tuple[int, int]] = []
+        pos = 0
+        if self._pattern is not None and self._pattern.search(text) is not None:
+            # what OpenCC alone gives in context: its configs map character for
+            # character except phrase-mode word swaps, so slice when lengths agree
+            raw = self.opencc(text)
+            aligned = len(raw) == len(text)
+            for m in self._pattern.finditer(text):
+                term = m.group()
+                rule = self.rules[term]
+                alone = raw[m.start():m.end()] if aligned else self._opencc_alone(term)
+                if alone != rule.target:
+                    kind = "protected" if rule.entry.protect else "glossary"
+                    detail = rule.entry.source + (f" — {rule.entry.reason}" if rule.entry.reason else "")
+                    changes.append(Change(kind, term, rule.target, alone, m.start(), m.end(), detail))
+                gaps.append((pos, m.start()))
+                pos = m.end()
+        gaps.append((pos, len(text)))
+        if self.configs != self.plain_configs:
+            for a, b in gaps:
+                if a < b:
+                    changes.extend(self._phrase_changes(text, a, b))
+        changes.sort(key=lambda c: c.start)
+        return result, changes
+
+    def _opencc_alone(self, term: str) -> str:
+        r = self._alone.get(term)
+        if r is None:
+            r = self._alone[term] = self.opencc(term)
+        return r
+
+    def _phrase_changes(self, text: str, a: int, b: int) -> list[Change]:
+        seg = text[a:b]
+        phrased = self.opencc(seg)
+        plain = self.opencc_plain(seg)
+        if phrased == plain:
+            return []
+        aligned = len(plain) == len(seg)
+        out = []
+        sm = difflib.SequenceMatcher(None, plain, phrased, autojunk=False)
+        # merge changed regions separated by a single unchanged character
+        # (信息技術 → 資訊科技 is one swap, not two)
+        spans: list[list[int]] = []
+        for tag, i1, i2, j1, j2 in sm.get_opcodes():
+            if tag == "equal":
+                continue
+            if spans and i1 - spans[-1][1] <= 1 and j1 - spans[-1][3] <= 1:
+                spans[-1][1], spans[-1][3] = i2, j2
+            else:
+                spans.append([i1, i2, j1, j2])
+        for i1, i2, j1, j2 in spans:
+            if i1 == i2:  # pure insertion: show the character before it
+                i1, j1 = max(0, i1 - 1), max(0, j1 - 1)
+            src = seg[i1:i2] if aligned else plain[i1:i2]
+            start = a + (i1 if aligned else 0)
+            end = a + (i2 if aligned else len(seg))
+            out.append(Change("phrase", src, phrased[j1:j2], plain[i1:i2], start, end, "+".join(self.configs)))
+        return out
+
+
+_converter_lock = threading.Lock()
+_converter_cache: dict[tuple, Converter] = {}
+
+
+def get_converter(source: str, target: str, *, phrase_mode: bool = False,
+                  glossary: Glossary | None = None, tofu_risk: bool = False) -> Converter:
+    """A cached :class:`Converter` for a direction, mode and glossary.
+
+    ``tofu_risk`` turns on OpenCC's tofu-risk dictionaries (characters outside
+    what fonts commonly cover); leave it off for PDF output.
+    """
+    glossary = glossary or EMPTY_GLOSSARY
+    key = (normalize_locale(source), normalize_locale(target), phrase_mode, glossary, tofu_risk)
+    conv = _converter_cache.get(key)
+    if conv is None:
+        with _converter_lock:
+            conv = _converter_cache.get(key)
+            if conv is None:
+                conv = Converter(key[0], key[1], phrase_mode=phrase_mode, glossary=glossary, tofu_risk=tofu_risk)
+                _converter_cache[key] = conv
+    return conv
+
+
+def convert_text(text: str, source: str, target: str, *, phrase_mode: bool = False,
+                 glossary: Glossary | None = None) -> str:
+    """One-off conversion of a string (uses the cached converter)."""
+    return get_converter(source, target, phrase_mode=phrase_mode, glossary=glossary).convert(text)
+
+
+def is_simplified_clean(text: str) -> bool:
+    """True when t2s leaves ``text`` unchanged (no Traditional-only characters left)."""
+    return opencc_converter("t2s").convert(text) == text
+
+
+# --------------------------------------------------------------------------
+# Conversion report
+# --------------------------------------------------------------------------
+
+
+@dataclass
+class ReportEntry:
+    rule: str  # "glossary" | "protected" | "phrase"
+    source: str  # source snippet
+    result: str  # converted snippet
+    context: str  # source text around the change, the change in 【】
+    line: int
+    path: str = ""
+    opencc: str = ""  # what OpenCC alone gives for the snippet
+    detail: str = ""  # glossary file:line — reason, or phrase config
+    field: str = ""  # front-matter field name, or "" for body text
+
+    def __str__(self) -> str:
+        where = f"{self.path}:{self.line}" if self.path else f"line {self.line}"
+        if self.field:
+            where += f" ({self.field})"
+        return (f"{where}: [{self.rule}] {self.source} → {self.result} (OpenCC: {self.opencc}) "
+                f"| {self.context}" + (f" | {self.detail}" if self.detail else ""))
+
+
+@dataclass
+class ConversionReport:
+    """Every place in one policy and locale where the text changed beyond character mapping."""
+
+    policy_id: str
+    locale: str
+    source_locale: str = ""
+    configs: tuple[str, ...] = ()
+    glossary_hash: str = ""
+    entries: list[ReportEntry] = field(default_factory=list)
+    path: Path | None = None  # set by write()
+
+    def counts(self) -> dict[str, int]:
+        out: dict[str, int] = {}
+        for e in self.entries:
+            out[e.rule] = out.get(e.rule, 0) + 1
+        return out
+
+    def to_dict(self) -> dict:
+        return {
+            "policy_id": self.policy_id, "locale": self.locale, "source_locale": self.source_locale,
+            "configs": list(self.configs), "opencc_version": OPENCC_VERSION, "glossary_sha256": self.glossary_hash,
+            "entries": [e.__dict__ for e in self.entries],
+        }
+
+    def render(self) -> str:
+        c = self.counts()
+        head = [
+            f"Conversion report: {self.policy_id} {self.source_locale} → {self.locale}",
+            f"OpenCC {OPENCC_VERSION}, configs: {'+'.join(self.configs) or 'identity'}, glossary sha256: {self.glossary_hash}",
+            f"{len(self.entries)} change(s) beyond character mapping to review: "
+            + (", ".join(f"{n} {k}" for k, n in sorted(c.items())) or "none"),
+            "Each line: place: [rule] source → result (what OpenCC alone gives) | context | rule origin",
+            "",
+        ]
+        return "\n".join(head + [str(e) for e in self.entries]) + "\n"
+
+    def write(self, path: Path) -> None:
+        """Write the report (UTF-8 text) atomically to ``path``."""
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(path.name + ".tmp")
+        tmp.write_text(self.render(), encoding="utf-8")
+        tmp.replace(path)
+        self.path = path
+
+    def summary_line(self) -> str:
+        c = self.counts()
+        parts = ", ".join(f"{n} {k}" for k, n in sorted(c.items()))
+        s = f"{self.policy_id} {self.locale}: {len(self.entries)} conversion change(s) to review"
+        if parts:
+            s += f" ({parts})"
+        if self.path:
+            s += f" → {self.path}"
+        return s
+
+
+def _context(text: str, start: int, end: int, width: int = 12) -> str:
+    a, b = max(0, start - width), min(len(text), end + width)
+    ctx = ("…" if a > 0 else "") + text[a:start] + "【" + text[start:end] + "】" + text[end:b] + ("…" if b < len(text) else "")
+    return ctx.replace("\n", " ")
+
+
+# --------------------------------------------------------------------------
+# Documents
+# --------------------------------------------------------------------------
+
+
+def _text_slots(doc: Document) -> list[tuple[str, int, str]]:
+    """(text, line, field) for every string ``Document.map_text`` passes to its function, in its order."""
+    slots: list[tuple[str, int, str]] = []
+    line = 0
+    for node in doc.walk():
+        pos = getattr(node, "pos", None)
+        if pos is not None:
+            line = pos.line
+        if isinstance(node, Text):
+            slots.append((node.text, line, ""))
+        elif isinstance(node, Ref) and node.title:
+            slots.append((node.title, line, ""))
+    for name in PolicyMeta.TEXT_FIELDS:
+        value = getattr(doc.meta, name)
+        if isinstance(value, str):
+            slots.append((value, doc.meta.lines.get(name, 0), name))
+    return slots
+
+
+def localize(doc: Document, locale: str, glossary: Glossary | None, *,
+             phrase_mode: bool = False) -> tuple[Document, ConversionReport]:
+    """The document converted to ``locale`` (a new tree; ``doc`` is unchanged) and its report.
+
+    Only text is converted: Text inlines, reference titles and the text
+    metadata fields (title, department, category, applies_to …).  Code, link
+    targets, ids, labels and numbers are untouched.  When ``locale`` equals
+    ``doc.locale`` the result is a plain copy with an empty report.
+    """
+    locale = normalize_locale(locale)
+    get_locale(locale)
+    source = normalize_locale(doc.locale)
+    conv = get_converter(source, locale, phrase_mode=phrase_mode, glossary=glossary)
+    report = ConversionReport(doc.meta.id, locale, source, conv.configs, glossary_hash(glossary))
+    if conv.identity:
+        new = doc.map_text(lambda s: s)
+        new.locale = locale
+        return new, report
+
+    slots = _text_slots(doc)
+    index = 0
+    path = str(doc.path)
+
+    def fn(s: str) -> str:
+        nonlocal index
+        slot = slots[index] if index < len(slots) else None
+        index += 1
+        out, changes = conv.convert_with_changes(s)
+        if changes:
+            line, fld = (slot[1], slot[2]) if slot and slot[0] == s else (0, "")
+            for ch in changes:
+                report.entries.append(ReportEntry(ch.rule, ch.source, ch.result, _context(s, ch.start, ch.end),
+                                                  line, path, ch.opencc, ch.detail, fld))
+        return out
+
+    new = doc.map_text(fn)
+    new.locale = locale
+    return new, report
+
+
+# --------------------------------------------------------------------------
+# Glyph coverage
+# --------------------------------------------------------------------------
+
+_cmap_lock = threading.Lock()
+_cmap_cache: dict[tuple[str, int], frozenset[int]] = {}
+_font_cache: dict[str, tuple[str, int, str]] = {}
+
+
+def resolve_font(family: str) -> tuple[str, int]:
+    """(file, index) of an installed font family, via fontconfig; PolicyError when missing."""
+    hit = _font_cache.get(family)
+    if hit is None:
+        if not shutil.which("fc-match"):
+            raise PolicyError(family, 0, "fc-match (fontconfig) not found; cannot check glyph coverage")
+        res = subprocess.run(["fc-match", "-f", "%{file}\t%{index}\t%{family}", f"{family}:style=Regular"],
+                             capture_output=True, text=True, check=False)
+        parts = res.stdout.split("\t")
+        if res.returncode != 0 or len(parts) < 3:
+            raise PolicyError(family, 0, f"fc-match failed for font {family!r}: {res.stderr.strip()}")
+        file, index, families = parts[0], int(parts[1] or 0), parts[2]
+        hit = (file, index, families)
+        _font_cache[family] = hit
+    file, index, families = hit
+    if family.lower() not in [f.strip().lower() for f in families.split(",")]:
+        raise PolicyError(family, 0, f"font {family!r} is not installed (fontconfig substitutes {families!r} "
+                          f"from {file}); install fonts-noto-cjk")
+    return file, index
+
+
+def font_codepoints(file: str, index: int = 0) -> frozenset[int]:
+    """Code points in a font's cmap (cached per file and index)."""
+    key = (file, index)
+    cps = _cmap_cache.get(key)
+    if cps is None:
+        with _cmap_lock:
+            cps = _cmap_cache.get(key)
+            if cps is None:
+                from fontTools.ttLib import TTFont
+
+                font = TTFont(file, fontNumber=index, lazy=True)
+                try:
+                    cps = frozenset(font.getBestCmap() or {})
+                finally:
+                    font.close()
+                _cmap_cache[key] = cps
+    return cps
+
+
+def _rendered_strings(doc: Document) -> Iterable[tuple[str, int]]:
+    """(text, line) for every string a writer renders from the tree (text, code, titles, metadata)."""
+    line = 0
+    for node in doc.walk():
+        pos = getattr(node, "pos", None)
+        if pos is not None:
+            line = pos.line
+        text = getattr(node, "text", None)
+        if isinstance(text, str):
+            yield text, line
+        if isinstance(node, Ref) and node.title:
+            yield node.title, line
+    meta = doc.meta
+    yield meta.id, meta.lines.get("id", 0)
+    for name in PolicyMeta.TEXT_FIELDS:
+        value = getattr(meta, name)
+        if isinstance(value, str):
+            yield value, meta.lines.get(name, 0)
+
+
+def missing_glyphs(text: str, cmap: frozenset[int]) -> list[str]:
+    """Characters of ``text`` the font lacks (controls and whitespace ignored), in order, once each."""
+    seen: dict[str, None] = {}
+    for ch in set(text):
+        if ord(ch) in cmap or ch in seen:
+            continue
+        if ch.isspace() or unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp"):
+            continue
+        seen[ch] = None
+    return sorted(seen, key=text.index)
+
+
+def check_glyph_coverage(doc: Document, locale: str | None = None) -> None:
+    """Raise :class:`PolicyErrors` when the locale's font lacks a character of ``doc``.
+
+    One diagnostic per source line, listing the characters (with code points).
+    ``locale`` defaults to ``doc.locale``; its font is ``get_locale(locale).font_family``.
+    """
+    loc = get_locale(normalize_locale(locale or doc.locale))
+    file, index = resolve_font(loc.font_family)
+    cmap = font_codepoints(file, index)
+    per_line: dict[int, list[str]] = {}
+    for text, line in _rendered_strings(doc):
+        for ch in missing_glyphs(text, cmap):
+            chars = per_line.setdefault(line, [])
+            if ch not in chars:
+                chars.append(ch)
+    if per_line:
+        diags = [Diagnostic(str(doc.path), line,
+                            f"{loc.code}: font {loc.font_family} has no glyph for "
+                            + ", ".join(f"{c} (U+{ord(c):04X})" for c in chars)
+                            + "; rewrite the text, add a glossary mapping, or choose another font")
+                 for line, chars in per_line.items()]
+        raise PolicyErrors(diags)
+
+
+__all__ = [
+    "OPENCC_VERSION", "OPENCC_CONFIGS", "Glossary", "GlossaryEntry", "Rule", "Converter", "Change",
+    "ConversionReport", "ReportEntry", "load_glossary", "glossary_hash", "get_converter", "convert_text",
+    "localize", "check_glyph_coverage", "resolve_font", "font_codepoints", "missing_glyphs",
+    "normalize_locale", "opencc_configs", "opencc_converter", "is_simplified_clean", "EMPTY_GLOSSARY",
+]
