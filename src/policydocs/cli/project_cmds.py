@@ -1,0 +1,128 @@
+"""Subcommands: check, build, init, doctor."""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from ..errors import PolicyError
+
+
+def register(sub) -> None:
+    """Add check/build/init/doctor to the ``policydocs`` parser."""
+    p = sub.add_parser("check", help="validate every policy and the configuration; report all errors",
+                       description="Validate policydocs.toml and every policy (front matter, structure, labels, "
+                                   "references). Prints every problem as file:line and exits 2 if there is any.")
+    p.set_defaults(func=cmd_check)
+
+    p = sub.add_parser("build", help="build all policies into build/ (PDF, DOCX, every locale, handbooks)",
+                       description="Validate everything, then render every policy in every published locale "
+                                   "and format into build/. Nothing in build/ changes unless the whole build succeeds. "
+                                   "Unchanged outputs are reused (keyed by a hash of all inputs).")
+    p.add_argument("--all", action="store_true", help="also build handbooks and the portal (build/site/)")
+    p.add_argument("--formats", help="comma-separated formats to produce, e.g. pdf,docx (default: [build] formats)")
+    p.add_argument("--locales", help="comma-separated locales, e.g. zh-Hans,zh-Hant-TW (default: [locales] publish)")
+    p.add_argument("--policy", action="append", metavar="ID", help="build only this policy (repeatable)")
+    p.add_argument("-j", "--jobs", type=int, help="worker processes (default: number of CPUs)")
+    p.add_argument("--force", action="store_true", help="re-render everything, ignoring the cache")
+    p.add_argument("--no-sign", action="store_true", help="do not sign PDFs (for previews)")
+    p.add_argument("-q", "--quiet", action="store_true", help="print only the summary")
+    p.set_defaults(func=cmd_build)
+
+    p = sub.add_parser("init", help="create a new project with a sample policy that builds as is",
+                       description="Scaffold policies/, templates/, handbooks/, glossary.yaml and policydocs.toml "
+                                   "in DIR. The result passes `policydocs check` and builds.")
+    p.add_argument("dir", metavar="DIR", help="directory to create (must be empty or missing)")
+    p.add_argument("--company", default="示例有限公司", help="organisation name (default: 示例有限公司)")
+    p.set_defaults(func=cmd_init)
+
+    p = sub.add_parser("doctor", help="check fonts, HarfBuzz subsetting, OpenCC and tools; say how to fix",
+                       description="Checks that CJK fonts, HarfBuzz subsetting (libharfbuzz-subset0), OpenCC, "
+                                   "poppler-utils and LibreOffice are available, and prints how to install what is missing.")
+    p.set_defaults(func=cmd_doctor)
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from ..project import load_project
+
+    project = load_project(args.project)
+    n_articles = sum(len(d.articles()) for d in project.documents.values())
+    print(f"ok: {len(project.documents)} policies, {n_articles} articles, all references resolved")
+    return 0
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    from ..build import build, print_progress
+
+    formats = [f.strip() for f in args.formats.split(",")] if args.formats else None
+    locales = [x.strip() for x in args.locales.split(",")] if args.locales else None
+    result = build(args.project, formats=formats, locales=locales, policy_ids=args.policy, jobs=args.jobs,
+                   force=args.force, sign=not args.no_sign, progress=None if args.quiet else print_progress)
+    for line in result.conversion_summary if not args.quiet else []:
+        print(line, file=sys.stderr)
+    for w in result.warnings:
+        print(f"warning: {w}", file=sys.stderr)
+    drafts = sorted({a["policy_id"] for a in result.artifacts if a.get("draft") and a.get("kind") == "policy"})
+    signed = sum(1 for a in result.artifacts if a.get("signed"))
+    print(f"built {len(result.artifacts)} file(s) ({result.rendered} rendered, {result.reused} reused, "
+          f"{signed} signed) in {result.seconds:.1f} s → {Path(args.project).resolve() / 'build'}")
+    if drafts:
+        print(f"drafts (not released, watermarked, unsigned): {', '.join(drafts)}")
+    if args.all:
+        try:
+            from ..site import build_site
+        except ImportError:
+            print("portal: not available in this version", file=sys.stderr)
+        else:
+            out = build_site(args.project)
+            print(f"portal → {out}")
+    return 0
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    from ..scaffold import init_project
+
+    target = init_project(Path(args.dir), company=args.company)
+    print(f"created project in {target}\nnext: cd {args.dir} && policydocs check && policydocs build")
+    return 0
+
+
+def cmd_doctor(args: argparse.Namespace) -> int:
+    problems = 0
+
+    def report(ok: bool, what: str, fix: str = "") -> None:
+        nonlocal problems
+        print(f"[{'ok' if ok else 'MISSING'}] {what}")
+        if not ok:
+            problems += 1
+            if fix:
+                print(f"        fix: {fix}")
+
+    fc = shutil.which("fc-list")
+    fonts = subprocess.run([fc, ":lang=zh", "family"], capture_output=True, text=True).stdout if fc else ""
+    for family in ("Noto Serif CJK SC", "Noto Sans CJK SC", "Noto Serif CJK TC", "Noto Serif CJK HK"):
+        report(family in fonts, f"font {family}", "apt-get install fonts-noto-cjk")
+    import ctypes.util
+
+    hb = ctypes.util.find_library("harfbuzz-subset")
+    report(bool(hb), "HarfBuzz subsetting (libharfbuzz-subset.so.0) — without it every PDF takes seconds",
+           "apt-get install libharfbuzz-subset0")
+    try:
+        import opencc
+
+        report(True, f"OpenCC {getattr(opencc, '__version__', '?')} (official binding)")
+        if "reimplemented" in (getattr(opencc, "__file__", "") or ""):
+            report(False, "opencc is opencc-python-reimplemented", "pip uninstall opencc-python-reimplemented && pip install opencc")
+    except ImportError:
+        report(False, "OpenCC", "pip install opencc")
+    import weasyprint
+
+    major = int(weasyprint.__version__.split(".")[0])
+    report(major >= 70, f"WeasyPrint {weasyprint.__version__} (need ≥ 70)", "pip install 'weasyprint>=70'")
+    for tool, pkg in (("pdftotext", "poppler-utils"), ("pdfsig", "poppler-utils"), ("soffice", "libreoffice-writer")):
+        report(bool(shutil.which(tool)), f"{tool} (tests, DOCX proof)", f"apt-get install {pkg}")
+    print("all good" if not problems else f"{problems} problem(s)")
+    return 0 if not problems else 1

@@ -1,0 +1,168 @@
+"""Document tree → HTML, shared by the PDF writer, the handbook and the portal.
+
+Everything user-provided goes through ``markupsafe.escape``; the tree has no
+raw-HTML node, so nothing can inject markup.  Anchors: every chapter and
+article gets ``id`` = its label in the rendered locale (``第五条``), so links
+like ``…#第五条`` work; ``anchor_prefix`` keeps ids unique inside a handbook.
+"""
+
+from __future__ import annotations
+
+from markupsafe import Markup, escape
+
+from ..model import (Article, Chapter, Code, Document, Emph, Inline, Item, ItemList, LineBreak, Link, Note,
+                     Paragraph, Ref, Section, Strong, Table, Text)
+from ..numbering import article_label, chapter_label, heading_marker, item_marker, ref_text, section_label
+from .context import RenderContext
+
+_SAFE_SCHEMES = ("http://", "https://", "mailto:")
+
+
+class HtmlWriter:
+    """Renders one document (already converted to ``ctx.locale``)."""
+
+    def __init__(self, ctx: RenderContext, anchor_prefix: str = ""):
+        self.ctx = ctx
+        self.loc = ctx.locale
+        self.prefix = anchor_prefix
+        self.sectioned = ctx.doc.meta.numbering == "sectioned"
+
+    # -- ids -------------------------------------------------------------
+    def anchor(self, text: str) -> str:
+        return f"{self.prefix}{text}"
+
+    def chapter_id(self, ch: Chapter) -> str:
+        return self.anchor(chapter_label(ch.number, self.loc) if not self.sectioned else f"part-{ch.number}")
+
+    def article_id(self, art: Article) -> str:
+        return self.anchor(article_label(art.number, self.loc))
+
+    def ref_href(self, ref: Ref) -> str | None:
+        anchor = ""
+        if ref.kind in ("article", "item") and ref.numbers and ref.numbers[0] and ref.style == "articles":
+            anchor = article_label(ref.numbers[0], self.loc)
+        elif ref.kind == "chapter" and ref.style == "articles":
+            anchor = chapter_label(ref.numbers[0], self.loc)
+        if ref.policy_id:
+            base = self.ctx.policy_links.get(ref.policy_id)
+            if base is None:
+                return None
+            return f"{base}#{anchor}" if anchor else base
+        return f"#{self.anchor(anchor)}" if anchor else None
+
+    # -- inlines ---------------------------------------------------------
+    def inlines(self, nodes: list[Inline]) -> Markup:
+        out: list[str] = []
+        for node in nodes:
+            if isinstance(node, Text):
+                out.append(escape(node.text))
+            elif isinstance(node, Code):
+                out.append(Markup('<code class="nobreak">{}</code>').format(node.text))
+            elif isinstance(node, Strong):
+                out.append(Markup("<strong>{}</strong>").format(self.inlines(node.children)))
+            elif isinstance(node, Emph):
+                out.append(Markup("<em>{}</em>").format(self.inlines(node.children)))
+            elif isinstance(node, LineBreak):
+                out.append(Markup("<br>"))
+            elif isinstance(node, Link):
+                href = node.href if node.href.startswith(_SAFE_SCHEMES) else ""
+                if href:
+                    out.append(Markup('<a href="{}">{}</a>').format(href, self.inlines(node.children)))
+                else:
+                    out.append(self.inlines(node.children))
+            elif isinstance(node, Ref):
+                text = ref_text(node, self.loc)
+                href = self.ref_href(node)
+                cls = "ref ref-policy" if node.policy_id else "ref"
+                if href:
+                    out.append(Markup('<a class="{}" href="{}">{}</a>').format(cls, href, text))
+                else:
+                    out.append(Markup('<span class="{}">{}</span>').format(cls, text))
+        return Markup("").join(out)
+
+    # -- blocks ----------------------------------------------------------
+    def body(self) -> Markup:
+        return Markup("\n").join(self.node(n) for n in self.ctx.doc.body)
+
+    def node(self, node) -> Markup:
+        if isinstance(node, Chapter):
+            return self.chapter(node)
+        if isinstance(node, Section):
+            return self.section(node)
+        if isinstance(node, Article):
+            return self.article(node)
+        return self.block(node)
+
+    def chapter(self, ch: Chapter) -> Markup:
+        label = heading_marker(1, ch.number, self.loc) if self.sectioned else chapter_label(ch.number, self.loc) + "\u3000"
+        head = Markup('<h2 class="chapter" id="{}"><span class="num">{}</span>{}</h2>').format(
+            self.chapter_id(ch), label, self.inlines(ch.title))
+        return head + Markup("\n").join(self.node(c) for c in ch.children)
+
+    def section(self, sec: Section) -> Markup:
+        label = heading_marker(2, sec.number, self.loc) if self.sectioned else section_label(sec.number, self.loc) + "\u3000"
+        head = Markup('<h3 class="section"><span class="num">{}</span>{}</h3>').format(label, self.inlines(sec.title))
+        return head + Markup("\n").join(self.node(c) for c in sec.children)
+
+    def article(self, art: Article) -> Markup:
+        if self.sectioned:
+            head = Markup('<h4 class="subsection"><span class="num">{}</span>{}</h4>').format(
+                heading_marker(3, art.number, self.loc), self.inlines(art.title))
+            return head + Markup("\n").join(self.block(b) for b in art.blocks)
+        label = article_label(art.number, self.loc)
+        parts: list[Markup] = []
+        lead = Markup('<span class="art-no">{}</span>').format(label)
+        if art.title:
+            lead += Markup('<span class="art-title">{}</span>').format(self.inlines(art.title))
+        first = True
+        for block in art.blocks:
+            if first and isinstance(block, Paragraph):
+                parts.append(Markup('<p class="kuan first">{}\u3000{}</p>').format(lead, self.inlines(block.inlines)))
+            else:
+                if first:
+                    parts.append(Markup('<p class="kuan first">{}</p>').format(lead))
+                parts.append(self.block(block))
+            first = False
+        if first:
+            parts.append(Markup('<p class="kuan first">{}</p>').format(lead))
+        return Markup('<div class="article" id="{}">{}</div>').format(self.article_id(art), Markup("").join(parts))
+
+    def block(self, block) -> Markup:
+        if isinstance(block, Paragraph):
+            return Markup('<p class="kuan">{}</p>').format(self.inlines(block.inlines))
+        if isinstance(block, ItemList):
+            return Markup('<div class="items">{}</div>').format(Markup("").join(self.item(i) for i in block.items))
+        if isinstance(block, Table):
+            return self.table(block)
+        if isinstance(block, Note):
+            return Markup('<div class="note">{}</div>').format(Markup("").join(self.block(b) for b in block.blocks))
+        raise TypeError(f"not a block: {block!r}")
+
+    def item(self, item: Item) -> Markup:
+        marker = item_marker(item.number, item.depth, self.loc)
+        children = Markup("").join(self.item(c) for c in item.children)
+        return Markup('<p class="item depth-{}"><span class="marker">{}</span>{}</p>{}').format(
+            item.depth, marker, self.inlines(item.inlines), children)
+
+    def table(self, table: Table) -> Markup:
+        def cells(row, tag):
+            out = []
+            for i, cell in enumerate(row):
+                align = table.align[i] if i < len(table.align) and table.align[i] else None
+                style = Markup(' style="text-align:{}"').format(align) if align in ("left", "right", "center") else ""
+                out.append(Markup("<{0}{1}>{2}</{0}>").format(Markup(tag), style, self.inlines(cell)))
+            return Markup("").join(out)
+
+        head = Markup("<thead><tr>{}</tr></thead>").format(cells(table.header, "th"))
+        rows = Markup("").join(Markup("<tr>{}</tr>").format(cells(r, "td")) for r in table.rows)
+        return Markup('<table class="grid">{}<tbody>{}</tbody></table>').format(head, rows)
+
+
+def policy_body_html(ctx: RenderContext, anchor_prefix: str = "") -> Markup:
+    """The numbered body of one policy as an HTML fragment."""
+    return HtmlWriter(ctx, anchor_prefix).body()
+
+
+def inline_html(ctx: RenderContext, inlines: list[Inline]) -> Markup:
+    """Inline nodes as HTML (titles, table cells)."""
+    return HtmlWriter(ctx).inlines(inlines)

@@ -1,0 +1,100 @@
+"""``policydocs init``: a new project that passes ``check`` and builds as is."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .errors import PolicyError
+
+CONFIG = """\
+# policydocs configuration — every key has a default; see docs/ in the policydocs repository.
+[organisation]
+name = "{company}"
+
+[locales]
+source = "zh-Hans"
+publish = ["zh-Hans", "zh-Hant-TW"]
+
+[versions]
+scheme = "A/0"                       # or "V1.0"
+roles = ["编制", "审核", "批准"]
+
+[build]
+formats = ["pdf", "docx"]
+"""
+
+SAMPLE_POLICY = """\
+---
+id: ADM-GEN-001
+title: 制度管理办法
+department: 综合管理部
+category: 行政
+status: effective
+effective_date: {today}
+review_cycle_months: 12
+applies_to: 全体员工
+lang: zh-Hans
+interpreted_by: 综合管理部
+---
+
+# 总则
+
+为规范公司规章制度的起草、审核、批准、发布和修订工作，制定本办法。
+
+本办法适用于公司各部门制定的全部管理制度。{{#scope}}
+
+# 制度的制定与发布
+
+制度由主管部门负责起草，经审核、批准后发布。制度发布前应当履行以下程序：
+
+- 起草部门征求相关部门意见；
+- 法务人员对制度内容进行合规审核；{{#legal}}
+- 分管领导批准。
+
+依照[[#legal]]进行合规审核时，发现制度内容与法律法规相抵触的，应当退回起草部门修改。
+
+# 附则
+
+本办法由综合管理部负责解释。
+
+本办法自发布之日起施行。
+"""
+
+GLOSSARY = """\
+# Project glossary layered over OpenCC and the default regulation glossary.
+# protect: terms never converted (company and product names, people, ids)
+# force:   mappings per direction, e.g. {{"zh-Hant-TW": {{"示例": "示例"}}}}
+protect:
+  - "{company}"
+"""
+
+HANDBOOK = """\
+title: 员工手册
+company: "{company}"
+audience: 全体员工
+foreword: 本手册汇编公司现行有效的管理制度，请全体员工认真阅读并遵守。
+policies:
+  - ADM-GEN-001
+locales: [zh-Hans]
+"""
+
+
+def init_project(target: Path, *, company: str) -> Path:
+    """Create the project skeleton in ``target`` (missing or empty)."""
+    from datetime import date
+
+    target = target.resolve()
+    if target.exists() and any(target.iterdir()):
+        raise PolicyError(target, 0, "directory is not empty; choose a new directory for the project")
+    (target / "policies").mkdir(parents=True, exist_ok=True)
+    (target / "templates").mkdir(exist_ok=True)
+    (target / "handbooks").mkdir(exist_ok=True)
+    (target / "ledger").mkdir(exist_ok=True)
+    (target / "policydocs.toml").write_text(CONFIG.format(company=company), encoding="utf-8")
+    (target / "glossary.yaml").write_text(GLOSSARY.format(company=company), encoding="utf-8")
+    (target / "policies" / "ADM-GEN-001.md").write_text(SAMPLE_POLICY.format(today=date.today().isoformat()), encoding="utf-8")
+    (target / "handbooks" / "employee-handbook.yaml").write_text(HANDBOOK.format(company=company), encoding="utf-8")
+    (target / "templates" / "README.md").write_text(
+        "Put policy.html.j2 / policy.css here to override the built-in templates.\n", encoding="utf-8")
+    (target / ".gitignore").write_text("/build/\n*.p12\n*.key\n", encoding="utf-8")
+    return target
