@@ -51,9 +51,12 @@ def markdown_parser() -> MarkdownIt:
     return md
 
 
-def read_source(path: Path) -> str:
-    """Read a policy file as UTF-8; a file that is not UTF-8 is an error at its line."""
+def read_source(path: Path, display: Path | None = None) -> str:
+    """Read a policy file as UTF-8; a file that is not UTF-8 is an error at its line.
+
+    ``display`` is the path named in messages (relative to the project)."""
     data = path.read_bytes()
+    path = display or path
     if len(data) > MAX_SOURCE_BYTES:
         raise PolicyError(path, 0, f"file is {len(data) // 1024 // 1024} MB; the limit is {MAX_SOURCE_BYTES // 1024 // 1024} MB")
     if data.startswith(b"\xef\xbb\xbf"):
@@ -67,10 +70,14 @@ def read_source(path: Path) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
-def parse_policy(path: str | Path) -> Document:
-    """Parse one policy file; raises PolicyError/PolicyErrors naming file and line."""
+def parse_policy(path: str | Path, display: str | Path | None = None) -> Document:
+    """Parse one policy file; raises PolicyError/PolicyErrors naming file and line.
+
+    ``display`` (default: ``path``) is how the file is named in messages and
+    source positions, normally relative to the project root."""
     path = Path(path)
-    return parse_policy_text(read_source(path), path)
+    shown = Path(display) if display is not None else path
+    return parse_policy_text(read_source(path, shown), shown)
 
 
 def parse_policy_text(text: str, path: str | Path) -> Document:

@@ -47,7 +47,7 @@ def load_project(root: str | Path = ".") -> Project:
     for path in policy_files(config):
         rel = path.relative_to(config.root) if path.is_relative_to(config.root) else path
         try:
-            doc = parse_policy(rel if not rel.is_absolute() else path)
+            doc = parse_policy(path, rel)
         except (PolicyError, PolicyErrors) as exc:
             errors.extend(exc)
             continue

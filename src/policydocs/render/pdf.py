@@ -66,7 +66,7 @@ def locale_css_text(code: str) -> str:
     page_of = words["page_of"].replace("{page}", '" counter(page) "').replace("{pages}", '" counter(pages) "')
     return (f"html {{ font-family: {serif}; }}\n"
             f'@page {{ @top-right {{ content: "{words["page"]}\\A{page_of}"; }} }}\n'
-            f".sans, h1, h2, h3, h4, th, .doc-header, .watermark {{ font-family: {sans}; }}\n"
+            f".sans, h1, h2, h3, h4, th, .doc-header, .watermark, .art-no {{ font-family: {sans}; }}\n"
             f"@page {{ {' '.join(f'{b} {{ font-family: {sans}; }}' for b in boxes.split(', '))} }}\n")
 
 

@@ -1,0 +1,64 @@
+"""Shared fixtures: a throw-away copy of the sample project and a CLI runner."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+SHARED = REPO.parent / "shared"
+
+
+def run_cli(*args: str, cwd: Path | str, env: dict | None = None, input: str | None = None) -> subprocess.CompletedProcess:
+    """Run ``policydocs ARGS`` as a user would (a real process), capturing output."""
+    full_env = dict(os.environ)
+    full_env.update(env or {})
+    return subprocess.run([sys.executable, "-m", "policydocs", *args], cwd=cwd, env=full_env,
+                          capture_output=True, text=True, input=input, timeout=600)
+
+
+def copy_project(dst: Path, policies: list[str] | None = None) -> Path:
+    """Copy the sample project (config, glossary, policies[, handbooks]) into ``dst``."""
+    dst.mkdir(parents=True, exist_ok=True)
+    for name in ("policydocs.toml", "glossary.yaml"):
+        if (REPO / name).exists():
+            shutil.copy2(REPO / name, dst / name)
+    (dst / "policies").mkdir(exist_ok=True)
+    for src in sorted((REPO / "policies").glob("*.md")):
+        if policies is None or src.stem in policies:
+            shutil.copy2(src, dst / "policies" / src.name)
+    return dst
+
+
+@pytest.fixture
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A fresh copy of the sample policies (no ledger, no handbooks), private keys in tmp."""
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))
+    return copy_project(tmp_path / "proj")
+
+
+@pytest.fixture
+def mini_project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """An empty project with one locale, for writing bad-input policies into."""
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))
+    root = tmp_path / "mini"
+    (root / "policies").mkdir(parents=True)
+    (root / "policydocs.toml").write_text('[organisation]\nname = "测试公司"\n[locales]\npublish = ["zh-Hans"]\n'
+                                          '[build]\nformats = ["pdf"]\n', encoding="utf-8")
+    return root
+
+
+@pytest.fixture(autouse=True)
+def _isolated_config_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No test ever reads or writes the real ~/.config/policydocs."""
+    if "XDG_CONFIG_HOME" not in os.environ or not os.environ["XDG_CONFIG_HOME"].startswith(str(tmp_path_factory.getbasetemp())):
+        monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path_factory.mktemp("xdg")))
+
+
+def pdftotext(path: Path, *args: str) -> str:
+    return subprocess.run(["pdftotext", *args, str(path), "-"], capture_output=True, text=True, check=True).stdout
