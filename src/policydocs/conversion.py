@@ -383,8 +383,12 @@ def glossary_hash(glossary: Glossary | None) -> str:
 # Converter
 # --------------------------------------------------------------------------
 
-_PH_BASE = 0xF0000  # Supplementary Private Use Area-A: placeholders for glossary matches
-_PH_RE = re.compile("[\U000F0000-\U000FFFFD]")
+# Placeholders for glossary matches: BMP Private Use Area characters.  They
+# pass through OpenCC untouched and, unlike supplementary-plane characters,
+# keep Python strings in their compact 2-byte form (an astral placeholder made
+# OpenCC's encode/decode about 50 % slower).
+_PH_BASE = 0xE000
+_PH_MAX = 0xF8FF - _PH_BASE + 1
 _HAN_RE = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f]")
 
 
@@ -422,11 +426,19 @@ class Converter:
         self.plain_configs = opencc_configs(self.source, self.target, False)
         self._chain = [opencc_converter(c, tofu_risk=tofu_risk) for c in self.configs]
         self._plain_chain = [opencc_converter(c, tofu_risk=tofu_risk) for c in self.plain_configs]
+        if len(self._chain) == 1:  # skip the loop in the hot path
+            self.opencc = self._chain[0].convert  # type: ignore[method-assign]
         self.rules = self.glossary.rules(self.source, self.target, phrase_mode) if self.configs else {}
         terms = sorted(self.rules, key=lambda t: (-len(t), t))
         self._pattern = re.compile("|".join(map(re.escape, terms))) if terms else None
-        self._mask = {t: chr(_PH_BASE + i) for i, t in enumerate(terms)}
-        self._unmask = {_PH_BASE + i: self.rules[t].target for i, t in enumerate(terms)}
+        self._mask = {t: chr(_PH_BASE + i) for i, t in enumerate(terms[:_PH_MAX])}
+        self._unmask = {chr(_PH_BASE + i): self.rules[t].target for i, t in enumerate(terms[:_PH_MAX])}
+        last = chr(_PH_BASE + max(0, min(len(terms), _PH_MAX) - 1))
+        self._ph_re = re.compile(f"[{chr(_PH_BASE)}-{last}]")
+        self._can_mask = len(terms) <= _PH_MAX
+        mask, unmask = self._mask, self._unmask
+        self._mask_match = lambda m: mask[m.group()]
+        self._unmask_match = lambda m: unmask[m.group()]
         self._alone: dict[str, str] = {}
 
     def __repr__(self) -> str:
@@ -456,13 +468,17 @@ class Converter:
         if not text or not self._chain:
             return text
         pattern = self._pattern
-        if pattern is None or pattern.search(text) is None:
+        if pattern is None:
             return self.opencc(text)
-        if _PH_RE.search(text) is None:
-            mask = self._mask
-            masked = pattern.sub(lambda m: mask[m.group()], text)
-            return self.opencc(masked).translate(self._unmask)
-        # the text itself uses our placeholder range: split instead of masking
+        if self._can_mask:
+            masked, k = pattern.subn(self._mask_match, text)
+            if not k:
+                return self.opencc(text)
+            if self._ph_re.search(text) is None:
+                return self._ph_re.sub(self._unmask_match, self.opencc(masked))
+        elif pattern.search(text) is None:
+            return self.opencc(text)
+        # the text itself uses our placeholder characters: split instead of masking
         out, pos = [], 0
         for m in pattern.finditer(text):
             out.append(self.opencc(text[pos:m.start()]))
@@ -560,6 +576,27 @@ def get_converter(source: str, target: str, *, phrase_mode: bool = False,
                 conv = Converter(key[0], key[1], phrase_mode=phrase_mode, glossary=glossary, tofu_risk=tofu_risk)
                 _converter_cache[key] = conv
     return conv
+
+
+def config_direction(config: str) -> tuple[str, str, bool] | None:
+    """(source, target, phrase_mode) for an OpenCC config name, or None (jp2t, t2jp …)."""
+    for (src, tgt), (plain, phrase) in OPENCC_CONFIGS.items():
+        if plain == (config,):
+            return src, tgt, False
+        if phrase == (config,) and phrase != plain:
+            return src, tgt, True
+    return None
+
+
+def converter_for_config(config: str, *, glossary: Glossary | None = None, tofu_risk: bool = True) -> Converter:
+    """The :class:`Converter` that runs exactly one OpenCC ``config`` (used to check
+    OpenCC's upstream test cases through our API).  ValueError for configs that
+    are not a policydocs direction (jp2t, t2jp)."""
+    direction = config_direction(config)
+    if direction is None:
+        raise ValueError(f"OpenCC config {config!r} is not a policydocs locale direction")
+    src, tgt, phrase = direction
+    return get_converter(src, tgt, phrase_mode=phrase, glossary=glossary, tofu_risk=tofu_risk)
 
 
 def convert_text(text: str, source: str, target: str, *, phrase_mode: bool = False,
@@ -834,5 +871,5 @@ __all__ = [
     "OPENCC_VERSION", "OPENCC_CONFIGS", "Glossary", "GlossaryEntry", "Rule", "Converter", "Change",
     "ConversionReport", "ReportEntry", "load_glossary", "glossary_hash", "get_converter", "convert_text",
     "localize", "check_glyph_coverage", "resolve_font", "font_codepoints", "missing_glyphs",
-    "normalize_locale", "opencc_configs", "opencc_converter", "is_simplified_clean", "EMPTY_GLOSSARY",
+    "normalize_locale", "opencc_configs", "config_direction", "converter_for_config", "opencc_converter", "is_simplified_clean", "EMPTY_GLOSSARY",
 ]
