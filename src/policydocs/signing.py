@@ -57,6 +57,10 @@ class SigningError(PolicyError):
     def __init__(self, path: str | Path, message: str, line: int = 0):
         super().__init__(path, line, message)
 
+    def __reduce__(self):  # survive the trip back from a build worker process
+        d = self.diagnostic
+        return (SigningError, (d.path, d.message, d.line))
+
 
 # --------------------------------------------------------------------------- identity
 
