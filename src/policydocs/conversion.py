@@ -412,6 +412,17 @@ class Change:
 class Converter:
     """Converts text between two locales: glossary rules first, OpenCC for the rest.
 
+    Two kinds of glossary rule:
+
+    - *term rules* (protected terms and multi-character terms) are masked
+      with placeholder characters before OpenCC runs, so OpenCC never sees
+      them and cannot join them with their neighbours into a phrase;
+    - *character rules* (one character → one character, e.g. 签→簽) are
+      applied after OpenCC at the same position, so the neighbours keep
+      OpenCC's phrase context (splitting 核准 around 核 would turn 准 into 準).
+      When a phrase-mode config changed the length, character rules fall
+      back to splitting.
+
     Create through :func:`get_converter` (cached); ``convert`` is thread-safe.
     """
 
@@ -429,8 +440,13 @@ class Converter:
         if len(self._chain) == 1:  # skip the loop in the hot path
             self.opencc = self._chain[0].convert  # type: ignore[method-assign]
         self.rules = self.glossary.rules(self.source, self.target, phrase_mode) if self.configs else {}
-        terms = sorted(self.rules, key=lambda t: (-len(t), t))
+        chars = {t: r for t, r in self.rules.items() if len(t) == 1 and len(r.target) == 1 and not r.entry.protect}
+        terms = sorted((t for t in self.rules if t not in chars), key=lambda t: (-len(t), t))
+        self.char_rules = {t: r.target for t, r in chars.items()}
+        self._char_re = re.compile("[" + "".join(map(re.escape, sorted(chars))) + "]") if chars else None
         self._pattern = re.compile("|".join(map(re.escape, terms))) if terms else None
+        every = sorted(self.rules, key=lambda t: (-len(t), t))
+        self._split_pattern = re.compile("|".join(map(re.escape, every))) if every else None
         self._mask = {t: chr(_PH_BASE + i) for i, t in enumerate(terms[:_PH_MAX])}
         self._unmask = {chr(_PH_BASE + i): self.rules[t].target for i, t in enumerate(terms[:_PH_MAX])}
         last = chr(_PH_BASE + max(0, min(len(terms), _PH_MAX) - 1))
@@ -468,26 +484,54 @@ class Converter:
         if not text or not self._chain:
             return text
         pattern = self._pattern
-        if pattern is None:
-            return self.opencc(text)
-        if self._can_mask:
+        k = 0
+        masked = text
+        if pattern is not None:
+            if not self._can_mask:
+                return self._convert_split(text)
             masked, k = pattern.subn(self._mask_match, text)
-            if not k:
-                return self.opencc(text)
-            if self._ph_re.search(text) is None:
-                return self._ph_re.sub(self._unmask_match, self.opencc(masked))
-        elif pattern.search(text) is None:
-            return self.opencc(text)
-        # the text itself uses our placeholder characters: split instead of masking
+            if k and self._ph_re.search(text) is not None:
+                # the text itself uses our placeholder characters: split instead of masking
+                return self._convert_split(text)
+        out = self.opencc(masked)
+        if self._char_re is not None:
+            fixed = self._fix_chars(masked, out)
+            if fixed is None:
+                return self._convert_split(text)
+            out = fixed
+        if k:
+            out = self._ph_re.sub(self._unmask_match, out)
+        return out
+
+    __call__ = convert
+
+    def _fix_chars(self, src: str, out: str) -> str | None:
+        """Apply character rules at their positions (None when OpenCC changed the length)."""
+        pieces: list[str] = []
+        last = 0
+        cmap = self.char_rules
+        for m in self._char_re.finditer(src):  # type: ignore[union-attr]
+            if len(out) != len(src):
+                return None
+            i = m.start()
+            t = cmap[m.group()]
+            if out[i] != t:
+                pieces.append(out[last:i])
+                pieces.append(t)
+                last = i + 1
+        if not pieces:
+            return out
+        pieces.append(out[last:])
+        return "".join(pieces)
+
+    def _convert_split(self, text: str) -> str:
         out, pos = [], 0
-        for m in pattern.finditer(text):
+        for m in self._split_pattern.finditer(text):  # type: ignore[union-attr]
             out.append(self.opencc(text[pos:m.start()]))
             out.append(self.rules[m.group()].target)
             pos = m.end()
         out.append(self.opencc(text[pos:]))
         return "".join(out)
-
-    __call__ = convert
 
     def convert_with_changes(self, text: str) -> tuple[str, list[Change]]:
         """Like :meth:`convert`, plus every change beyond character mapping (for reports)."""
@@ -497,21 +541,26 @@ class Converter:
         changes: list[Change] = []
         gaps: list[tuple[int, int]] = []
         pos = 0
-        if self._pattern is not None and self._pattern.search(text) is not None:
+        if self._split_pattern is not None and (
+                (self._pattern is not None and self._pattern.search(text) is not None)
+                or (self._char_re is not None and self._char_re.search(text) is not None)):
             # what OpenCC alone gives in context: its configs map character for
             # character except phrase-mode word swaps, so slice when lengths agree
             raw = self.opencc(text)
             aligned = len(raw) == len(text)
-            for m in self._pattern.finditer(text):
+            matches = self._pattern.finditer(text) if self._pattern is not None else iter(())
+            for m in matches:
+                if self._char_re is not None:
+                    self._char_changes(text, raw, aligned, pos, m.start(), changes)
                 term = m.group()
                 rule = self.rules[term]
                 alone = raw[m.start():m.end()] if aligned else self._opencc_alone(term)
                 if alone != rule.target:
-                    kind = "protected" if rule.entry.protect else "glossary"
-                    detail = rule.entry.source + (f" — {rule.entry.reason}" if rule.entry.reason else "")
-                    changes.append(Change(kind, term, rule.target, alone, m.start(), m.end(), detail))
+                    changes.append(self._change(rule, term, alone, m.start(), m.end()))
                 gaps.append((pos, m.start()))
                 pos = m.end()
+            if self._char_re is not None:
+                self._char_changes(text, raw, aligned, pos, len(text), changes)
         gaps.append((pos, len(text)))
         if self.configs != self.plain_configs:
             for a, b in gaps:
@@ -519,6 +568,19 @@ class Converter:
                     changes.extend(self._phrase_changes(text, a, b))
         changes.sort(key=lambda c: c.start)
         return result, changes
+
+    def _change(self, rule: Rule, term: str, alone: str, start: int, end: int) -> Change:
+        kind = "protected" if rule.entry.protect else "glossary"
+        detail = rule.entry.source + (f" — {rule.entry.reason}" if rule.entry.reason else "")
+        return Change(kind, term, rule.target, alone, start, end, detail)
+
+    def _char_changes(self, text: str, raw: str, aligned: bool, a: int, b: int, changes: list[Change]) -> None:
+        for m in self._char_re.finditer(text, a, b):  # type: ignore[union-attr]
+            ch = m.group()
+            rule = self.rules[ch]
+            alone = raw[m.start()] if aligned else self._opencc_alone(ch)
+            if alone != rule.target:
+                changes.append(self._change(rule, ch, alone, m.start(), m.end()))
 
     def _opencc_alone(self, term: str) -> str:
         r = self._alone.get(term)
@@ -535,19 +597,27 @@ class Converter:
         aligned = len(plain) == len(seg)
         out = []
         sm = difflib.SequenceMatcher(None, plain, phrased, autojunk=False)
-        # merge changed regions separated by a single unchanged character
-        # (信息技術 → 資訊科技 is one swap, not two)
+        # merge changed regions separated by one unchanged character when a
+        # length changes (信息技術 → 資訊科技 is one swap, not two)
         spans: list[list[int]] = []
         for tag, i1, i2, j1, j2 in sm.get_opcodes():
             if tag == "equal":
                 continue
-            if spans and i1 - spans[-1][1] <= 1 and j1 - spans[-1][3] <= 1:
-                spans[-1][1], spans[-1][3] = i2, j2
-            else:
-                spans.append([i1, i2, j1, j2])
+            if spans:
+                p = spans[-1]
+                resized = (i2 - i1) != (j2 - j1) or (p[1] - p[0]) != (p[3] - p[2])
+                if (i1 == p[1] and j1 == p[3]) or (resized and i1 - p[1] <= 1 and j1 - p[3] <= 1):
+                    p[1], p[3] = i2, j2
+                    continue
+            spans.append([i1, i2, j1, j2])
         for i1, i2, j1, j2 in spans:
             if i1 == i2:  # pure insertion: show the character before it
                 i1, j1 = max(0, i1 - 1), max(0, j1 - 1)
+            if i2 - i1 == 1:  # one character: show the word (软件→軟體, not 件→體)
+                if i1 > 0 and j1 > 0 and plain[i1 - 1] == phrased[j1 - 1] and _HAN_RE.match(plain[i1 - 1]):
+                    i1, j1 = i1 - 1, j1 - 1
+                elif i2 < len(plain) and j2 < len(phrased) and plain[i2] == phrased[j2] and _HAN_RE.match(plain[i2]):
+                    i2, j2 = i2 + 1, j2 + 1
             src = seg[i1:i2] if aligned else plain[i1:i2]
             start = a + (i1 if aligned else 0)
             end = a + (i2 if aligned else len(seg))
@@ -763,6 +833,78 @@ def localize(doc: Document, locale: str, glossary: Glossary | None, *,
 
 
 # --------------------------------------------------------------------------
+# Source files (policydocs convert)
+# --------------------------------------------------------------------------
+
+#: Spans of Markdown source that are data, not text: fenced code, inline code,
+#: labels {#x}, references [[X#y]], link destinations, autolinks and bare URLs.
+_MD_KEEP = re.compile(
+    r"^(?P<fence>`{3,}|~{3,})[^\n]*\n.*?^(?P=fence)[ \t]*$"
+    r"|(?P<ticks>`+).+?(?P=ticks)"
+    r"|\{#[^}\n]*\}"
+    r"|\[\[[^\]\n]*\]\]"
+    r"|\]\([^)\n]*\)"
+    r"|<[A-Za-z][A-Za-z0-9+.-]*:[^>\s]*>"
+    r"|https?://[^\s<>()（）「」，。；]+",
+    re.M | re.S,
+)
+_FRONT_KEY = re.compile(r"^(?P<key>[A-Za-z_][A-Za-z0-9_]*)(?P<sep>\s*:\s*)(?P<value>.*)$")
+
+
+def convert_source(text: str, conv: Converter, *, markdown: bool = False,
+                   policy_id: str = "", path: str = "") -> tuple[str, ConversionReport]:
+    """Convert a plain text or a Markdown policy source (for ``policydocs convert``).
+
+    Markdown: only the text front-matter fields (title, department …) are
+    converted and ``lang`` is set to the target; in the body, code, labels,
+    references, link targets and URLs are kept as written.
+    """
+    report = ConversionReport(policy_id, conv.target, conv.source, conv.configs, glossary_hash(conv.glossary))
+    out: list[str] = []
+
+    def piece(s: str, offset: int, field: str = "") -> str:
+        res, changes = conv.convert_with_changes(s)
+        for ch in changes:
+            line = text.count("\n", 0, offset + ch.start) + 1
+            report.entries.append(ReportEntry(ch.rule, ch.source, ch.result, _context(s, ch.start, ch.end),
+                                              line, path, ch.opencc, ch.detail, field))
+        return res
+
+    body_start = 0
+    if markdown and text.startswith("---\n"):
+        end = text.find("\n---", 3)
+        if end >= 0 and text[end + 4:end + 5] in ("\n", ""):
+            offset = 4
+            out.append("---\n")
+            for line in text[4:end + 1].splitlines(keepends=True):
+                m = _FRONT_KEY.match(line.rstrip("\n"))
+                if m and m.group("key") in PolicyMeta.TEXT_FIELDS:
+                    v0 = offset + m.start("value")
+                    out.append(m.group("key") + m.group("sep") + piece(m.group("value"), v0, m.group("key"))
+                               + line[len(line.rstrip("\n")):])
+                elif m and m.group("key") == "lang":
+                    out.append(m.group("key") + m.group("sep") + conv.target + line[len(line.rstrip("\n")):])
+                elif m and m.group("key") == "id" and not policy_id:
+                    report.policy_id = m.group("value").split("#")[0].strip()
+                    out.append(line)
+                else:
+                    out.append(line)
+                offset += len(line)
+            out.append("---")
+            body_start = end + 4
+    if not markdown:
+        out.append(piece(text, 0))
+        return "".join(out), report
+    pos = body_start
+    for m in _MD_KEEP.finditer(text, body_start):
+        out.append(piece(text[pos:m.start()], pos))
+        out.append(m.group())
+        pos = m.end()
+    out.append(piece(text[pos:], pos))
+    return "".join(out), report
+
+
+# --------------------------------------------------------------------------
 # Glyph coverage
 # --------------------------------------------------------------------------
 
@@ -870,6 +1012,6 @@ def check_glyph_coverage(doc: Document, locale: str | None = None) -> None:
 __all__ = [
     "OPENCC_VERSION", "OPENCC_CONFIGS", "Glossary", "GlossaryEntry", "Rule", "Converter", "Change",
     "ConversionReport", "ReportEntry", "load_glossary", "glossary_hash", "get_converter", "convert_text",
-    "localize", "check_glyph_coverage", "resolve_font", "font_codepoints", "missing_glyphs",
+    "localize", "convert_source", "check_glyph_coverage", "resolve_font", "font_codepoints", "missing_glyphs",
     "normalize_locale", "opencc_configs", "config_direction", "converter_for_config", "opencc_converter", "is_simplified_clean", "EMPTY_GLOSSARY",
 ]
