@@ -236,3 +236,9 @@ def test_keys_init_org_cli(tmp_path, monkeypatch, capsys):
     assert signing.load_identity(load_config(project)) is not None
     assert main(["-C", str(project), "keys", "init-org"]) == 2  # refuses to overwrite
     assert main(["-C", str(project), "keys", "init-org", "--force"]) == 0
+
+
+def test_drafts_only_build_needs_no_trust_root(copy, tmp_path):
+    copy["manifest"]["artifacts"] = [a for a in copy["manifest"]["artifacts"] if a.get("draft")]
+    copy["save"]()
+    assert signing.verify_published(copy["build"], tmp_path / "no-such-ca.pem") == []
