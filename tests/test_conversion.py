@@ -367,6 +367,7 @@ PHRASE_ROUND_TRIP_ALLOWED = {
     "发送": "传送",  # s2twp 发送→傳送
     "连线": "连接",  # 連線 is also 连接
     "文档": "文件",  # s2twp 文档→文件
+    "通讯": "通信",  # tw2sp 通訊→通信 (telecom)
 }
 
 
