@@ -283,7 +283,7 @@ def styles_xml(p: Preset, f: Fonts) -> str:
         f'<w:kern w:val="2"/><w:sz w:val="{p.body_sz}"/><w:szCs w:val="{p.body_sz}"/>'
         f'<w:lang w:val="en-US" w:eastAsia="{f.lang}" w:bidi="ar-SA"/>'
         "</w:rPr></w:rPrDefault>"
-        f'<w:pPrDefault><w:pPr><w:widowControl w:val="0"/><w:jc w:val="both"/></w:pPr></w:pPrDefault>'
+        f'<w:pPrDefault><w:pPr><w:widowControl w:val="0"/><w:kinsoku w:val="1"/><w:overflowPunct w:val="1"/><w:jc w:val="both"/></w:pPr></w:pPrDefault>'
         "</w:docDefaults>"
     )
     body_ppr = _spacing(p, after=p.para_after)
