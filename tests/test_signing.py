@@ -381,6 +381,8 @@ def test_pades_b_t_with_timestamper(org, unsigned_pdf, tmp_path):
                             locale="zh-Hant-TW", timestamper=ts)
     check = signing.validate_pdf(data, org["root"], timestamp_roots=tsa_root_pem)
     assert check.valid, check.problems
+    assert check.reason == "發布 HR-ATT-002 A/1 zh-Hant-TW"
+    assert check.ident == ("HR-ATT-002", "A/1", "zh-Hant-TW")
     assert check.timestamp is not None
     assert abs((check.timestamp - dt.datetime.now(dt.timezone.utc)).total_seconds()) < 120
     # a TSA the verifier does not trust is reported

@@ -48,7 +48,7 @@ DEMO_CRL_URL = "http://localhost/policydocs-demo-ca.crl"
 ORG_DIR_NAME = "org"
 DEMO_P12_NAME = "org-signing.p12"
 
-_REASON_RE = re.compile(r"^发布 (?P<policy_id>\S+) (?P<version>\S+) (?P<locale>\S+)$")
+_REASON_RE = re.compile(r"^(?:发布|發布) (?P<policy_id>\S+) (?P<version>\S+) (?P<locale>\S+)$")
 
 
 class SigningError(PolicyError):
@@ -323,7 +323,9 @@ def init_org(config: Config, *, passphrase: str, force: bool = False, days: int 
 
 
 def signing_reason(policy_id: str, version: str, locale: str) -> str:
-    return f"发布 {policy_id} {version} {locale}"
+    """``发布 HR-ATT-002 A/1 zh-Hans`` (``發布`` for Traditional locales); machine-readable, see :func:`parse_reason`."""
+    verb = "發布" if locale.startswith("zh-Hant") else "发布"
+    return f"{verb} {policy_id} {version} {locale}"
 
 
 def parse_reason(reason: str | None) -> tuple[str, str, str] | None:
