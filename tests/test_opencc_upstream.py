@@ -25,6 +25,8 @@ TESTCASES = Path(__file__).resolve().parents[2] / "shared" / "testdata" / "openc
 #: (case id, config) → reason the default glossary deliberately differs from OpenCC.
 DELIBERATE = {
     ("case_026", "s2t"): "发布 → 發布: promulgate is 發布 in Taiwan and Hong Kong official usage (OpenCC: 發佈)",
+    ("BYVoid_OpenCC_PR_508", "s2twp"):
+        "设置 stays 設置 (establish: 设置岗位); OpenCC's software phrase 高级设置 → 進階設定 is lost with it",
     ("BYVoid_OpenCC_Issue_1246_core_reverse_phrase", "tw2sp"):
         "核心 stays 核心 (core: 核心技术, 核心级数据); tw2sp writes 内核 (OS kernel)",
 }
