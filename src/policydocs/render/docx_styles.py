@@ -88,7 +88,7 @@ class Preset:
     header_sz: int
     # line spacing of body paragraphs: ("exact", twips) or ("auto", 240ths)
     line: tuple[str, int]
-    grid: str  # linesAndChars | lines
+    grid: str  # docGrid type: lines (snap lines to line_pitch) | linesAndChars | none
     line_pitch: int  # twips
     chars_per_line: int = 0  # characters per line the body tracking is set for (0 = no tracking)
     ascii_font: str = "Times New Roman"
@@ -140,7 +140,7 @@ PRESETS: dict[str, Preset] = {
         "handbook", *A4, top=mm(25), bottom=mm(22), left=mm(22), right=mm(20),
         header=mm(10), footer=mm(10),
         body_sz=24, title_sz=36, h1_sz=30, h2_sz=28, h3_sz=24, table_sz=21, header_sz=18,
-        line=("auto", 300), grid="lines", line_pitch=312, para_after=60, title_sans=True,
+        line=("auto", 300), grid="none", line_pitch=312, para_after=60, title_sans=True,
     ),
 }
 
@@ -238,8 +238,11 @@ def _rpr(fonts: str, sz: int | None = None, bold: bool = False, color: str | Non
 
 
 def _spacing(p: Preset, before: int = 0, after: int = 0, line: tuple[str, int] | None = None) -> str:
+    """Paragraph spacing; a style with its own line spacing (titles, tables, header) is taken
+    off the document grid, which would otherwise stretch each of its lines to a grid line."""
     rule, val = line or p.line
-    return f'<w:spacing w:before="{before}" w:after="{after}" w:line="{val}" w:lineRule="{rule}"/>'
+    off_grid = '<w:snapToGrid w:val="0"/>' if line is not None else ""
+    return f'{off_grid}<w:spacing w:before="{before}" w:after="{after}" w:line="{val}" w:lineRule="{rule}"/>'
 
 
 def _indent_chars(p: Preset, chars: int = 2, sz: int | None = None) -> str:
@@ -368,7 +371,8 @@ def style_east_asia_fonts(p: Preset, f: Fonts) -> dict[str, str]:
 
 
 def document_xml(p: Preset) -> str:
-    grid = f'<w:docGrid w:type="{p.grid}" w:linePitch="{p.line_pitch}"'
+    grid = f'<w:docGrid w:linePitch="{p.line_pitch}"' if p.grid == "none" else \
+        f'<w:docGrid w:type="{p.grid}" w:linePitch="{p.line_pitch}"'
     if p.grid == "linesAndChars":
         grid += f' w:charSpace="{p.char_space}"'
     grid += "/>"
