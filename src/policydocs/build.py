@@ -77,15 +77,21 @@ class BuildResult:
 
 
 def _templates_hash(project: Project) -> str:
+    """Hash of what shapes a policy's output: package version and the policy
+    templates (top-level files of the packaged and the project's templates/;
+    site/ and forms/ templates do not affect policy PDFs)."""
     from .render.pdf import PACKAGE_TEMPLATES
 
     h = hashlib.sha256(__version__.encode())
     for base in (PACKAGE_TEMPLATES, project.config.templates_dir):
         if base.is_dir():
-            for p in sorted(base.rglob("*")):
+            for p in sorted(base.iterdir()):
                 if p.is_file():
-                    h.update(str(p.relative_to(base)).encode())
+                    h.update(p.name.encode())
                     h.update(p.read_bytes())
+    data_dir = Path(__file__).resolve().parent / "data"
+    for p in sorted(data_dir.rglob("*.docx")) if data_dir.is_dir() else []:
+        h.update(p.read_bytes())
     return h.hexdigest()
 
 
