@@ -402,3 +402,16 @@ def test_xml_special_characters_are_escaped(tmp_path):
     d = readback(context(doc), tmp_path)
     assert body_paragraph_texts(d)[0] == "A&B <制度> \"测试\""
     assert d.core_properties.title == "A&B <制度> \"测试\""
+
+
+def test_output_is_reproducible(tmp_path):
+    a, b = tmp_path / "a.docx", tmp_path / "b.docx"
+    write_docx(context(articles_doc()), a)
+    import time
+    time.sleep(2.1)  # ZIP timestamps have 2-second resolution
+    write_docx(context(articles_doc()), b)
+    assert a.read_bytes() == b.read_bytes()
+    doc = articles_doc()
+    doc.body[0].children[0].blocks[0].inlines[0].text = "改过的文字。"
+    write_docx(context(doc), b)
+    assert a.read_bytes() != b.read_bytes()

@@ -44,7 +44,7 @@ from .context import RenderContext
 from .docx_styles import W_NS, R_NS, STYLE_NAMES, get_preset, locale_fonts, word_lang
 
 __all__ = ["write_docx", "load_reference", "policy_docx_document", "append_policy", "base_document",
-           "write_control_header", "DOCX_CONTENT_TYPE"]
+           "write_control_header", "docx_bytes", "DOCX_CONTENT_TYPE"]
 
 DOCX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"
 _DOTX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.template.main+xml"
@@ -707,6 +707,26 @@ def policy_docx_document(ctx: RenderContext):
     return document
 
 
+def docx_bytes(document, when: date | None = None) -> bytes:
+    """Serialise ``document`` reproducibly: python-docx stamps every ZIP member with the
+    current time; we re-stamp them with ``when`` so equal input gives equal bytes."""
+    buf = io.BytesIO()
+    document.save(buf)
+    stamp = (max(when.year, 1980), when.month, when.day, 0, 0, 0) if when else (1980, 1, 1, 0, 0, 0)
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(buf.getvalue())) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            member = zipfile.ZipInfo(info.filename, date_time=stamp)
+            member.compress_type = zipfile.ZIP_DEFLATED
+            member.external_attr = 0o644 << 16
+            dst.writestr(member, src.read(info.filename))
+    return out.getvalue()
+
+
 def write_docx(ctx: RenderContext, out_path: Path) -> None:
-    """Write one policy DOCX to ``out_path`` (the caller handles temp file + rename)."""
-    policy_docx_document(ctx).save(str(out_path))
+    """Write one policy DOCX to ``out_path`` (the caller handles temp file + rename).
+
+    The bytes depend only on the inputs (tree, config, version), not on the clock."""
+    when = ctx.version.effective_date or ctx.doc.meta.effective_date
+    data = docx_bytes(policy_docx_document(ctx), when)
+    Path(out_path).write_bytes(data)
