@@ -10,7 +10,13 @@ STAMP := $(VENV)/.installed
 
 .PHONY: demo test setup system-deps bench clean
 
+# The demo signs with a per-machine demo CA (`keys init-org`): its private key
+# lives in ~/.config/policydocs, its public certificate in keys/org-ca.pem
+# (git-ignored here; a real project commits its CA certificate).
+export POLICYDOCS_SIGNING_PASSPHRASE ?= policydocs-demo
+
 demo: setup
+	@test -f keys/org-ca.pem || $(BIN)/policydocs keys init-org --force
 	$(BIN)/policydocs build --all
 
 test: setup
