@@ -304,6 +304,22 @@ def test_report_lists_glossary_changes_with_lines(doc, glossary, tmp_path):
     assert str(out) in line
 
 
+def test_build_summary_line(doc, glossary):
+    reports = [cv.localize(doc, loc, glossary)[1] for loc in ("zh-Hans", "zh-Hant-TW", "zh-Hant-HK")]
+    n = len(reports[1].entries) + len(reports[2].entries)
+    line = cv.build_summary_line(reports)
+    assert line.startswith(f"conversion: 2 converted variant(s), {n} change(s) to review (")
+    assert "protected" in line and line.endswith("→ build/reports/")
+
+
+def test_reports_pickle_for_worker_processes(doc, glossary):
+    import pickle
+
+    new, report = cv.localize(doc, "zh-Hant-TW", glossary)
+    again = pickle.loads(pickle.dumps((new, report, glossary)))
+    assert again[1].entries == report.entries and again[2] == glossary
+
+
 def test_report_lists_phrase_swaps(doc, glossary):
     d = parse_policy_text(POLICY.replace("特制定本制度。", "特制定本制度，软件和信息系统另行规定。"), doc.path)
     _, report = cv.localize(d, "zh-Hant-TW", glossary, phrase_mode=True)

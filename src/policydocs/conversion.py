@@ -762,6 +762,20 @@ class ConversionReport:
         return s
 
 
+def build_summary_line(reports: Iterable[ConversionReport], reports_dir: str | Path = "build/reports") -> str:
+    """One line for the build output over all policies and locales, e.g.
+    ``conversion: 18 variants, 37 changes to review (30 glossary, 7 protected) → build/reports/``."""
+    reports = [r for r in reports if r.configs]
+    totals: dict[str, int] = {}
+    for r in reports:
+        for k, n in r.counts().items():
+            totals[k] = totals.get(k, 0) + n
+    n = sum(totals.values())
+    parts = ", ".join(f"{v} {k}" for k, v in sorted(totals.items()))
+    return (f"conversion: {len(reports)} converted variant(s), {n} change(s) to review"
+            + (f" ({parts})" if parts else "") + f" → {reports_dir}/")
+
+
 def _context(text: str, start: int, end: int, width: int = 12) -> str:
     a, b = max(0, start - width), min(len(text), end + width)
     ctx = ("…" if a > 0 else "") + text[a:start] + "【" + text[start:end] + "】" + text[end:b] + ("…" if b < len(text) else "")
@@ -1011,7 +1025,7 @@ def check_glyph_coverage(doc: Document, locale: str | None = None) -> None:
 
 __all__ = [
     "OPENCC_VERSION", "OPENCC_CONFIGS", "Glossary", "GlossaryEntry", "Rule", "Converter", "Change",
-    "ConversionReport", "ReportEntry", "load_glossary", "glossary_hash", "get_converter", "convert_text",
+    "ConversionReport", "ReportEntry", "build_summary_line", "load_glossary", "glossary_hash", "get_converter", "convert_text",
     "localize", "convert_source", "check_glyph_coverage", "resolve_font", "font_codepoints", "missing_glyphs",
     "normalize_locale", "opencc_configs", "config_direction", "converter_for_config", "opencc_converter", "is_simplified_clean", "EMPTY_GLOSSARY",
 ]
