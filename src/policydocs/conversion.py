@@ -854,12 +854,12 @@ def localize(doc: Document, locale: str, glossary: Glossary | None, *,
 #: labels {#x}, references [[X#y]], link destinations, autolinks and bare URLs.
 _MD_KEEP = re.compile(
     r"^(?P<fence>`{3,}|~{3,})[^\n]*\n.*?^(?P=fence)[ \t]*$"
-    r"|(?P<ticks>`+).+?(?P=ticks)"
+    r"|(?P<ticks>`+)(?:(?!\n[ \t]*\n).)+?(?P=ticks)"
     r"|\{#[^}\n]*\}"
     r"|\[\[[^\]\n]*\]\]"
     r"|\]\([^)\n]*\)"
     r"|<[A-Za-z][A-Za-z0-9+.-]*:[^>\s]*>"
-    r"|https?://[^\s<>()（）「」，。；]+",
+    r"|https?://[A-Za-z0-9._~:/?#@!$&'*+,;=%\[\]-]+",
     re.M | re.S,
 )
 _FRONT_KEY = re.compile(r"^(?P<key>[A-Za-z_][A-Za-z0-9_]*)(?P<sep>\s*:\s*)(?P<value>.*)$")
