@@ -410,3 +410,13 @@ def test_timestamp_url_selects_http_timestamper(org, unsigned_pdf, monkeypatch):
                             timestamp_url="http://tsa.example/tsr")
     assert seen["url"] == "http://tsa.example/tsr"
     assert signing.validate_pdf(data, org["root"]).timestamp is not None
+
+
+def test_damaged_signature_dictionary_reported_quietly(org, signed_pdf, capfd):
+    i = signed_pdf.index(b"/ETSI.CAdES.detached")
+    data = signed_pdf[:i + 7] + b"X" + signed_pdf[i + 8:]  # /ETSI.CXdES.detached: same length
+    check = signing.validate_pdf(data, org["root"])
+    assert not check.valid
+    assert any(p.startswith("damaged signature") for p in check.problems), check.problems
+    out, err = capfd.readouterr()
+    assert "Traceback" not in err and "Traceback" not in out  # pyHanko's warning goes into problems

@@ -23,11 +23,13 @@ import datetime as _dt
 import hashlib
 import io
 import json
+import logging
 import os
 import re
 import shutil
 import subprocess
 import tempfile
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -464,6 +466,30 @@ def _unsigned_prefix_len(reader, signed_revision: int, limit: int) -> int | None
     return end if end <= limit else None
 
 
+class _ListHandler(logging.Handler):
+    def __init__(self, sink: list[str]):
+        super().__init__(logging.WARNING)
+        self.sink = sink
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.sink.append(record.getMessage())
+
+
+@contextmanager
+def _pyhanko_warnings(sink: list[str]):
+    """Collect pyHanko's warnings (e.g. a signature it ignores) instead of printing tracebacks."""
+    logger = logging.getLogger("pyhanko")
+    handler = _ListHandler(sink)
+    propagate = logger.propagate
+    logger.addHandler(handler)
+    logger.propagate = False
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
+        logger.propagate = propagate
+
+
 def validate_pdf(data: bytes, trust_root_pem: Path | bytes, *, timestamp_roots: Path | bytes | None = None) -> SignatureCheck:
     """Check a signed PDF against the organisation's trust root (offline).
 
@@ -487,15 +513,20 @@ def validate_pdf(data: bytes, trust_root_pem: Path | bytes, *, timestamp_roots: 
     except (OSError, ValueError) as exc:
         check.problems.append(f"cannot read trust root: {exc}")
         return check
+    warnings: list[str] = []
     try:
-        reader = PdfFileReader(io.BytesIO(data), strict=False)
-        sigs = list(reader.embedded_signatures)
+        with _pyhanko_warnings(warnings):
+            reader = PdfFileReader(io.BytesIO(data), strict=False)
+            sigs = list(reader.embedded_signatures)
     except Exception as exc:  # a flipped byte can break the structure anywhere
         check.problems.append(f"unreadable PDF structure ({type(exc).__name__}: {exc})")
         return check
     regular = [s for s in sigs if s.sig_object_type == "/Sig"]
     if not regular:
-        check.problems.append("no signature: this is not a signed copy")
+        if warnings:
+            check.problems.extend(f"damaged signature: {w}" for w in warnings)
+        else:
+            check.problems.append("no signature: this is not a signed copy")
         return check
     check.signed = True
     if len(regular) > 1:
@@ -517,7 +548,8 @@ def validate_pdf(data: bytes, trust_root_pem: Path | bytes, *, timestamp_roots: 
         ts_vc = ValidationContext(trust_roots=_load_certs(timestamp_roots), allow_fetching=False,
                                   revocation_mode="soft-fail")
     try:
-        status = validate_pdf_signature(sig, vc, ts_validation_context=ts_vc)
+        with _pyhanko_warnings(warnings):
+            status = validate_pdf_signature(sig, vc, ts_validation_context=ts_vc)
     except Exception as exc:
         check.problems.append(f"signature cannot be checked ({type(exc).__name__}: {exc})")
         return check
