@@ -420,3 +420,30 @@ def test_damaged_signature_dictionary_reported_quietly(org, signed_pdf, capfd):
     assert any(p.startswith("damaged signature") for p in check.problems), check.problems
     out, err = capfd.readouterr()
     assert "Traceback" not in err and "Traceback" not in out  # pyHanko's warning goes into problems
+
+
+@pytest.mark.parametrize("variant", ["xref stream", "no final EOL", "CRLF", "blank lines after EOF"])
+def test_unsigned_prefix_found_in_pdf_variants(org, unsigned_pdf, variant):
+    from pyhanko.pdf_utils import generic
+    from pyhanko.pdf_utils.writer import PdfFileWriter
+
+    if variant == "xref stream":
+        w = PdfFileWriter(stream_xrefs=True)
+        w.insert_page(generic.DictionaryObject({
+            generic.pdf_name("/Type"): generic.pdf_name("/Page"),
+            generic.pdf_name("/MediaBox"): generic.ArrayObject([generic.NumberObject(x) for x in (0, 0, 595, 842)]),
+            generic.pdf_name("/Resources"): generic.DictionaryObject()}))
+        buf = io.BytesIO()
+        w.write(buf)
+        pdf = buf.getvalue()
+    else:
+        body = unsigned_pdf.rstrip(b"\r\n")
+        pdf = body + {"no final EOL": b"", "CRLF": b"\r\n", "blank lines after EOF": b"\n\n\n"}[variant]
+    signed = signing.sign_pdf(pdf, org["identity"], policy_id="HR-ATT-002", version="A/1", locale="zh-Hans")
+    check = signing.validate_pdf(signed, org["root"])
+    assert check.valid, check.problems
+    entry = {"policy_id": "HR-ATT-002", "version": "A/1", "locale": "zh-Hans", "kind": "policy",
+             "unsigned_sha256": signing.sha256_hex(pdf), "unsigned_size": len(pdf)}
+    assert signing.check_against_entry(signed, check, entry) == []
+    wrong = dict(entry, unsigned_sha256=signing.sha256_hex(pdf + b"x"))
+    assert signing.check_against_entry(signed, check, wrong)

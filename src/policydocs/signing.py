@@ -623,8 +623,10 @@ def check_against_entry(data: bytes, check: SignatureCheck, entry: dict) -> list
     want = entry.get("unsigned_sha256")
     if not isinstance(size, int) or not isinstance(want, str):
         return ["manifest entry lacks unsigned_sha256/unsigned_size"]
-    if check.signed_prefix_size and size != check.signed_prefix_size:
-        problems.append(f"unsigned content is {check.signed_prefix_size} bytes, manifest says {size}")
+    detected = check.signed_prefix_size
+    # the renderer may end its file with extra blank lines after %%EOF; they belong to the unsigned PDF
+    if detected and size != detected and not (size > detected and data[detected:size].strip() == b""):
+        problems.append(f"unsigned content is {detected} bytes, manifest says {size}")
     if sha256_hex(data[:size]) != want:
         problems.append("unsigned content does not match the manifest (unsigned_sha256 differs)")
     ident = check.ident
