@@ -21,6 +21,7 @@ one python-docx call per run.
 from __future__ import annotations
 
 import copy
+import hashlib
 import io
 import re
 import zipfile
@@ -231,7 +232,7 @@ def _base_bytes(config, locale: str) -> bytes:
     ref = load_reference(config, locale)
     if path is None:
         return ref  # our template: already empty, already our styles
-    key = (id(ref), len(ref), config.docx.preset, locale)
+    key = (hashlib.sha256(ref).digest(), config.docx.preset, locale)
     cached = _BASE_CACHE.get(key)
     if cached is None:
         document = docx.Document(io.BytesIO(ref))
