@@ -447,3 +447,15 @@ def test_unsigned_prefix_found_in_pdf_variants(org, unsigned_pdf, variant):
     assert signing.check_against_entry(signed, check, entry) == []
     wrong = dict(entry, unsigned_sha256=signing.sha256_hex(pdf + b"x"))
     assert signing.check_against_entry(signed, check, wrong)
+
+
+def test_unreachable_timestamp_server_is_a_clear_error(org, unsigned_pdf):
+    with pytest.raises(signing.SigningError, match="time-stamp server http://127.0.0.1:9/tsr failed"):
+        signing.sign_pdf(unsigned_pdf, org["identity"], policy_id="A", version="A/0", locale="zh-Hans",
+                         timestamp_url="http://127.0.0.1:9/tsr")
+
+
+def test_too_small_reservation_falls_back_to_pyhanko_estimate(org, unsigned_pdf, monkeypatch):
+    monkeypatch.setattr(signing, "_reserve_bytes", lambda identity: 64)
+    data = signing.sign_pdf(unsigned_pdf, org["identity"], policy_id="A", version="A/0", locale="zh-Hans")
+    assert signing.validate_pdf(data, org["root"]).valid

@@ -368,14 +368,19 @@ def sign_pdf(
     from pyhanko.sign import fields, signers
     from pyhanko.sign.signers.pdf_byterange import BuildProps
 
+    where = f"{policy_id} {version} {locale}"
     if not pdf_bytes.startswith(b"%PDF-"):
-        raise SigningError(f"{policy_id} {locale}", "cannot sign: not a PDF")
-    try:
-        writer = IncrementalPdfFileWriter(io.BytesIO(pdf_bytes), strict=False)
-    except (PdfReadError, ValueError) as exc:
-        raise SigningError(f"{policy_id} {locale}", f"cannot sign: unreadable PDF ({exc})") from None
+        raise SigningError(where, "cannot sign: not a PDF")
+
+    def new_writer():
+        try:
+            return IncrementalPdfFileWriter(io.BytesIO(pdf_bytes), strict=False)
+        except (PdfReadError, ValueError) as exc:
+            raise SigningError(where, f"cannot sign: unreadable PDF ({exc})") from None
+
+    writer = new_writer()
     if writer.prev.embedded_signatures:
-        raise SigningError(f"{policy_id} {locale}", "cannot sign: the PDF is already signed")
+        raise SigningError(where, "cannot sign: the PDF is already signed")
     from . import __version__
 
     meta = signers.PdfSignatureMetadata(
@@ -395,10 +400,27 @@ def sign_pdf(
     # A fixed reservation avoids pyHanko's dry-run signature (half the time);
     # timestamp tokens vary in size, so let pyHanko estimate those.
     reserved = None if timestamper is not None else _reserve_bytes(identity)
-    out = pdf_signer.sign_pdf(writer, bytes_reserved=reserved)
-    signed = out.getvalue()
+    try:
+        try:
+            signed = pdf_signer.sign_pdf(writer, bytes_reserved=reserved).getvalue()
+        except SigningError:
+            raise
+        except Exception:
+            if reserved is None:
+                raise
+            # e.g. an unusually large certificate chain: let pyHanko size the signature itself
+            signed = pdf_signer.sign_pdf(new_writer(), bytes_reserved=None).getvalue()
+    except SigningError:
+        raise
+    except Exception as exc:
+        from pyhanko.sign.timestamps import TimestampRequestError
+
+        if timestamper is not None and (isinstance(exc, (TimestampRequestError, OSError))
+                                        or "timestamp" in type(exc).__name__.lower()):
+            raise SigningError(where, f"time-stamp server {timestamp_url or 'configured'} failed: {exc}") from None
+        raise SigningError(where, f"signing failed: {type(exc).__name__}: {exc}") from None
     if signed[: len(pdf_bytes)] != pdf_bytes:  # pragma: no cover - pyHanko guarantees this
-        raise SigningError(f"{policy_id} {locale}", "signing changed the original bytes")
+        raise SigningError(where, "signing changed the original bytes")
     return signed
 
 
