@@ -242,3 +242,13 @@ def test_drafts_only_build_needs_no_trust_root(copy, tmp_path):
     copy["manifest"]["artifacts"] = [a for a in copy["manifest"]["artifacts"] if a.get("draft")]
     copy["save"]()
     assert signing.verify_published(copy["build"], tmp_path / "no-such-ca.pem") == []
+
+
+def test_verify_file_extracts_unsigned_pdf_for_auditors(built, tmp_path, capsys):
+    out = tmp_path / "unsigned.pdf"
+    rc = main(["-C", str(built["project"]), "verify-file", str(built["build"] / "zh-Hans/HR-ATT-002.pdf"),
+               "--unsigned-out", str(out)])
+    assert rc == 0
+    entry = next(a for a in built["manifest"]["artifacts"] if a["path"] == "zh-Hans/HR-ATT-002.pdf")
+    assert signing.sha256_hex(out.read_bytes()) == entry["unsigned_sha256"]
+    assert len(out.read_bytes()) == entry["unsigned_size"]

@@ -61,6 +61,8 @@ def register(sub) -> None:
     p.add_argument("file", metavar="FILE", type=Path)
     p.add_argument("--manifest", type=Path, metavar="PATH", help="manifest to look the file up in (default: build/manifest.json)")
     p.add_argument("--trust-root", type=Path, metavar="PEM", help="CA certificate to trust (default: [signing] trust_root)")
+    p.add_argument("--unsigned-out", type=Path, metavar="PATH",
+                   help="also write the PDF as it was before signing (to compare with a re-rendered copy)")
     p.set_defaults(func=cmd_verify_file)
 
     try:
@@ -170,6 +172,9 @@ def cmd_verify_file(args) -> int:
         print(f"manifest:  {manifest_path} lists {what} as {entry.get('path')}")
     elif Path(manifest_path).exists():
         print(f"manifest:  not listed in {manifest_path} (an older version or another build)")
+    if args.unsigned_out and check.signed_prefix_size:
+        args.unsigned_out.write_bytes(data[: check.signed_prefix_size])
+        print(f"unsigned:  {args.unsigned_out} (sha256 {check.signed_prefix_sha256})")
     if problems:
         print("NOT AUTHENTIC")
         for p in problems:
