@@ -419,3 +419,19 @@ def test_people_yaml_extra_person(released):
 def test_verify_empty_project(root):
     rep = verify(root)
     assert rep.ok and rep.states == {"FIN-EXP-001": "never released", "HR-ATT-001": "never released"}
+
+
+def test_as_of_drops_superseded_and_repealed(root, keys):
+    release_one(root, keys)  # HR-ATT-001 effective 2025-01-01
+    new = POLICY_A.replace("id: HR-ATT-001", "id: HR-ATT-002").replace("2025-01-01", "2025-05-01").replace(
+        "lang: zh-Hans", "lang: zh-Hans\nsupersedes: [HR-ATT-001]")
+    (root / "policies" / "HR-ATT-002.md").write_text(new, encoding="utf-8")
+    release_one(root, keys, "HR-ATT-002")
+    gone = {}
+    assert set(ledger.as_of(root, date(2025, 4, 30), superseded=gone)) == {"HR-ATT-001"}
+    assert set(ledger.as_of(root, date(2025, 5, 1), superseded=gone)) == {"HR-ATT-002"}
+    assert gone == {"HR-ATT-001": "superseded by HR-ATT-002 A/0"}
+    rep = (root / "policies" / "FIN-EXP-001.md")
+    rep.write_text(rep.read_text(encoding="utf-8").replace("status: effective", "status: repealed"), encoding="utf-8")
+    release_one(root, keys, "FIN-EXP-001")
+    assert "FIN-EXP-001" not in ledger.as_of(root, date(2025, 6, 1))

@@ -5,7 +5,6 @@ Layout (``ledger/`` in the project; the format is documented in docs/ledger.md):
     ledger/records.jsonl          one canonical-JSON record per line, never rewritten
     ledger/snapshots/<sha256>.md  exact source text of every release (content-addressed)
     ledger/HEAD                   "<seq> <hash>" of the last record (tail-truncation tripwire)
-    ledger/.lock                  flock(2) target serialising writers
     ledger/repair/                bytes removed by an explicit `policydocs ledger repair`
 
 Every record is ``{"v", "seq", "prev", "type", "time", "payload", ["signer", "sig"], "hash"}``.
@@ -141,6 +140,31 @@ def describe(rec: dict) -> str:
     return f"record #{seq} ({what})"
 
 
+class _Who:
+    """``describe(rec)`` computed only when a message is actually formatted."""
+
+    __slots__ = ("rec",)
+
+    def __init__(self, rec: dict):
+        self.rec = rec
+
+    def __str__(self) -> str:
+        return describe(self.rec)
+
+    __format__ = lambda self, spec: format(str(self), spec)  # noqa: E731
+
+
+class _WhoAt(_Who):
+    __slots__ = ("line",)
+
+    def __init__(self, rec: dict, line: int):
+        super().__init__(rec)
+        self.line = line
+
+    def __str__(self) -> str:
+        return f"{describe(self.rec)} at line {self.line}"
+
+
 # --------------------------------------------------------------------------
 # files
 # --------------------------------------------------------------------------
@@ -165,10 +189,6 @@ class Paths:
     @property
     def head(self) -> Path:
         return self.dir / "HEAD"
-
-    @property
-    def lock(self) -> Path:
-        return self.dir / ".lock"
 
     @property
     def repair(self) -> Path:
@@ -252,17 +272,19 @@ def _fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
-def _atomic_write(path: Path, data: bytes, mode: int = 0o644) -> None:
+def _atomic_write(path: Path, data: bytes, mode: int = 0o644, *, sync: bool = True) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
     try:
         os.write(fd, data)
-        os.fsync(fd)
+        if sync:
+            os.fsync(fd)
         os.fchmod(fd, mode)
         os.close(fd)
         fd = -1
         os.replace(tmp, path)
-        _fsync_dir(path.parent)
+        if sync:
+            _fsync_dir(path.parent)
     finally:
         if fd >= 0:
             os.close(fd)
@@ -291,7 +313,7 @@ class Ledger:
     @contextmanager
     def locked(self) -> Iterator["Ledger"]:
         self.paths.dir.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.paths.lock, os.O_RDWR | os.O_CREAT, 0o644)
+        fd = os.open(self.paths.dir, os.O_RDONLY)  # flock on the ledger directory itself: no lock file to commit
         try:
             fcntl.flock(fd, fcntl.LOCK_EX)
             self._locked = True
@@ -332,7 +354,9 @@ class Ledger:
             os.close(fd)
         if fault == "after-append":  # crash after the record, before HEAD
             os._exit(75)
-        _atomic_write(self.paths.head, f"{rec['seq']} {rec['hash']} {describe(rec)}\n".encode("utf-8"))
+        # HEAD is a tripwire, not the record of truth: renamed into place but not fsynced
+        # (a HEAD lost in a crash is reported by verify and rewritten by `ledger repair`).
+        _atomic_write(self.paths.head, f"{rec['seq']} {rec['hash']} {describe(rec)}\n".encode("utf-8"), sync=False)
         return rec
 
     def write_snapshot(self, text: str) -> str:
@@ -446,11 +470,79 @@ def _date_or_none(v) -> date | None:
         return None
 
 
-def replay(entries: list[Entry], roles: list[str], scheme: str, *, check_signatures: bool = True) -> State:
+def _sig_worker(tasks: list[tuple[int, bytes, str]]) -> list[int]:
+    """Indices whose signature verifies (runs in a worker process for big ledgers)."""
+    ok = []
+    pubs: dict[str, object] = {}
+    for idx, raw, pub_text in tasks:
+        try:
+            rec = json.loads(raw)
+            pub = pubs.get(pub_text)
+            if pub is None:
+                pub = pubs[pub_text] = keymod.parse_public_key(pub_text)
+            if keymod.verify_signature(pub, rec.get("sig", ""), signed_bytes(rec)):
+                ok.append(idx)
+        except (ValueError, TypeError, AttributeError):
+            continue
+    return ok
+
+
+PARALLEL_SIGNATURES_FROM = 3000  # records; below this one process is faster than starting workers
+
+
+def verify_signatures(entries: list[Entry]) -> set[tuple[int, str]]:
+    """Check every signature against the key its signer most plausibly has, in parallel when
+    the ledger is big.  Returns {(entry index, public key)} that verify; ``replay`` checks
+    the key it actually resolves against this set and falls back to a direct check."""
+    registry: dict[str, str] = {}
+    tasks: list[tuple[int, bytes, str]] = []
+    for i, e in enumerate(entries):
+        rec = e.rec
+        p = rec.get("payload") if isinstance(rec.get("payload"), dict) else {}
+        signer = rec.get("signer")
+        if not isinstance(signer, str) or "sig" not in rec:
+            continue
+        if rec.get("type") == "key" and isinstance(p.get("public_key"), str):
+            registry.setdefault(p.get("person"), p["public_key"])
+            tasks.append((i, e.raw, p["public_key"]))
+        elif signer in registry:
+            tasks.append((i, e.raw, registry[signer]))
+    ok: list[int] = []
+    workers = min(os.cpu_count() or 1, 8)
+    import threading
+
+    # fork only from a single-threaded process (forking a threaded one can deadlock)
+    if len(tasks) >= PARALLEL_SIGNATURES_FROM and workers > 1 and threading.active_count() == 1:
+        import multiprocessing
+
+        try:
+            ctx = multiprocessing.get_context("fork")
+        except ValueError:  # pragma: no cover - platforms without fork
+            ctx = None
+        if ctx is not None:
+            size = -(-len(tasks) // (workers * 4))
+            chunks = [tasks[i:i + size] for i in range(0, len(tasks), size)]
+            with ctx.Pool(workers) as pool:
+                for part in pool.imap_unordered(_sig_worker, chunks):
+                    ok += part
+    else:
+        ok = _sig_worker(tasks)
+    okset = set(ok)
+    return {(t[0], t[2]) for t in tasks if t[0] in okset}
+
+
+def replay(entries: list[Entry], roles: list[str], scheme: str, *, check_signatures: bool = True,
+           signature_results: set[tuple[int, str]] | None = None) -> State:
     """Apply the records in file order; every rule violation becomes a problem naming the record."""
     st = State()
     seen_hashes: set[str] = set()
-    for e in entries:
+
+    def sig_ok(index: int, pub_text: str, pub, rec: dict) -> bool:
+        if signature_results is not None and (index, pub_text) in signature_results:
+            return True
+        return keymod.verify_signature(pub, rec.get("sig", ""), signed_bytes(rec))
+
+    for index, e in enumerate(entries):
         rec = e.rec
         h = rec.get("hash")
         if h in seen_hashes:
@@ -467,7 +559,7 @@ def replay(entries: list[Entry], roles: list[str], scheme: str, *, check_signatu
         if not isinstance(p, dict) or rtype not in RECORD_TYPES:
             st.problems.append(f"{describe(rec)}: unknown record type or missing payload")
             continue
-        who = describe(rec)
+        who = _Who(rec)
         signer = rec.get("signer")
         # --- signature -----------------------------------------------------
         if rtype == "key":
@@ -476,14 +568,14 @@ def replay(entries: list[Entry], roles: list[str], scheme: str, *, check_signatu
             except (ValueError, TypeError) as exc:
                 st.problems.append(f"{who}: malformed public key ({exc})")
                 continue
-            if check_signatures and not keymod.verify_signature(pub, rec.get("sig", ""), signed_bytes(rec)):
+            if check_signatures and not sig_ok(index, p["public_key"], pub, rec):
                 probs.append(f"{who}: self-signature does not verify (record altered or not made with this key)")
         elif signer is not None or rtype == "approve":
             reg = st.people.get(signer) if isinstance(signer, str) else None
             if reg is None:
                 probs.append(f"{who}: signed by {signer!r}, who has no key registered in the ledger "
                              f"before this record (unregistered key)")
-            elif check_signatures and not keymod.verify_signature(reg.pub, rec.get("sig", ""), signed_bytes(rec)):
+            elif check_signatures and not sig_ok(index, reg.public_key, reg.pub, rec):
                 probs.append(f"{who}: signature does not verify with {signer}'s registered key "
                              f"{keymod.short_fp(reg.fingerprint)} (record #{reg.seq}) — altered, or signed with another key")
             if isinstance(signer, str):
@@ -692,13 +784,42 @@ def version_info(project_root: str | Path, config, policy_id: str, source_text: 
                              approvals=[], revisions=revisions_of(releases), content_hash=ch)
 
 
-def as_of(project_root: str | Path, when: date, config=None) -> dict[str, ReleaseRecord]:
-    """policy id → the release in force on ``when``: latest effective date ≤ when (ties: later record)."""
-    out = {}
+def _list_value(text: str | None) -> list[str]:
+    if not text:
+        return []
+    return [x.strip().strip("'\"") for x in text.strip("[]").split(",") if x.strip()]
+
+
+def as_of(project_root: str | Path, when: date, config=None, *,
+          superseded: dict[str, str] | None = None) -> dict[str, ReleaseRecord]:
+    """policy id → the release in force on ``when``.
+
+    Per policy: the release with the latest effective date ≤ ``when`` (ties:
+    the later record).  A policy is then dropped when the frozen text of that
+    release says ``status: repealed``, or when another policy in force then
+    lists it under ``supersedes:``; ``superseded`` (if given) receives
+    ``{dropped id: reason}``.
+    """
+    out: dict[str, ReleaseRecord] = {}
     for pid, ps in load_state(project_root, config).policies.items():
         cands = [r for r in ps.releases if (r.effective_date or r.date) <= when]
         if cands:
             out[pid] = max(cands, key=lambda r: (r.effective_date or r.date, r.seq))
+    dropped: dict[str, str] = {}
+    for pid, rel in list(out.items()):
+        try:
+            fm = front_matter(snapshot_text(project_root, rel.snapshot))
+        except LedgerError:
+            continue
+        if fm.get("status") == "repealed":
+            dropped[pid] = f"repealed by {rel.version}"
+        for old in _list_value(fm.get("supersedes")):
+            if old in out and old != pid:
+                dropped[old] = f"superseded by {pid} {rel.version}"
+    for pid in dropped:
+        out.pop(pid, None)
+    if superseded is not None:
+        superseded.update(dropped)
     return out
 
 
@@ -912,7 +1033,7 @@ def _check_chain(paths: Paths, lf: LedgerFile) -> list[str]:
     seen: dict[int, tuple[int, str]] = {}
     for e in lf.entries:
         rec = e.rec
-        who = f"{describe(rec)} at line {e.line}"
+        who = _WhoAt(rec, e.line)
         seq, stored = rec.get("seq"), rec.get("hash")
         if rec.get("v") != FORMAT_VERSION:
             probs.append(f"{who}: unknown format version {rec.get('v')!r}")
@@ -961,7 +1082,8 @@ def verify_ledger(project_root: str | Path, config, working_texts: dict[str, str
             f"run `policydocs ledger repair` to remove it (it is kept under ledger/repair/)")
         repairable.append(len(report.problems) - 1)
     # 2. signatures and rules
-    st = replay(lf.entries, cfg.versions.roles, cfg.versions.scheme, check_signatures=True)
+    st = replay(lf.entries, cfg.versions.roles, cfg.versions.scheme, check_signatures=True,
+                signature_results=verify_signatures(lf.entries))
     report.problems += st.problems
     # 3. snapshots
     referenced = set()

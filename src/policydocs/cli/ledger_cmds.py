@@ -218,10 +218,11 @@ def cmd_history(args) -> int:
 def cmd_as_of(args) -> int:
     root = _root(args)
     cfg = load_config(root)
-    found = ledger.as_of(root, args.date, cfg)
+    gone: dict[str, str] = {}
+    found = ledger.as_of(root, args.date, cfg, superseded=gone)
     if args.json:
-        print(json.dumps({"date": args.date.isoformat(), "policies": {k: v.to_json() for k, v in sorted(found.items())}},
-                         ensure_ascii=False, indent=2))
+        print(json.dumps({"date": args.date.isoformat(), "policies": {k: v.to_json() for k, v in sorted(found.items())},
+                          "not_in_force": gone}, ensure_ascii=False, indent=2))
         return 0
     if not found:
         print(f"no released policy was in force on {args.date}")
@@ -230,6 +231,8 @@ def cmd_as_of(args) -> int:
             for pid, r in sorted(found.items())]
     print(f"in force on {args.date.isoformat()}:")
     print(_table(["文件编号", "版本", "生效日期", "修订内容摘要", "记录"], rows))
+    for pid, why in sorted(gone.items()):
+        print(f"not in force: {pid} ({why})")
     return 0
 
 
