@@ -415,3 +415,76 @@ def test_output_is_reproducible(tmp_path):
     doc.body[0].children[0].blocks[0].inlines[0].text = "改过的文字。"
     write_docx(context(doc), b)
     assert a.read_bytes() != b.read_bytes()
+
+
+# Child order of the containers we write, from ECMA-376 (transitional). Word rejects a file
+# whose elements are out of order ("unreadable content"); LibreOffice does not care, so
+# this is checked here.
+_SEQUENCES = {
+    "pPr": "pStyle keepNext keepLines pageBreakBefore framePr widowControl numPr suppressLineNumbers pBdr shd tabs "
+           "suppressAutoHyphens kinsoku wordWrap overflowPunct topLinePunct autoSpaceDE autoSpaceDN bidi "
+           "adjustRightInd snapToGrid spacing ind contextualSpacing mirrorIndents suppressOverlap jc textDirection "
+           "textAlignment textboxTightWrap outlineLvl divId cnfStyle rPr sectPr pPrChange",
+    "rPr": "rStyle rFonts b bCs i iCs caps smallCaps strike dstrike outline shadow emboss imprint noProof snapToGrid "
+           "vanish webHidden color spacing w kern position sz szCs highlight u effect bdr shd fitText vertAlign rtl "
+           "cs em lang eastAsianLayout specVanish oMath",
+    "tblPr": "tblStyle tblpPr tblOverlap bidiVisual tblStyleRowBandSize tblStyleColBandSize tblW jc tblCellSpacing "
+             "tblInd tblBorders shd tblLayout tblCellMar tblLook",
+    "tcPr": "cnfStyle tcW gridSpan hMerge vMerge tcBorders shd noWrap tcMar textDirection tcFitText vAlign hideMark",
+    "sectPr": "headerReference footerReference footnotePr endnotePr type pgSz pgMar paperSrc pgBorders lnNumType "
+              "pgNumType cols formProt vAlign noEndnote titlePg textDirection bidi rtlGutter docGrid printerSettings",
+    "style": "name aliases basedOn next link autoRedefine hidden uiPriority semiHidden unhideWhenUsed qFormat locked "
+             "personal personalCompose personalReply rsid pPr rPr tblPr trPr tcPr tblStylePr",
+    "tc": "tcPr p tbl",
+    "tr": "tblPrEx trPr tc",
+    "tbl": "tblPr tblGrid tr",
+}
+_W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+
+
+def _check_order(root, where: str) -> int:
+    checked = 0
+    for el in root.iter():
+        if not isinstance(el.tag, str) or not el.tag.startswith(_W):
+            continue
+        name = el.tag[len(_W):]
+        seq = _SEQUENCES.get(name)
+        if seq is None:
+            continue
+        order = seq.split()
+        if name == "sectPr":
+            order = ["headerReference"] + order[2:]
+        last = -1
+        for child in el:
+            local = child.tag[len(_W):] if child.tag.startswith(_W) else child.tag
+            if name == "sectPr" and local == "footerReference":
+                local = "headerReference"
+            assert local in order, f"{where}: <w:{local}> is not allowed in <w:{name}>"
+            idx = order.index(local)
+            assert idx >= last, f"{where}: <w:{local}> out of order in <w:{name}>"
+            last = idx
+        checked += 1
+    return checked
+
+
+@pytest.mark.parametrize("preset", ["gbt9704", "handbook"])
+def test_element_order_is_valid_for_word(tmp_path, preset):
+    cfg = Config(root=tmp_path)
+    cfg.docx.preset = preset
+    document = base_document(cfg, "zh-Hans")
+    append_policy(document, context(articles_doc(), config=cfg))
+    append_policy(document, context(sectioned_doc(), config=cfg), new_section=True)
+    out = tmp_path / "x.docx"
+    document.save(str(out))
+    d = docx.Document(str(out))
+    n = _check_order(d.element, "document.xml") + _check_order(d.styles.element, "styles.xml")
+    for section in d.sections:
+        n += _check_order(section.header._element, "header")
+    assert n > 100
+
+
+def test_element_order_check_can_fail():
+    from docx.oxml import parse_xml
+    bad = parse_xml(f'<w:p xmlns:w="{_W[1:-1]}"><w:pPr><w:jc w:val="left"/><w:ind w:left="0"/></w:pPr></w:p>')
+    with pytest.raises(AssertionError, match="out of order"):
+        _check_order(bad, "bad")

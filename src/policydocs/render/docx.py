@@ -31,6 +31,7 @@ from pathlib import Path
 from xml.sax.saxutils import escape as _xml_escape
 
 import docx
+from docx.enum.section import WD_SECTION_START
 from docx.opc.constants import RELATIONSHIP_TYPE as RT
 from docx.oxml import parse_xml
 from docx.oxml.ns import qn
@@ -335,7 +336,7 @@ class _Xml:
                 inner = self.inlines(node.children, font, bold=bold, em=em)
                 if node.href.startswith(_SAFE_SCHEMES):
                     inner = self.inlines(node.children, self.info.fonts["Hyperlink"], bold=bold, em=em)
-                    inner = inner.replace("<w:rPr>", f'<w:rPr><w:rStyle w:val="{self.ids["Hyperlink"]}"/>')
+                    inner = inner.replace("<w:rPr><w:rFonts", f'<w:rPr><w:rStyle w:val="{self.ids["Hyperlink"]}"/><w:rFonts')
                     out.append(f'<w:hyperlink r:id="{self.link_rid(node.href)}">{inner}</w:hyperlink>')
                 else:
                     out.append(inner)
@@ -473,7 +474,7 @@ class _BodyWriter(_Xml):
                              self.run(article_label(art.number, self.loc), label_font, rstyle="PDLabel"))
         if art.title:
             lead += self.run("\u3000", font) + self.inlines(art.title, label_font, bold=True).replace(
-                "<w:rPr>", f'<w:rPr><w:rStyle w:val="{self.ids["PDLabel"]}"/>')
+                "<w:rPr><w:rFonts", f'<w:rPr><w:rStyle w:val="{self.ids["PDLabel"]}"/><w:rFonts')
         out: list[str] = []
         blocks = art.blocks
         if blocks and isinstance(blocks[0], Paragraph):
@@ -662,11 +663,7 @@ def append_policy(document, ctx: RenderContext, *, new_section: bool = False, he
         body_el[body_el.index(sect_pr) - 1].find(qn("w:pPr")).append(ended)
         for ref in sect_pr.findall(qn("w:headerReference")):
             sect_pr.remove(ref)
-        typ = sect_pr.find(qn("w:type"))
-        if typ is None:
-            typ = parse_xml(f'<w:type xmlns:w="{W_NS}"/>'.encode())
-            sect_pr.insert(0, typ)
-        typ.set(qn("w:val"), "nextPage")
+        sect_pr.start_type = WD_SECTION_START.NEW_PAGE
     w = _BodyWriter(document, ctx, info)
     xml = (w.title_block() + w.body() + w.effective_clause() + w.approval_block() + w.revision_history())
     children = _parse_children(xml)

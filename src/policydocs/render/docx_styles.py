@@ -251,7 +251,10 @@ def _indent_chars(p: Preset, chars: int = 2, sz: int | None = None) -> str:
 
 
 def _style(kind: str, sid: str, *, based: str | None = None, nxt: str | None = None, default: bool = False,
-           ppr: str = "", rpr: str = "", extra: str = "", qformat: bool = False, priority: int | None = None) -> str:
+           ppr: str = "", rpr: str = "", tblpr: str = "", hidden: bool = False, qformat: bool = False,
+           priority: int | None = None) -> str:
+    """One w:style, children in schema order (name, basedOn, next, uiPriority, semiHidden,
+    unhideWhenUsed, qFormat, pPr, rPr, tblPr) so Word accepts the file."""
     attrs = f' w:type="{kind}"' + (' w:default="1"' if default else "") + f' w:styleId="{sid}"'
     out = [f"<w:style{attrs}>", f'<w:name w:val="{STYLE_NAMES.get(sid, sid)}"/>']
     if based:
@@ -260,13 +263,16 @@ def _style(kind: str, sid: str, *, based: str | None = None, nxt: str | None = N
         out.append(f'<w:next w:val="{nxt}"/>')
     if priority is not None:
         out.append(f'<w:uiPriority w:val="{priority}"/>')
+    if hidden:
+        out.append("<w:semiHidden/><w:unhideWhenUsed/>")
     if qformat:
         out.append("<w:qFormat/>")
     if ppr:
         out.append(f"<w:pPr>{ppr}</w:pPr>")
-    out.append(extra)
     if rpr:
         out.append(rpr)
+    if tblpr:
+        out.append(f"<w:tblPr>{tblpr}</w:tblPr>")
     out.append("</w:style>")
     return "".join(out)
 
@@ -292,20 +298,18 @@ def styles_xml(p: Preset, f: Fonts) -> str:
     body_ppr = _spacing(p, after=p.para_after)
     s.append(_style("paragraph", "Normal", default=True, qformat=True, priority=0, ppr=body_ppr,
                     rpr=_rpr(serif, p.body_sz, tracking=p.tracking)))
-    s.append(_style("character", "DefaultParagraphFont", default=True, priority=1,
-                    extra="<w:semiHidden/><w:unhideWhenUsed/>"))
-    s.append(_style("table", "TableNormal", default=True, priority=99,
-                    extra='<w:semiHidden/><w:unhideWhenUsed/><w:tblPr><w:tblInd w:w="0" w:type="dxa"/>'
+    s.append(_style("character", "DefaultParagraphFont", default=True, priority=1, hidden=True))
+    s.append(_style("table", "TableNormal", default=True, priority=99, hidden=True, rpr=_rpr(serif),
+                    tblpr='<w:tblInd w:w="0" w:type="dxa"/>'
                           '<w:tblCellMar><w:top w:w="0" w:type="dxa"/><w:left w:w="108" w:type="dxa"/>'
-                          '<w:bottom w:w="0" w:type="dxa"/><w:right w:w="108" w:type="dxa"/></w:tblCellMar></w:tblPr>',
-                    rpr=_rpr(serif)))
+                          '<w:bottom w:w="0" w:type="dxa"/><w:right w:w="108" w:type="dxa"/></w:tblCellMar>'))
     s.append(_style("table", "TableGrid", based="TableNormal", priority=59,
                     ppr=_spacing(p, line=table_line), rpr=_rpr(serif),
-                    extra='<w:tblPr><w:tblBorders>'
+                    tblpr='<w:tblBorders>'
                           + "".join(f'<w:{side} w:val="single" w:sz="4" w:space="0" w:color="auto"/>'
                                     for side in ("top", "left", "bottom", "right", "insideH", "insideV"))
                           + '</w:tblBorders><w:tblCellMar><w:top w:w="28" w:type="dxa"/><w:left w:w="85" w:type="dxa"/>'
-                            '<w:bottom w:w="28" w:type="dxa"/><w:right w:w="85" w:type="dxa"/></w:tblCellMar></w:tblPr>'))
+                            '<w:bottom w:w="28" w:type="dxa"/><w:right w:w="85" w:type="dxa"/></w:tblCellMar>'))
     # Title: 二号 小标宋-like (serif bold) for GB/T, 黑体 for the handbook.
     s.append(_style("paragraph", "Title", based="Normal", nxt="Normal", qformat=True, priority=10,
                     ppr='<w:keepNext/>' + _spacing(p, before=0, after=pt(p.title_sz / 4), line=("auto", 240))
