@@ -19,7 +19,7 @@ from policydocs.render.docx import (append_policy, base_document, load_reference
                                     write_docx)
 from policydocs.model import Ref, VersionInfo
 
-from test_docx_support import (CJK, FontResolver, all_parts_runs, articles_doc, body_paragraph_texts, context,
+from test_docx_support import (CJK, all_parts_runs, articles_doc, assert_cjk_fonts, body_paragraph_texts, context,
                                header_text, instr_texts, run_text, sectioned_doc)
 
 
@@ -28,22 +28,6 @@ def readback(ctx, tmp_path: Path, name: str = "out.docx"):
     write_docx(ctx, out)
     assert out.stat().st_size > 0
     return docx.Document(str(out))
-
-
-def assert_cjk_fonts(document, allowed: set[str] | None = None) -> int:
-    """Every run carrying CJK text resolves to an explicit East Asian font; returns the count."""
-    resolver = FontResolver(document)
-    checked = 0
-    for run in all_parts_runs(document):
-        text = run_text(run)
-        if not CJK.search(text):
-            continue
-        font = resolver.east_asia(run)
-        assert font, f"run {text!r} has no East Asian font (theme or nothing)"
-        if allowed is not None:
-            assert font in allowed, f"run {text!r} resolves to {font!r}, expected one of {allowed}"
-        checked += 1
-    return checked
 
 
 # --------------------------------------------------------------------------

@@ -17,15 +17,14 @@ import docx
 import pytest
 
 from policydocs.conversion import load_glossary, localize
-from policydocs.model import Approval, Article, Chapter, Ref, Revision, VersionInfo
+from policydocs.model import Approval, Ref, Revision, VersionInfo
 from policydocs.numbering import article_label, chapter_label, ref_text
 from policydocs.project import load_project
 from policydocs.render.context import RenderContext
 from policydocs.render.docx import write_docx
 from policydocs.render.docx_styles import get_preset
 
-from test_docx import assert_cjk_fonts
-from test_docx_support import body_paragraph_texts, header_text
+from test_docx_support import assert_cjk_fonts, body_paragraph_texts, header_text
 
 REPO = Path(__file__).resolve().parent.parent
 LOCALES = ("zh-Hans", "zh-Hant-TW", "zh-Hant-HK")

@@ -183,3 +183,19 @@ def header_text(document) -> str:
 
 def instr_texts(element) -> list[str]:
     return [(i.text or "").strip() for i in element.iter(qn("w:instrText"))]
+
+
+def assert_cjk_fonts(document, allowed: set[str] | None = None) -> int:
+    """Every run carrying CJK text resolves to an explicit East Asian font; returns the count."""
+    resolver = FontResolver(document)
+    checked = 0
+    for run in all_parts_runs(document):
+        text = run_text(run)
+        if not CJK.search(text):
+            continue
+        font = resolver.east_asia(run)
+        assert font, f"run {text!r} has no East Asian font (theme or nothing)"
+        if allowed is not None:
+            assert font in allowed, f"run {text!r} resolves to {font!r}, expected one of {allowed}"
+        checked += 1
+    return checked
