@@ -1,0 +1,294 @@
+"""The portal in a real browser: Debian's headless Chromium over the DevTools protocol.
+
+One browser session and one built project for the whole module.  Screenshots go
+to tests/artifacts/site-*.png (git-ignored) for a person to look at.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import os
+import random
+import shutil
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from conftest import run_cli
+from test_site_support import XSS_TITLE, Browser, StaticServer, find_chromium, make_site_project
+
+ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
+CHROMIUM = find_chromium()
+
+pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="Debian chromium not installed (make setup installs it)")
+
+
+class Portal:
+    def __init__(self, root: Path, server: StaticServer, browser: Browser):
+        self.root = root
+        self.site = root / "build" / "site"
+        self.server = server
+        self.b = browser
+        self.manifest = json.loads((self.site / "manifest.json").read_text(encoding="utf-8"))
+
+    def url(self, rel: str) -> str:
+        return self.server.base + urllib.parse.quote(rel, safe="/?=&#%")
+
+    def open(self, rel: str) -> None:
+        self.b.navigate(self.url(rel))
+
+    def shot(self, name: str, full_page: bool = True) -> Path:
+        return self.b.screenshot(ARTIFACTS / f"site-{name}.png", full_page=full_page)
+
+    def art(self, pid: str, locale: str, fmt: str) -> dict:
+        return next(a for a in self.manifest["artifacts"]
+                    if a.get("policy_id") == pid and a["locale"] == locale and a["format"] == fmt)
+
+    def text(self, selector: str) -> str:
+        return self.b.js(f"(document.querySelector({json.dumps(selector)}) || {{}}).textContent || ''")
+
+
+@pytest.fixture(scope="module")
+def portal(tmp_path_factory):
+    base = tmp_path_factory.mktemp("portal")
+    mp = pytest.MonkeyPatch()
+    xdg = base / "xdg"
+    mp.setenv("XDG_CONFIG_HOME", str(xdg))
+    mp.delenv("POLICYDOCS_SIGNING_PASSPHRASE", raising=False)
+    root = make_site_project(base / "proj")
+    proc = run_cli("-C", str(root), "site", "-q", cwd=root, env={"XDG_CONFIG_HOME": str(xdg)})
+    assert proc.returncode == 0, proc.stderr
+    server = StaticServer(root / "build" / "site")
+    browser = Browser(CHROMIUM)
+    try:
+        yield Portal(root, server, browser)
+    finally:
+        browser.close()
+        server.close()
+        mp.undo()
+
+
+def test_index_lists_current_policies_by_category(portal):
+    portal.open("index.html")  # the root redirects to the source locale
+    portal.b.wait_for("location.pathname.endsWith('/zh-Hans/index.html') && document.readyState === 'complete'")
+    assert portal.b.js("document.documentElement.lang") == "zh-Hans"
+    cats = portal.b.js("[...document.querySelectorAll('#catalogue .category h3')].map(h => h.firstChild.textContent.trim())")
+    assert "人事" in cats and "信息技术" in cats
+    rows = portal.b.js("""[...document.querySelectorAll('tr.policy-row')].map(r => [r.dataset.policy,
+        r.querySelector('.c-status').textContent.trim(), r.querySelector('.c-date').textContent.trim(),
+        !!r.closest('.not-in-force')])""")
+    by_id = {r[0]: r[1:] for r in rows}
+    assert by_id["HR-LV-002"] == ["生效", "2025年7月1日", False]
+    assert by_id["XSS-1"][0] == "试行"
+    assert by_id["HR-LV-001"][0] == "已废止（已被替代）" and by_id["HR-LV-001"][2] is True
+    portal.shot("index")
+
+
+def test_policy_page_from_index_and_article_anchor(portal):
+    portal.open("zh-Hans/index.html")
+    portal.b.click('tr[data-policy="HR-LV-002"] .c-title a')
+    assert portal.b.url().endswith("/zh-Hans/HR-LV-002.html")
+    assert portal.text("h1.policy-title") == "请假管理制度"
+    ids = portal.b.js("[...document.querySelectorAll('.body .article')].map(e => e.id)")
+    assert ids == ["第一条", "第二条", "第三条", "第四条", "第五条", "第六条"]
+    # the in-text reference 第三条 links to the article
+    portal.b.click('.body a.ref[href="#第三条"]', wait_load=False)
+    portal.b.wait_for("decodeURIComponent(location.hash) === '#第三条'")
+    # a link like …#第五条 lands on the article, highlighted
+    portal.open("zh-Hans/HR-LV-002.html#第五条")
+    portal.b.wait_for("document.querySelector(':target') && document.querySelector(':target').id === '第五条'")
+    box = portal.b.js("(() => { const r = document.getElementById('第五条').getBoundingClientRect(); "
+                      "return [r.top, r.bottom, innerHeight, scrollY]; })()")
+    assert 0 <= box[0] and box[1] <= box[2] and box[3] > 0, box  # scrolled to, and on screen
+    assert "婚假为十天" in portal.text("#第五条")
+    portal.shot("policy-article", full_page=False)
+    portal.open("zh-Hans/HR-LV-002.html")
+    portal.shot("policy")
+
+
+def test_switch_simplified_traditional_keeps_the_article(portal):
+    portal.open("zh-Hans/HR-LV-002.html#第五条")
+    portal.b.click('.locale-switch a[data-locale="zh-Hant-TW"]')
+    assert urllib.parse.unquote(portal.b.url()).endswith("/zh-Hant-TW/HR-LV-002.html#第五條")
+    assert portal.b.js("document.documentElement.lang") == "zh-Hant-TW"
+    assert portal.text("h1.policy-title") == "請假管理制度"
+    assert "第五條" in portal.text("#第五條")
+    assert portal.text(".locale-switch .current") == "繁體（台灣）"
+    portal.shot("policy-zh-Hant-TW")
+    portal.b.click('.locale-switch a[data-locale="zh-Hans"]')
+    assert urllib.parse.unquote(portal.b.url()).endswith("/zh-Hans/HR-LV-002.html#第五条")
+
+
+def _hits(portal) -> list[str]:
+    return portal.b.js("[...document.querySelectorAll('#search-results .hit')].map(h => h.dataset.policy)")
+
+
+def test_search_finds_chinese_terms(portal):
+    portal.open("zh-Hans/index.html")
+    portal.b.type_text("#q", "婚假")  # a word only in the body of one article: no spaces to split on
+    portal.b.press_enter()
+    assert "q=" in portal.b.url()
+    portal.b.wait_for("!document.getElementById('search-results').hidden")
+    assert _hits(portal) == ["HR-LV-002"]
+    link = portal.b.js("document.querySelector('#search-results .seg-link').getAttribute('href')")
+    assert urllib.parse.unquote(link) == "HR-LV-002.html#第五条"
+    assert portal.b.js("document.querySelector('#search-results mark').textContent") == "婚假"
+    assert portal.b.js("document.getElementById('catalogue').hidden") is True
+    portal.shot("search")
+    # follow the hit to the article
+    portal.b.click("#search-results .seg-link")
+    portal.b.wait_for("document.querySelector(':target') && document.querySelector(':target').id === '第五条'")
+    # two terms (AND), a title word, a substring inside a word, an id, and Traditional text on the TW index
+    for query, expected in (("病假 证明", {"HR-LV-002", "HR-LV-001"}), ("请假管理", {"HR-LV-002", "HR-LV-001"}),
+                            ("信息安全", {"IT-SEC-001"}), ("hr-lv-002", {"HR-LV-002"})):
+        portal.open("zh-Hans/index.html?q=" + urllib.parse.quote(query))
+        assert set(_hits(portal)) >= expected, query
+    portal.open("zh-Hans/index.html?q=" + urllib.parse.quote("病假 证明"))
+    assert _hits(portal)[0] == "HR-LV-002"  # in force before not in force
+    portal.open("zh-Hant-TW/index.html?q=" + urllib.parse.quote("診斷證明"))
+    assert "HR-LV-002" in _hits(portal)
+    portal.open("zh-Hans/index.html?q=" + urllib.parse.quote("不存在的词语"))
+    assert _hits(portal) == [] and "没有找到" in portal.text(".search-summary")
+
+
+def test_download_link_hash_equals_manifest(portal):
+    portal.open("zh-Hant-TW/HR-LV-002.html")
+    row = portal.b.js("""(() => { const r = document.querySelector('tr.dl-row[data-locale="zh-Hant-TW"][data-format="pdf"]');
+        return {href: r.querySelector('a.dl').href, shown: r.querySelector('code.hash').textContent,
+                size: r.querySelector('[data-bytes]').dataset.bytes}; })()""")
+    art = portal.art("HR-LV-002", "zh-Hant-TW", "pdf")
+    assert art["signed"] is True
+    assert row["shown"] == art["sha256"] and int(row["size"]) == art["size"]
+    # the browser downloads the linked file and hashes it (WebCrypto)
+    digest = portal.b.js(f"""fetch({json.dumps(row['href'])}).then(r => r.arrayBuffer())
+        .then(b => crypto.subtle.digest('SHA-256', b))
+        .then(d => [...new Uint8Array(d)].map(x => x.toString(16).padStart(2, '0')).join(''))""", await_promise=True)
+    assert digest == art["sha256"]
+    data = urllib.request.urlopen(row["href"], timeout=10).read()
+    assert hashlib.sha256(data).hexdigest() == art["sha256"] and len(data) == art["size"]
+
+
+def _verify(portal, path: Path, query: str = "") -> dict:
+    portal.open("zh-Hans/verify.html" + query)
+    portal.b.set_file("#verify-file", path)
+    portal.b.wait_for("['ok', 'bad', 'error'].includes(document.getElementById('verify-result').dataset.state)")
+    return portal.b.js("""(() => { const o = document.getElementById('verify-result');
+        return {state: o.dataset.state, method: o.dataset.method, sha256: o.dataset.sha256, text: o.textContent,
+                link: (o.querySelector('.match h2 a') || {}).href || ''}; })()""")
+
+
+def test_verify_page_recognises_published_pdf_and_rejects_modified(portal, tmp_path):
+    art = portal.art("HR-LV-002", "zh-Hans", "pdf")
+    published = portal.site / "files" / art["path"]
+    res = _verify(portal, published)
+    assert res["state"] == "ok" and res["method"] == "subtle"
+    assert res["sha256"] == art["sha256"]
+    assert "HR-LV-002" in res["text"] and "A/1" in res["text"] and "zh-Hans" in res["text"] and "已电子签名" in res["text"]
+    assert res["link"].endswith("/zh-Hans/HR-LV-002.html")
+    portal.shot("verify-ok")
+
+    modified = tmp_path / "HR-LV-002.pdf"
+    data = bytearray(published.read_bytes())
+    data[len(data) // 2] ^= 0x01
+    modified.write_bytes(bytes(data))
+    res = _verify(portal, modified)
+    assert res["state"] == "bad" and res["sha256"] == hashlib.sha256(data).hexdigest()
+    assert "不是本门户发布的文件" in res["text"]
+    portal.shot("verify-rejected")
+
+
+def test_verify_page_javascript_fallback(portal, tmp_path):
+    """Plain-http intranets have no crypto.subtle: the bundled SHA-256 must give the same answers."""
+    art = portal.art("HR-LV-002", "zh-Hant-TW", "pdf")
+    published = portal.site / "files" / art["path"]
+    res = _verify(portal, published, "?hash=js")
+    assert res["state"] == "ok" and res["method"] == "js" and res["sha256"] == art["sha256"]
+    portal.shot("verify-fallback")
+    docx = portal.site / "files" / portal.art("XSS-1", "zh-Hans", "docx")["path"]
+    res = _verify(portal, docx, "?hash=js")
+    assert res["state"] == "ok" and "XSS-1" in res["text"]
+    other = tmp_path / "other.bin"
+    other.write_bytes(b"not a policy")
+    res = _verify(portal, other, "?hash=js")
+    assert res["state"] == "bad" and res["sha256"] == hashlib.sha256(b"not a policy").hexdigest()
+    # the fallback against hashlib on block-boundary lengths, in one piece and in odd chunks
+    rnd = random.Random(8)
+    for n in (0, 1, 3, 55, 56, 57, 63, 64, 65, 119, 120, 127, 128, 129, 1000, 65537):
+        blob = bytes(rnd.getrandbits(8) for _ in range(n))
+        b64 = base64.b64encode(blob).decode()
+        got = portal.b.js(f"""(() => {{ const s = atob('{b64}'); const u = new Uint8Array(s.length);
+            for (let i = 0; i < s.length; i++) u[i] = s.charCodeAt(i);
+            const h = new PolicydocsSHA256.Hash(); let i = 0, step = 1;
+            while (i < u.length) {{ h.update(u.subarray(i, i + step)); i += step; step = step * 3 + 1; }}
+            return [PolicydocsSHA256.hex(u), h.hex()]; }})()""")
+        assert got == [hashlib.sha256(blob).hexdigest()] * 2, n
+
+
+def test_xss_title_shows_as_text(portal):
+    portal.b.dialogs.clear()
+    portal.open("zh-Hans/XSS-1.html")
+    assert portal.text("h1.policy-title") == XSS_TITLE
+    assert portal.b.js("document.title").startswith(XSS_TITLE)
+    injected = portal.b.js("""[document.querySelectorAll('main script').length, document.querySelectorAll('img, svg').length,
+        document.querySelectorAll('.control b').length]""")
+    assert injected == [0, 0, 0]
+    assert "<img src=x onerror=alert(2)>部" in portal.text("table.control")
+    assert "<script>alert(4)</script>" in portal.text(".body")
+    portal.shot("xss-policy")
+    portal.open("zh-Hans/index.html?q=" + urllib.parse.quote("alert"))
+    assert "XSS-1" in _hits(portal)
+    assert portal.b.js("document.querySelector('.hit[data-policy=\"XSS-1\"] h2 a').textContent") == XSS_TITLE
+    portal.shot("xss-search")
+    for page in ("zh-Hans/index.html", "zh-Hant-TW/XSS-1.html", "zh-Hans/XSS-1.history.html", "zh-Hans/auditor.html"):
+        portal.open(page)
+    assert portal.b.dialogs == []
+    assert not [c for c in portal.b.console if "alert" in c]
+
+
+def test_history_and_not_in_force_versions(portal):
+    portal.open("zh-Hans/HR-LV-002.html")
+    portal.b.click("a.history-link")
+    rows = portal.b.js("""[...document.querySelectorAll('tr.release')].map(r => [r.dataset.version,
+        r.querySelector('.badge').textContent, [...r.querySelectorAll('.approver')].map(a => a.firstChild.textContent.trim())])""")
+    assert rows == [["A/1", "现行有效", ["张伟", "李娜", "王强"]],
+                    ["A/0", "已被 A/1 替代，不再有效", ["张伟", "李娜", "王强"]]]
+    portal.shot("history")
+    # the superseded policy stays reachable and is marked as not in force, pointing at its successor
+    portal.b.click(".chain a")
+    assert portal.b.url().endswith("/zh-Hans/HR-LV-001.history.html")
+    portal.open("zh-Hans/HR-LV-001.html")
+    assert "不再有效" in portal.text(".banner-old")
+    portal.b.click(".banner-old a")
+    assert portal.b.url().endswith("/zh-Hans/HR-LV-002.html")
+    portal.open("zh-Hant-TW/HR-LV-001.html")
+    portal.shot("superseded-zh-Hant-TW")
+
+
+def test_auditor_page_lists_every_hash(portal):
+    portal.open("zh-Hans/auditor.html")
+    shown = portal.b.js("Object.fromEntries([...document.querySelectorAll('.audit-files tr[data-path]')].map(r => [r.dataset.path, r.querySelector('code.hash').textContent]))")
+    assert shown == {a["path"]: a["sha256"] for a in portal.manifest["artifacts"]}
+    assert "policydocs verify" in portal.text(".howto")
+    href = portal.b.js("document.querySelector('a.manifest-link').href")
+    assert urllib.request.urlopen(href, timeout=10).read() == (portal.root / "build" / "manifest.json").read_bytes()
+    portal.shot("auditor")
+
+
+def test_works_from_file_urls(portal, tmp_path):
+    """A file share: no server, no fetch; scripts and CSP must still work."""
+    copy = tmp_path / "share" / "portal"
+    shutil.copytree(portal.site, copy)
+    portal.b.navigate((copy / "zh-Hant-TW" / "index.html").as_uri() + "?q=" + urllib.parse.quote("婚假"))
+    portal.b.wait_for("!document.getElementById('search-results').hidden")
+    assert _hits(portal) == ["HR-LV-002"]
+    portal.b.navigate((copy / "zh-Hans" / "verify.html").as_uri())
+    pdf = copy / "files" / portal.art("HR-LV-002", "zh-Hans", "pdf")["path"]
+    portal.b.set_file("#verify-file", pdf)
+    portal.b.wait_for("['ok', 'bad', 'error'].includes(document.getElementById('verify-result').dataset.state)")
+    assert portal.b.js("document.getElementById('verify-result').dataset.state") == "ok"
+    portal.shot("file-url-verify")
+    assert not [c for c in portal.b.console if "Content Security Policy" in c or "exception" in c], portal.b.console
