@@ -472,3 +472,17 @@ def test_element_order_check_can_fail():
     bad = parse_xml(f'<w:p xmlns:w="{_W[1:-1]}"><w:pPr><w:jc w:val="left"/><w:ind w:left="0"/></w:pPr></w:p>')
     with pytest.raises(AssertionError, match="out of order"):
         _check_order(bad, "bad")
+
+
+def test_handbook_sections_can_count_their_own_pages(tmp_path):
+    cfg = Config(root=tmp_path)
+    document = base_document(cfg, "zh-Hans")
+    append_policy(document, context(articles_doc(), config=cfg), section_pages=True)
+    append_policy(document, context(sectioned_doc(), config=cfg), new_section=True, section_pages=True)
+    out = tmp_path / "hb.docx"
+    document.save(str(out))
+    d = docx.Document(str(out))
+    for section in d.sections:
+        assert instr_texts(section.header._element) == ["PAGE", "SECTIONPAGES"]
+        assert section._sectPr.find(qn("w:pgNumType")).get(qn("w:start")) == "1"
+    assert _check_order(d.element, "document.xml") > 0

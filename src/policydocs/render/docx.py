@@ -583,7 +583,7 @@ class _BodyWriter(_Xml):
         return (self.p("PDBlockHeading", self.run(ctx.word("revisions"), self.font("PDBlockHeading")))
                 + self.table(rows, widths))
 
-    def control_header(self) -> str:
+    def control_header(self, pages_field: str = "NUMPAGES") -> str:
         """The document-control table printed in the page header."""
         ctx, meta, v = self.ctx, self.ctx.doc.meta, self.ctx.version
         font = self.font("PDHeaderText")
@@ -602,7 +602,7 @@ class _BodyWriter(_Xml):
             word = ctx.status_word if meta.status != "effective" else ctx.word("controlled")
             mark = self.run(word, sans, bold=True, color=None if meta.status in ("effective", "trial") else _DRAFT_COLOR)
         company = (self.run(ctx.company, sans, bold=True), 4, "center", None)
-        page_of = ctx.word("page_of", page="\x00PAGE\x00", pages="\x00NUMPAGES\x00")
+        page_of = ctx.word("page_of", page="\x00PAGE\x00", pages=f"\x00{pages_field}\x00")
         parts = page_of.split("\x00")
         page_xml = "".join(self.field(p, "1", font) if k % 2 else self.run(p, font) for k, p in enumerate(parts))
         when = v.effective_date or meta.effective_date
@@ -627,11 +627,33 @@ def _parse_children(xml: str):
 # --------------------------------------------------------------------------
 
 
-def write_control_header(document, ctx: RenderContext, section=None) -> None:
-    """Put the document-control header of ``ctx`` into ``section`` (default: the last)."""
+_SECTPR_AFTER_PGNUMTYPE = ("cols", "formProt", "vAlign", "noEndnote", "titlePg", "textDirection", "bidi",
+                           "rtlGutter", "docGrid", "printerSettings", "sectPrChange")
+
+
+def _restart_page_numbers(sect_pr) -> None:
+    """``<w:pgNumType w:start="1"/>`` in schema position."""
+    el = sect_pr.find(qn("w:pgNumType"))
+    if el is None:
+        el = parse_xml(f'<w:pgNumType xmlns:w="{W_NS}"/>'.encode())
+        after = next((c for c in sect_pr if c.tag in {qn(f"w:{t}") for t in _SECTPR_AFTER_PGNUMTYPE}), None)
+        if after is not None:
+            after.addprevious(el)
+        else:
+            sect_pr.append(el)
+    el.set(qn("w:start"), "1")
+
+
+def write_control_header(document, ctx: RenderContext, section=None, *, section_pages: bool = False) -> None:
+    """Put the document-control header of ``ctx`` into ``section`` (default: the last).
+
+    ``section_pages``: 第x页 共y页 counts the pages of this section only (SECTIONPAGES,
+    numbering restarted at 1) — for a handbook where each policy has its own header."""
     info = _style_info(document, ctx.config.docx.preset, ctx.locale)
     section = section if section is not None else document.sections[-1]
-    xml = _BodyWriter(document, ctx, info).control_header()
+    if section_pages:
+        _restart_page_numbers(section._sectPr)
+    xml = _BodyWriter(document, ctx, info).control_header("SECTIONPAGES" if section_pages else "NUMPAGES")
     headers = [section.header]
     if section.different_first_page_header_footer:
         headers.append(section.first_page_header)
@@ -646,12 +668,14 @@ def write_control_header(document, ctx: RenderContext, section=None) -> None:
             hdr.append(child)
 
 
-def append_policy(document, ctx: RenderContext, *, new_section: bool = False, header: bool = True) -> None:
+def append_policy(document, ctx: RenderContext, *, new_section: bool = False, header: bool = True,
+                  section_pages: bool = False) -> None:
     """Append one policy (title, body, effective clause, approvals, revisions) to ``document``.
 
     With ``new_section`` the policy starts a new section on a new page whose
     header is this policy's (for the handbook); ``header`` writes the
-    document-control header into the (new) last section.
+    document-control header into the (new) last section; ``section_pages``
+    makes its 第x页 共y页 count this policy's pages only.
     """
     info = _style_info(document, ctx.config.docx.preset, ctx.locale)
     body_el = document.element.body
@@ -673,7 +697,7 @@ def append_policy(document, ctx: RenderContext, *, new_section: bool = False, he
     else:
         body_el.extend(children)
     if header:
-        write_control_header(document, ctx)
+        write_control_header(document, ctx, section_pages=section_pages)
 
 
 def _core_properties(document, ctx: RenderContext) -> None:
