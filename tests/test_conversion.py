@@ -89,6 +89,14 @@ def test_lone_qian_means_sign(glossary):
     assert c.convert("资产标签和抽签") == "資產標籤和抽籤"
 
 
+def test_character_rules_when_phrase_mode_changes_length(glossary):
+    c = conv("zh-Hant-TW", glossary, phrase=True)
+    assert len(c.opencc("互联网")) != len("互联网")
+    assert c.convert("互联网企业由负责人签后核准，标签打印") == "網際網路企業由負責人簽後核准，標籤列印"
+    # a 籤 already in the input is left alone
+    assert c.convert("互联网：籤、签") == "網際網路：籤、簽"
+
+
 def test_plain_zh_hant_uses_he_not_he_archaic(glossary):
     c = conv("zh-Hant", glossary)
     assert c.configs == ("s2t",)

@@ -447,11 +447,23 @@ class Converter:
         self._pattern = re.compile("|".join(map(re.escape, terms))) if terms else None
         every = sorted(self.rules, key=lambda t: (-len(t), t))
         self._split_pattern = re.compile("|".join(map(re.escape, every))) if every else None
-        self._mask = {t: chr(_PH_BASE + i) for i, t in enumerate(terms[:_PH_MAX])}
-        self._unmask = {chr(_PH_BASE + i): self.rules[t].target for i, t in enumerate(terms[:_PH_MAX])}
-        last = chr(_PH_BASE + max(0, min(len(terms), _PH_MAX) - 1))
+        # placeholders for every rule (character rules too: they are masked
+        # like terms when a phrase config may change the text's length)
+        self._mask = {t: chr(_PH_BASE + i) for i, t in enumerate(every[:_PH_MAX])}
+        self._unmask = {chr(_PH_BASE + i): self.rules[t].target for i, t in enumerate(every[:_PH_MAX])}
+        last = chr(_PH_BASE + max(0, min(len(every), _PH_MAX) - 1))
         self._ph_re = re.compile(f"[{chr(_PH_BASE)}-{last}]")
-        self._can_mask = len(terms) <= _PH_MAX
+        self._can_mask = len(every) <= _PH_MAX
+        # when a phrase config changed the length, positions are lost: a
+        # character rule then replaces OpenCC's lone-character choice (籤 for
+        # 签) wherever it appears in the output
+        wrong = {}
+        for src, tgt in self.char_rules.items():
+            alone = self.opencc(src)
+            if len(alone) == 1 and alone != tgt:
+                wrong[alone] = tgt
+        self._char_wrong = str.maketrans(wrong) if wrong else None
+        self._char_wrong_re = re.compile("[" + "".join(map(re.escape, sorted(wrong))) + "]") if wrong else None
         mask, unmask = self._mask, self._unmask
         self._mask_match = lambda m: mask[m.group()]
         self._unmask_match = lambda m: unmask[m.group()]
@@ -483,12 +495,12 @@ class Converter:
         """Converted ``text``: glossary terms forced/protected, the rest through OpenCC."""
         if not text or not self._chain:
             return text
+        if not self._can_mask:
+            return self._convert_split(text) if self._split_pattern is not None else self.opencc(text)
         pattern = self._pattern
         k = 0
         masked = text
         if pattern is not None:
-            if not self._can_mask:
-                return self._convert_split(text)
             masked, k = pattern.subn(self._mask_match, text)
             if k and self._ph_re.search(text) is not None:
                 # the text itself uses our placeholder characters: split instead of masking
@@ -496,12 +508,21 @@ class Converter:
         out = self.opencc(masked)
         if self._char_re is not None:
             fixed = self._fix_chars(masked, out)
-            if fixed is None:
-                return self._convert_split(text)
+            if fixed is None:  # OpenCC changed the length
+                if self._char_wrong is None:
+                    fixed = out
+                elif self._char_wrong_re.search(masked) is None:  # type: ignore[union-attr]
+                    fixed = out.translate(self._char_wrong)
+                else:  # the wrong character is also in the input: mask the characters too
+                    return self._convert_masked_all(text)
             out = fixed
         if k:
             out = self._ph_re.sub(self._unmask_match, out)
         return out
+
+    def _convert_masked_all(self, text: str) -> str:
+        masked = self._split_pattern.sub(self._mask_match, text)  # type: ignore[union-attr]
+        return self._ph_re.sub(self._unmask_match, self.opencc(masked))
 
     __call__ = convert
 
