@@ -322,7 +322,10 @@ def test_organisation_reference_is_the_base_document(tmp_path):
     d = readback(context(articles_doc(), config=cfg), tmp_path)
     assert round(d.sections[0].page_width.inches, 1) == 8.5  # their page, not our A4
     assert d.styles["Normal"].font.size.pt == 13  # their Normal
-    assert "PD Article" in [s.name for s in d.styles]  # our styles filled in
+    assert "PD Article" in [s.name for s in d.styles]  # our styles filled in …
+    article = d.styles["PD Article"]
+    assert article.font.size is None  # … taking their text size
+    assert article.paragraph_format.first_line_indent.pt == 26  # two characters of 13 pt
     texts = body_paragraph_texts(d)
     assert "示例正文，应被清除" not in texts
     assert "第一条\u3000目的\u3000为加强考勤管理，制定本制度。" in texts

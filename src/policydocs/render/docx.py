@@ -182,8 +182,10 @@ def _style_info(document, preset: str, locale: Locale) -> _StyleInfo:
             new_id = sid if sid not in by_id else f"PD{sid}"
             ids[sid] = new_id
             missing.append(sid)
+    body_sz = _body_size(by_id.get(ids["Normal"]), styles_el)
     for sid in missing:
         el = copy.deepcopy(ours[sid])
+        _fit_to_body_size(el, sid, body_sz)
         el.set(qn("w:styleId"), ids[sid])
         el.attrib.pop(qn("w:default"), None)
         for tag in ("w:basedOn", "w:next", "w:link"):
@@ -196,9 +198,37 @@ def _style_info(document, preset: str, locale: Locale) -> _StyleInfo:
     fonts = {sid: _resolve_font(by_id, ids[sid], default_font) for sid in ours}
     sect = document.sections[-1]
     width = int((sect.page_width - sect.left_margin - sect.right_margin) / 635) if sect.page_width else 9000
-    info = _StyleInfo(ids, fonts, width, get_preset(preset).body_sz * 20)
+    info = _StyleInfo(ids, fonts, width, body_sz * 20)
     document._pd_style_info = ((preset, locale.code), info)
     return info
+
+
+def _body_size(normal, styles_el) -> int:
+    """Half-points of the document's Normal text (Word's default is 10 pt)."""
+    for rpr in (normal.find(qn("w:rPr")) if normal is not None else None,
+                styles_el.find(f"{qn('w:docDefaults')}/{qn('w:rPrDefault')}/{qn('w:rPr')}")):
+        sz = rpr.find(qn("w:sz")) if rpr is not None else None
+        if sz is not None and (sz.get(qn("w:val")) or "").isdigit():
+            return int(sz.get(qn("w:val")))
+    return 20
+
+
+def _fit_to_body_size(style, sid: str, body_sz: int) -> None:
+    """A style of ours added to an organisation's template takes its text size from their
+    Normal (only the title and the small header text keep theirs), and character indents
+    are measured in it."""
+    rpr = style.find(qn("w:rPr"))
+    if rpr is not None and sid not in ("Title", "PDHeaderText"):
+        for tag in ("w:sz", "w:szCs"):
+            el = rpr.find(qn(tag))
+            if el is not None:
+                rpr.remove(el)
+    ind = style.find(f"{qn('w:pPr')}/{qn('w:ind')}")
+    if ind is not None:
+        for attr, chars in (("w:firstLine", "w:firstLineChars"), ("w:left", "w:leftChars")):
+            n = ind.get(qn(chars))
+            if n is not None and n.isdigit() and ind.get(qn(attr)) is not None:
+                ind.set(qn(attr), str(body_sz * 10 * int(n) // 100))
 
 
 def _default_east_asia(styles_el) -> str | None:
