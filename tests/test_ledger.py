@@ -435,3 +435,47 @@ def test_as_of_drops_superseded_and_repealed(root, keys):
     rep.write_text(rep.read_text(encoding="utf-8").replace("status: effective", "status: repealed"), encoding="utf-8")
     release_one(root, keys, "FIN-EXP-001")
     assert "FIN-EXP-001" not in ledger.as_of(root, date(2025, 6, 1))
+
+
+def test_draft_status_cannot_be_released(root, keys):
+    draft = POLICY_A.replace("status: effective", "status: draft")
+    (root / "policies" / "HR-ATT-001.md").write_text(draft, encoding="utf-8")
+    approve_all(root, keys)
+    with pytest.raises(PolicyError, match="status is draft"):
+        ledger.release(root, None, "HR-ATT-001", draft)
+
+
+def test_key_swapped_in_ledger_and_people_yaml(released):
+    """Replace 李娜's key consistently in her key record (re-signed, re-hashed) and people.yaml."""
+    other = keymod.generate_private_key()
+    ls = lines(released)
+    rec = json.loads(ls[1])  # record #2: key 李娜
+    rec["payload"]["public_key"] = keymod.public_key_text(other)
+    rec["payload"]["fingerprint"] = keymod.fingerprint(rec["payload"]["public_key"])
+    rec.pop("hash")
+    rec["sig"] = keymod.sign(other, ledger.signed_bytes(rec))
+    rec["hash"] = ledger.record_hash(rec)
+    ls[1] = ledger.canonical_json(rec) + b"\n"
+    write_lines(released, ls)
+    path = released / "people.yaml"
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    for person in data["people"]:
+        if person["name"] == "李娜":
+            person["public_key"] = rec["payload"]["public_key"]
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    rep = verify(released)
+    assert_problem(rep, "record #3", "does not chain")
+    assert_problem(rep, "record #5", "approve HR-ATT-001 审核 by 李娜", "signature does not verify")
+
+
+def test_people_yaml_entry_lost_in_crash_is_repaired(released):
+    path = released / "people.yaml"
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data["people"] = [p for p in data["people"] if p["name"] != "王强"]
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    rep = verify(released)
+    assert rep.repairable
+    assert_problem(rep, "王强", "record #3", "missing")
+    done = ledger.repair(released)
+    assert any("added 王强 to people.yaml" in d for d in done)
+    assert verify(released).ok

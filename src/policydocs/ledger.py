@@ -967,6 +967,9 @@ def release(project_root: str | Path, config, policy_id: str, source_text: str, 
         ps = st.policy(policy_id)
         if ps.last and ps.last.content_hash == ch:
             raise LedgerError(where, 0, f"{policy_id}: the text is unchanged since {ps.last.version}; nothing to release")
+        if front_matter(source_text).get("status") == "draft":
+            raise LedgerError(where, 0, f"{policy_id}: status is draft; set it to effective (or trial) and have "
+                              f"the text approved before releasing")
         chosen: list[ApprovalEntry] = []
         after = 0
         for role in roles:
