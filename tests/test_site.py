@@ -162,6 +162,17 @@ def test_history_versions_approvers_and_not_in_force(site_project):
     assert len(snaps) == 2
     for rel, digest in snaps:
         assert hashlib.sha256((site / rel).read_bytes()).hexdigest() == digest
+    # redlines between consecutive releases, when the diff module is there; said so when not
+    try:
+        from policydocs import diff as diffmod
+    except ImportError:
+        diffmod = None
+    if diffmod is not None and hasattr(diffmod, "diff_versions"):
+        links = re.findall(r'class="redline" href="\.\./(files/diff/[^"]+\.html)"', hist)
+        assert len(links) == 1 and (site / links[0]).is_file()
+        assert "婚假" in (site / links[0]).read_text(encoding="utf-8")
+    else:
+        assert "修订对照暂未生成" in hist
     # a policy with no releases says so instead of an empty table
     assert "尚无已发布的版本" in (site / "zh-Hans" / "IT-SEC-001.history.html").read_text(encoding="utf-8")
 

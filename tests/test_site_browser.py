@@ -187,7 +187,7 @@ def test_verify_page_recognises_published_pdf_and_rejects_modified(portal, tmp_p
     res = _verify(portal, published)
     assert res["state"] == "ok" and res["method"] == "subtle"
     assert res["sha256"] == art["sha256"]
-    assert "HR-LV-002" in res["text"] and "A/1" in res["text"] and "zh-Hans" in res["text"] and "已电子签名" in res["text"]
+    assert "HR-LV-002" in res["text"] and "A/1" in res["text"] and "简体" in res["text"] and "已电子签名" in res["text"]
     assert res["link"].endswith("/zh-Hans/HR-LV-002.html")
     portal.shot("verify-ok")
 

@@ -391,8 +391,8 @@ class SiteBuilder:
 
             diff_versions = diffmod.diff_versions
         except (ImportError, AttributeError):
-            self.redline_note = "diff module not available: redlines are not published yet"
-            self.result.warnings.append(self.redline_note)
+            self.redline_note = "redline_unavailable"
+            self.result.warnings.append("diff module not available: history pages have no redlines")
             return
         out_dir = self.out / "files" / "diff"
         for pid, old, row in pairs:
@@ -403,6 +403,7 @@ class SiteBuilder:
                 if html:
                     row.redline = html[0].resolve().relative_to(self.out.resolve()).as_posix()
             except Exception as exc:  # degrade: the history page says the redline is missing
+                self.redline_note = "redline_failed"
                 self.result.warnings.append(f"redline {pid} {old}→{row.version}: {type(exc).__name__}: {exc}")
 
     def localize_all(self) -> None:
@@ -436,6 +437,7 @@ class SiteBuilder:
                                                   "unsigned_sha256", "status", "effective_date")}
                           for a in self.manifest.get("artifacts", [])],
             "manifest_sha256": hashlib.sha256(self.manifest_bytes).hexdigest(),
+            "locale_names": {c: SWITCH_NAMES.get(c, c) for c in self.locales},
         }
         self.write("data/manifest.js", js_data("POLICYDOCS_MANIFEST", manifest_view))
         for code in self.locales:
@@ -617,6 +619,8 @@ class SiteBuilder:
                     ledger=self.ledger_summary, converter=self.manifest.get("converter", {}),
                     generated_by=self.manifest.get("generated_by", ""),
                     manifest_sha256=hashlib.sha256(self.manifest_bytes).hexdigest(),
+                    example_file=next((f"~/Downloads/{a['policy_id']}.pdf" for a in self.manifest.get("artifacts", [])
+                                       if a.get("format") == "pdf" and a.get("policy_id")), "FILE"),
                     ledger_problems_text=words["ledger_problems"].format(n=len(self.ledger_summary["problems"])),
                     **self.common(code, "auditor.html"))
 

@@ -52,6 +52,12 @@
     return e;
   }
 
+  function size(n) {
+    if (n < 1024) { return n + " B"; }
+    if (n < 1048576) { return Math.round(n / 1024) + " KB"; }
+    return (n / 1048576).toFixed(1) + " MB";
+  }
+
   function fact(dl, term, value, node) {
     dl.appendChild(el("dt", "", term));
     var dd = el("dd", "", node ? null : value);
@@ -69,7 +75,7 @@
     out.dataset.sha256 = res.hex;
     out.appendChild(el("p", "verdict", hits.length ? W.ok : W.bad));
     var dl = el("dl", "facts");
-    fact(dl, W.wFile, file.name + " (" + file.size + " B)");
+    fact(dl, W.wFile, file.name + "（" + size(file.size) + "）");
     var code = el("code", "hash", res.hex);
     fact(dl, W.wDigestLabel || "SHA-256", null, code);
     out.appendChild(dl);
@@ -87,7 +93,7 @@
       var d = el("dl", "facts");
       if (a.policy_id) { fact(d, W.wDocNo, a.policy_id); }
       fact(d, W.wVersion, a.version || "");
-      fact(d, W.wLanguage, a.locale || "");
+      fact(d, W.wLanguage, (manifest.locale_names || {})[a.locale] || a.locale || "");
       fact(d, W.wFormat, (a.format || "").toUpperCase() + (a.signed ? " · " + W.wSigned : (a.draft ? " · " + W.wDraft : "")));
       if (a.effective_date) { fact(d, W.wEffective, a.effective_date); }
       var f = el("a", "", a.path);
