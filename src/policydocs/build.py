@@ -73,7 +73,20 @@ class BuildResult:
     reused: int = 0
     seconds: float = 0.0
     warnings: list[str] = field(default_factory=list)
-    conversion_summary: list[str] = field(default_factory=list)
+    conversion_reports: list = field(default_factory=list)  # conversion.ConversionReport per policy × locale
+
+    def conversion_summary(self) -> str:
+        """One line for the build output: how many conversion changes a reviewer should check."""
+        if not self.conversion_reports:
+            return ""
+        counts: dict[str, int] = {}
+        for report in self.conversion_reports:
+            for rule, n in report.counts().items():
+                counts[rule] = counts.get(rule, 0) + n
+        total = sum(counts.values())
+        detail = ", ".join(f"{n} {rule}" for rule, n in sorted(counts.items()))
+        return (f"conversion: {len(self.conversion_reports)} report(s), {total} change(s) beyond character mapping "
+                f"to review{f' ({detail})' if detail else ''} → build/reports/")
 
 
 def _templates_hash(project: Project) -> str:
@@ -195,7 +208,7 @@ def plan_jobs(project: Project, locales: list[str], formats: tuple[str, ...], po
                     continue
             if reports_dir is not None and locale != doc.locale:
                 report.write(reports_dir / f"{pid}.{locale}.conversion.txt")
-                result.conversion_summary.append(report.summary_line())
+                result.conversion_reports.append(report)
             key_src = json.dumps([doc.source_text, locale, list(formats), version.version, version.is_draft,
                                   [(a.role, a.person, a.date.isoformat()) for a in version.approvals],
                                   [(r.version, r.date.isoformat(), r.summary, sorted(r.approvals.items())) for r in version.revisions],

@@ -61,8 +61,8 @@ def cmd_build(args: argparse.Namespace) -> int:
     locales = [x.strip() for x in args.locales.split(",")] if args.locales else None
     result = build(args.project, formats=formats, locales=locales, policy_ids=args.policy, jobs=args.jobs,
                    force=args.force, sign=not args.no_sign, progress=None if args.quiet else print_progress)
-    for line in result.conversion_summary if not args.quiet else []:
-        print(line, file=sys.stderr)
+    if result.conversion_summary():
+        print(result.conversion_summary())
     for w in result.warnings:
         print(f"warning: {w}", file=sys.stderr)
     drafts = sorted({a["policy_id"] for a in result.artifacts if a.get("draft") and a.get("kind") == "policy"})
