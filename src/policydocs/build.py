@@ -200,6 +200,7 @@ def plan_jobs(project: Project, locales: list[str], formats: tuple[str, ...], po
         version = _version_info(project, doc)
         for locale in locales:
             localized, report = conversion.localize(doc, locale, glossary, phrase_mode=cfg.locales.phrase_mode)
+            local_version = _localize_version(version, doc.locale, locale, glossary, cfg.locales.phrase_mode)
             if "pdf" in formats:
                 try:
                     conversion.check_glyph_coverage(localized, locale)
@@ -216,9 +217,23 @@ def plan_jobs(project: Project, locales: list[str], formats: tuple[str, ...], po
                                   cfg.organisation.name, cfg.versions.roles, cfg.docx.preset, cfg.docx.reference,
                                   {p: d.meta.title for p, d in project.documents.items()}], ensure_ascii=False)
             key = hashlib.sha256(key_src.encode()).hexdigest()
-            jobs.append(Job(localized, version, locale, formats, key))
+            jobs.append(Job(localized, local_version, locale, formats, key))
     errors.raise_if_any()
     return jobs
+
+
+def _localize_version(version: VersionInfo, source: str, target: str, glossary, phrase_mode: bool) -> VersionInfo:
+    """Revision summaries are text: convert them with the document. Names of
+    people are not converted (they are shown as registered)."""
+    if source == target or not version.revisions:
+        return version
+    from dataclasses import replace
+
+    from . import conversion
+
+    revisions = [replace(r, summary=conversion.convert_text(r.summary, source, target, phrase_mode=phrase_mode,
+                                                            glossary=glossary)) for r in version.revisions]
+    return replace(version, revisions=revisions)
 
 
 def _load_previous(build_dir: Path) -> dict[str, dict]:
