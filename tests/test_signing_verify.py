@@ -218,10 +218,16 @@ def test_verify_file_missing_trust_root_is_bad_input(tmp_path, capsys):
     assert "trust root not found" in capsys.readouterr().err
 
 
-def test_verify_pdfs_hook_prefixes_build_dir(built):
+def test_verify_pdfs_hook_prefixes_build_dir(copy):
     from policydocs.cli.signing_cmds import verify_pdfs
 
-    assert verify_pdfs(None, built["project"], built["config"]) == []
+    config = load_config(copy["project"])
+    assert verify_pdfs(None, copy["project"], config) == []
+    (copy["build"] / "zh-Hans/HR-LEAVE-001.pdf").unlink()
+    assert verify_pdfs(None, copy["project"], config) == ["build/zh-Hans/HR-LEAVE-001.pdf: missing"]
+    (copy["project"] / "keys" / "org-ca.pem").unlink()
+    problems = verify_pdfs(None, copy["project"], config)
+    assert problems[0] == f"{copy['project'] / 'keys' / 'org-ca.pem'}: cannot read trust root: No such file or directory"
 
 
 def test_keys_init_org_cli(tmp_path, monkeypatch, capsys):

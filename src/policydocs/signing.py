@@ -660,14 +660,16 @@ def check_against_entry(data: bytes, check: SignatureCheck, entry: dict) -> list
     return problems
 
 
-def verify_published(build_dir: Path, trust_root: Path, *, manifest_path: Path | None = None) -> list[str]:
+def verify_published(build_dir: Path, trust_root: Path, *, manifest_path: Path | None = None,
+                     prefix: str = "") -> list[str]:
     """Problems with the published PDFs listed in ``build_dir/manifest.json``.
 
     For each PDF artifact: the file exists and matches the manifest's sha256
     and size; a draft carries no signature; any other PDF is signed, its
     signature is valid, trusted and covers the whole file, and the unsigned
     prefix matches ``unsigned_sha256``/``unsigned_size``. An empty list means
-    all is well.
+    all is well. Problems name the artifact path from the manifest, with
+    ``prefix`` in front (e.g. ``"build/"``).
     """
     build_dir = Path(build_dir)
     manifest_path = Path(manifest_path) if manifest_path else build_dir / "manifest.json"
@@ -686,7 +688,7 @@ def verify_published(build_dir: Path, trust_root: Path, *, manifest_path: Path |
         if not isinstance(entry, dict) or entry.get("format") != "pdf":
             continue
         rel = entry.get("path")
-        where = rel or f"artifact #{i}"
+        where = f"{prefix}{rel}" if rel else f"artifact #{i}"
         path = _safe_artifact_path(build_dir, rel)
         if path is None:
             problems.append(f"{where}: unsafe path in manifest")

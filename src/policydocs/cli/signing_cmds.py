@@ -116,7 +116,8 @@ def verify_pdfs(args, root, config) -> list[str]:
     manifest = config.build_dir / "manifest.json"
     if not manifest.exists():
         return []  # nothing built yet; the manifest check belongs to the build verifier
-    return [f"{config.build.output}/{p}" for p in signing.verify_published(config.build_dir, signing.trust_root_path(config))]
+    return signing.verify_published(config.build_dir, signing.trust_root_path(config),
+                                    prefix=f"{config.build.output.rstrip('/')}/")
 
 
 def cmd_verify_file(args) -> int:
