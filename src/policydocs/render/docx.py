@@ -316,16 +316,13 @@ class _Xml:
 
     # -- runs ------------------------------------------------------------
     def run(self, text: str, font: str, *, bold: bool = False, em: bool = False, rstyle: str | None = None,
-            color: str | None = None, code: bool = False) -> str:
+            color: str | None = None) -> str:
         if not text:
             return ""
         rpr = []
         if rstyle:
             rpr.append(f'<w:rStyle w:val="{self.ids[rstyle]}"/>')
-        if code:
-            rpr.append(f'<w:rFonts w:ascii="Courier New" w:hAnsi="Courier New" w:eastAsia="{_attr(font)}" w:hint="eastAsia"/>')
-        else:
-            rpr.append(f'<w:rFonts w:eastAsia="{_attr(font)}" w:hint="eastAsia"/>')
+        rpr.append(f'<w:rFonts w:eastAsia="{_attr(font)}" w:hint="eastAsia"/>')
         if bold:
             rpr.append("<w:b/><w:bCs/>")
         if color:
@@ -355,7 +352,7 @@ class _Xml:
             if isinstance(node, Text):
                 out.append(self.run(node.text, font, bold=bold, em=em))
             elif isinstance(node, Code):
-                out.append(self.run(node.text, font, bold=bold, code=True))
+                out.append(self.run(node.text, font, bold=bold))  # ids, numbers: in the body font
             elif isinstance(node, Strong):
                 out.append(self.inlines(node.children, font, bold=True, em=em))
             elif isinstance(node, Emph):
