@@ -409,7 +409,7 @@ class SiteBuilder:
     def localize_all(self) -> None:
         from . import conversion
 
-        glossary = conversion.load_glossary(self.root)
+        glossary = self.glossary = conversion.load_glossary(self.root)
         self.docs: dict[str, dict[str, Document]] = {}
         for pid, doc in self.project.documents.items():
             self.docs[pid] = {}
@@ -581,7 +581,8 @@ class SiteBuilder:
                            "replaced": words["v_replaced"].format(v=r.replaced_by),
                            "withdrawn": words["v_withdrawn"]}[r.status]
             rows.append({"version": r.version, "date": ctx.date(r.date), "date_iso": r.date.isoformat(),
-                         "effective": ctx.date(r.effective_date), "summary": r.summary,
+                         "effective": ctx.date(r.effective_date), "summary": self.convert(r.summary, meta.lang, code),
+                         "summary_original": r.summary,
                          "approvals": [(ctx.role(role), r.approvals.get(role, ("", None))[0],
                                         ctx.date(r.approvals.get(role, ("", None))[1]))
                                        for role in self.cfg.versions.roles],
@@ -598,6 +599,18 @@ class SiteBuilder:
                     chain_next=chain_next, status_label=self.status_label(ctx), in_force=meta.status in IN_FORCE,
                     redline_note=self.redline_note, roles=[ctx.role(r) for r in self.cfg.versions.roles],
                     **self.common(code, f"{pid}.history.html"))
+
+    def convert(self, text: str, source: str, target: str) -> str:
+        """Ledger text (release summaries) shown in the page's script; the signed original stays in the title."""
+        if not text or source == target:
+            return text
+        from . import conversion
+
+        try:
+            return conversion.convert_text(text, source, target, phrase_mode=self.cfg.locales.phrase_mode,
+                                           glossary=self.glossary)
+        except Exception:  # a display nicety: never fail the site over it
+            return text
 
     def write_auditor(self, code: str) -> None:
         words = site_words(code)
