@@ -489,3 +489,12 @@ def test_handbook_sections_can_count_their_own_pages(tmp_path):
         assert instr_texts(section.header._element) == ["PAGE", "SECTIONPAGES"]
         assert section._sectPr.find(qn("w:pgNumType")).get(qn("w:start")) == "1"
     assert _check_order(d.element, "document.xml") > 0
+
+
+def test_font_table_gives_windows_substitutes():
+    with zipfile.ZipFile(io.BytesIO(docx_styles.reference_bytes("gbt9704", "zh-Hans"))) as z:
+        table = z.read("word/fontTable.xml").decode("utf-8")
+    assert 'w:name="Noto Serif CJK SC"><w:altName w:val="FangSong,仿宋,SimSun,宋体"/><w:charset w:val="86"/>' in table
+    with zipfile.ZipFile(io.BytesIO(docx_styles.reference_bytes("gbt9704", "zh-Hant-TW"))) as z:
+        table = z.read("word/fontTable.xml").decode("utf-8")
+    assert 'w:name="Noto Serif CJK TC"><w:altName w:val="PMingLiU' in table and '<w:charset w:val="88"/>' in table

@@ -165,8 +165,10 @@ def word_lang(locale: Locale) -> str:
 
 
 # Windows fonts of the same kind, written as w:altName in the font table.
-_ALT_SERIF = {False: "FangSong", True: "MingLiU"}
-_ALT_SANS = {False: "SimHei", True: "Microsoft JhengHei"}
+# ECMA-376 §17.8.3.1: a comma-separated list tried in order when the font is missing,
+# before substitution by charset/family.  Windows Chinese fonts, English and Chinese names.
+_ALT_SERIF = {False: "FangSong,仿宋,SimSun,宋体", True: "PMingLiU,新細明體,MingLiU,細明體"}
+_ALT_SANS = {False: "SimHei,黑体,Microsoft YaHei,微软雅黑", True: "Microsoft JhengHei,微軟正黑體"}
 
 
 @dataclass(frozen=True)
