@@ -3,7 +3,6 @@ round trips of the sample policies and the legacy Taiwan text, and `policydocs c
 
 from __future__ import annotations
 
-import io
 import subprocess
 import sys
 from pathlib import Path
@@ -371,7 +370,7 @@ def test_glyph_coverage_names_chars_and_lines(doc):
     assert f"{bad} (U+{ord(bad):04X})" in diag.message and "Noto Serif CJK TC" in diag.message
 
 
-def test_missing_font_is_a_clear_error(monkeypatch):
+def test_missing_font_is_a_clear_error():
     with pytest.raises(PolicyError, match="not installed"):
         cv.resolve_font("No Such Font CJK XX")
 

@@ -239,7 +239,8 @@ def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> dict:
 _LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
 
 
-def _read_glossary_file(path: Path) -> list[GlossaryEntry]:
+def _read_glossary_file(path: Path, shown: str | None = None) -> list[GlossaryEntry]:
+    """Entries of one glossary file; ``shown`` names it in reports (errors use ``path``)."""
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
@@ -261,7 +262,7 @@ def _read_glossary_file(path: Path) -> list[GlossaryEntry]:
     entries: list[GlossaryEntry] = []
     seen: dict[tuple, tuple[str, int]] = {}  # (direction key) → (target, line) for conflicts in one file
 
-    shown = "policydocs/data/glossary-default.yaml" if path == DEFAULT_GLOSSARY else str(path)
+    shown = shown or str(path)
 
     def where(line: int) -> str:
         return f"{shown}:{line}"
@@ -357,15 +358,15 @@ def load_glossary(project_root: Path | str | None) -> Glossary:
     Project entries override default ones for the same term and direction.
     Errors are :class:`PolicyError` naming the glossary file and line.
     """
-    files = [DEFAULT_GLOSSARY]
+    files = [(DEFAULT_GLOSSARY, "policydocs/data/glossary-default.yaml")]
     if project_root is not None:
         p = Path(project_root) / PROJECT_GLOSSARY
         if p.is_file():
-            files.append(p)
+            files.append((p, PROJECT_GLOSSARY))
     entries: list[GlossaryEntry] = []
-    for f in files:
-        entries.extend(_read_glossary_file(f))
-    return Glossary(entries=tuple(entries), files=tuple(str(f) for f in files))
+    for f, shown in files:
+        entries.extend(_read_glossary_file(f, shown))
+    return Glossary(entries=tuple(entries), files=tuple(str(f) for f, _ in files))
 
 
 def glossary_hash(glossary: Glossary | None) -> str:
