@@ -459,3 +459,25 @@ def test_too_small_reservation_falls_back_to_pyhanko_estimate(org, unsigned_pdf,
     monkeypatch.setattr(signing, "_reserve_bytes", lambda identity: 64)
     data = signing.sign_pdf(unsigned_pdf, org["identity"], policy_id="A", version="A/0", locale="zh-Hans")
     assert signing.validate_pdf(data, org["root"]).valid
+
+
+def test_second_project_reuses_the_users_identity(fresh_xdg, tmp_path):
+    a = load_config(fresh_xdg)
+    p12, root_a = signing.init_org(a, passphrase="pw-1")
+    b_dir = tmp_path / "project-b"
+    b_dir.mkdir()
+    b = load_config(b_dir)
+    with pytest.raises(signing.SigningError, match="wrong passphrase"):
+        signing.init_org(b, passphrase="other")
+    p12_b, root_b = signing.init_org(b, passphrase="pw-1")
+    assert p12_b == p12 and root_b.read_bytes() == root_a.read_bytes()
+    ident = signing.load_pkcs12_identity(p12, "pw-1")
+    assert signing.identity_matches_trust_root(ident, a) is None
+    assert signing.identity_matches_trust_root(ident, b) is None
+    # replacing the identity for B leaves A's trust root behind: the build can warn
+    signing.init_org(b, passphrase="pw-2", force=True)
+    new = signing.load_pkcs12_identity(p12, "pw-2")
+    assert signing.identity_matches_trust_root(new, b) is None
+    assert "not issued under the trust root" in signing.identity_matches_trust_root(new, a)
+    (fresh_xdg / "keys" / "org-ca.pem").unlink()
+    assert "missing" in signing.identity_matches_trust_root(new, a)

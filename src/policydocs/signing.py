@@ -254,9 +254,16 @@ def init_org(config: Config, *, passphrase: str, force: bool = False, days: int 
         raise SigningError(p12_path, "refusing to write a private key inside the project; "
                                      "point XDG_CONFIG_HOME outside the repository")
     if not force:
-        for p in (p12_path, root_path):
-            if p.exists():
-                raise SigningError(p, "already exists; use --force to replace the organisation signing identity")
+        if root_path.exists():
+            raise SigningError(root_path, "already exists; use --force to replace the organisation signing identity")
+        if p12_path.exists():
+            # the demo identity is per user, shared by their projects: give this project its CA certificate
+            identity = load_pkcs12_identity(p12_path, passphrase, demo=True)
+            ca = _root_of(identity)
+            if ca is None:
+                raise SigningError(p12_path, "already exists but holds no CA certificate; use --force to replace it")
+            _atomic_write(root_path, _pem(ca), 0o644)
+            return p12_path, root_path
     if not passphrase:
         raise SigningError(p12_path, "an empty passphrase is not allowed")
 
@@ -319,6 +326,40 @@ def init_org(config: Config, *, passphrase: str, force: bool = False, days: int 
     _atomic_write(p12_path, p12, 0o600)
     _atomic_write(root_path, ca_cert.public_bytes(serialization.Encoding.PEM), 0o644)
     return p12_path, root_path
+
+
+def _pem(cert) -> bytes:
+    from asn1crypto import pem
+
+    return pem.armor("CERTIFICATE", cert.dump())
+
+
+def _root_of(identity: SigningIdentity):
+    """The self-signed certificate at the top of the identity's chain, if the PKCS#12 holds it."""
+    for c in identity.chain:
+        if c.self_signed in ("maybe", "yes") and c.subject == c.issuer:
+            return c
+    return None
+
+
+def identity_matches_trust_root(identity: SigningIdentity, config: Config) -> str | None:
+    """``None`` when the identity's certificate is issued under the project's trust root, else why not.
+
+    The build can warn before publishing copies that ``verify`` would reject
+    (e.g. the demo identity was replaced with ``--force`` for another project).
+    """
+    path = trust_root_path(config)
+    try:
+        roots = _load_certs(path)
+    except (OSError, ValueError):
+        return f"trust root {path} is missing or unreadable"
+    fps = {hashlib.sha256(r.dump()).digest() for r in roots}
+    names = [r.subject for r in roots]
+    if any(hashlib.sha256(c.dump()).digest() in fps for c in [identity.cert, *identity.chain]):
+        return None
+    if identity.cert.issuer in names and not identity.chain:
+        return None  # chain not bundled; issuer name matches (signature checked at validation)
+    return f"the signing certificate ({identity.subject}) is not issued under the trust root {path}"
 
 
 # --------------------------------------------------------------------------- signing

@@ -97,7 +97,10 @@ def cmd_init_org(args) -> int:
 
     config = load_config(args.project)
     passphrase = _passphrase(config)
+    reuse = not args.force and signing.demo_identity_path().exists()
     p12, root = signing.init_org(config, passphrase=passphrase, force=args.force)
+    if reuse:
+        print("reusing the organisation signing identity already on this computer")
     ident = signing.load_pkcs12_identity(p12, passphrase, demo=True)
     print(f"signing identity (private, keep it out of the repository): {p12}")
     print(f"trust root (public, commit it): {root}")
