@@ -15,6 +15,7 @@ import json
 import os
 import shutil
 import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -50,22 +51,18 @@ class Browser:
     def __init__(self, executable: str, *, width: int = 1280, height: int = 900, timeout: float = 20.0):
         self.timeout = timeout
         self.profile = tempfile.mkdtemp(prefix="policydocs-chromium-")
-        # fds 3/4 in the child: 3 = our commands (child reads), 4 = replies (child writes)
+        # fds 3/4 in the child: 3 = our commands (child reads), 4 = replies (child writes).  A tiny
+        # single-threaded Python shim moves them into place and execs the browser (no preexec_fn,
+        # which is unsafe while the test's server thread runs; dash cannot redirect fds above 9).
         cmd_r, self._cmd_w = os.pipe()
         self._rep_r, rep_w = os.pipe()
-
-        def child_fds():  # runs in the child between fork and exec
-            import fcntl
-
-            a = fcntl.fcntl(cmd_r, fcntl.F_DUPFD, 10)  # out of the way first: cmd_r/rep_w may be 3 or 4
-            b = fcntl.fcntl(rep_w, fcntl.F_DUPFD, 10)
-            os.dup2(a, 3)  # dup2 makes them inheritable
-            os.dup2(b, 4)
-
         args = [executable, *CHROMIUM_FLAGS, f"--user-data-dir={self.profile}", f"--window-size={width},{height}",
                 "--remote-debugging-pipe", "about:blank"]
-        self.proc = subprocess.Popen(args, close_fds=False, preexec_fn=child_fds,
-                                     stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        shim = ("import fcntl, os, sys; r, w = (fcntl.fcntl(int(a), fcntl.F_DUPFD, 10) for a in sys.argv[1:3]); "
+                "os.dup2(r, 3); os.dup2(w, 4); os.close(r); os.close(w); os.execv(sys.argv[3], sys.argv[3:])")
+        self.proc = subprocess.Popen([sys.executable, "-c", shim, str(cmd_r), str(rep_w), *args],
+                                     pass_fds=(cmd_r, rep_w), stdin=subprocess.DEVNULL,
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         os.close(cmd_r)
         os.close(rep_w)
         self._buf = b""
