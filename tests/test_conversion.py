@@ -141,6 +141,26 @@ def test_converters_are_created_once(glossary):
     assert a.opencc.__self__ is cv.opencc_converter("s2tw")  # the shared OpenCC object
 
 
+def test_official_opencc_binding():
+    import opencc
+
+    assert cv.OPENCC_VERSION == opencc.__version__ >= "1.1"
+    assert type(cv.opencc_converter("s2tw")).__mro__[1].__module__.endswith("opencc_clib")  # C++ engine
+
+
+def test_glossary_costs_one_opencc_call_per_text(glossary):
+    """Terms are masked, not split: one OpenCC call however many glossary terms a text has."""
+    for phrase in (False, True):
+        c = cv.Converter("zh-Hans", "zh-Hant-TW", phrase_mode=phrase, glossary=glossary)
+        calls = []
+        inner = c.opencc
+        c.opencc = lambda t: calls.append(t) or inner(t)
+        text = "各部门会签、签批后，协调制度由行政部拟制定并发布，审核通过后执行；互联网项目文件编号另行规定。"
+        out = c.convert(text)
+        assert len(calls) == 1, calls
+        assert "會簽、簽批後" in out and "協調制度" in out and "擬制定並發布" in out
+
+
 def test_tofu_risk_dictionaries_are_off_by_default():
     assert cv.opencc_converter("t2s").convert("殢") == "殢"
     assert cv.opencc_converter("t2s", tofu_risk=True).convert("殢") == "𣨼"
