@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import io
-import json
 import os
 import shutil
 import stat
