@@ -268,3 +268,22 @@ def test_repair_refuses_tampering(root, people, capsys):
     records_path(root).write_bytes(b"".join(ls))
     assert run(root, "ledger", "repair") == 2
     assert "repair refused" in capsys.readouterr().err
+
+
+def test_racing_approvals_same_policy_same_role(root, people):
+    """Two people holding 编制 approve the same text at the same moment: both recorded, chain intact."""
+    assert run(root, "keys", "new", "--person", "孙丽", "--roles", "编制") == 0
+    env = {"XDG_CONFIG_HOME": str(root.parent / "xdg")}
+    procs = [cli_process(["-C", str(root), "approve", "HR-ATT-001", "--role", "编制", "--as", who], env=env)
+             for who in ("张伟", "孙丽")]
+    for p in procs:
+        out, err = p.communicate(timeout=60)
+        assert p.returncode == 0, err
+    rep = verify(root)
+    assert rep.ok, rep.problems
+    pend = ledger.load_state(root).policies["HR-ATT-001"].pending
+    assert sorted(a.person for a in pend) == ["孙丽", "张伟"]
+    assert run(root, "approve", "HR-ATT-001", "--role", "审核", "--as", "李娜") == 0
+    assert run(root, "approve", "HR-ATT-001", "--role", "批准", "--as", "王强") == 0
+    assert run(root, "release", "HR-ATT-001") == 0
+    assert verify(root).ok

@@ -1094,7 +1094,8 @@ def verify_ledger(project_root: str | Path, config, working_texts: dict[str, str
         guess = lf.torn.guess_policy()
         report.problems.append(
             f"{rel_records} line {lf.torn.line}: incomplete record ({len(lf.torn.data)} bytes without end of line) "
-            f"after record #{lf.torn.after_seq}{' (' + guess + ')' if guess else ''} — an append was interrupted; "
+            f"after record #{lf.torn.after_seq} ({guess or 'policy not readable from the fragment'}) "
+            f"— an append was interrupted; "
             f"run `policydocs ledger repair` to remove it (it is kept under ledger/repair/)")
         repairable.append(len(report.problems) - 1)
     # 2. signatures and rules
