@@ -257,3 +257,13 @@ def test_verify_file_extracts_unsigned_pdf_for_auditors(built, tmp_path, capsys)
     entry = next(a for a in built["manifest"]["artifacts"] if a["path"] == "zh-Hans/HR-ATT-002.pdf")
     assert signing.sha256_hex(out.read_bytes()) == entry["unsigned_sha256"]
     assert len(out.read_bytes()) == entry["unsigned_size"]
+
+
+@pytest.mark.skipif(not shutil.which("pdfsig"), reason="poppler-utils (pdfsig) not installed")
+def test_pdfsig_second_opinion(copy, monkeypatch):
+    assert signing.verify_published(copy["build"], copy["root"], pdfsig=True) == []
+    # pyHanko says yes, pdfsig says no: reported
+    fake = signing.PdfsigResult(signatures=1, valid=False, total_document_signed=True, trusted=False, output="")
+    monkeypatch.setattr(signing, "pdfsig_check", lambda path, **kw: fake)
+    problems = signing.verify_published(copy["build"], copy["root"], pdfsig=True)
+    assert len(problems) == 4 and all("pdfsig does not accept" in p for p in problems)

@@ -702,7 +702,7 @@ def check_against_entry(data: bytes, check: SignatureCheck, entry: dict) -> list
 
 
 def verify_published(build_dir: Path, trust_root: Path, *, manifest_path: Path | None = None,
-                     prefix: str = "") -> list[str]:
+                     prefix: str = "", pdfsig: bool = False) -> list[str]:
     """Problems with the published PDFs listed in ``build_dir/manifest.json``.
 
     For each PDF artifact: the file exists and matches the manifest's sha256
@@ -710,7 +710,9 @@ def verify_published(build_dir: Path, trust_root: Path, *, manifest_path: Path |
     signature is valid, trusted and covers the whole file, and the unsigned
     prefix matches ``unsigned_sha256``/``unsigned_size``. An empty list means
     all is well. Problems name the artifact path from the manifest, with
-    ``prefix`` in front (e.g. ``"build/"``).
+    ``prefix`` in front (e.g. ``"build/"``). With ``pdfsig`` (and poppler
+    installed), every signed PDF pyHanko accepts must also pass poppler's
+    ``pdfsig`` — a second, independent implementation.
     """
     build_dir = Path(build_dir)
     manifest_path = Path(manifest_path) if manifest_path else build_dir / "manifest.json"
@@ -764,6 +766,10 @@ def verify_published(build_dir: Path, trust_root: Path, *, manifest_path: Path |
         problems.extend(f"{where}: {p}" for p in check.problems)
         if check.signed:
             problems.extend(f"{where}: {p}" for p in check_against_entry(data, check, entry))
+        if check.valid and pdfsig and pdfsig_available():
+            res = pdfsig_check(path)
+            if not (res.signatures == 1 and res.valid and res.total_document_signed):
+                problems.append(f"{where}: poppler's pdfsig does not accept the signature")
     return problems
 
 

@@ -120,7 +120,7 @@ def verify_pdfs(args, root, config) -> list[str]:
     if not manifest.exists():
         return []  # nothing built yet; the manifest check belongs to the build verifier
     return signing.verify_published(config.build_dir, signing.trust_root_path(config),
-                                    prefix=f"{config.build.output.rstrip('/')}/")
+                                    prefix=f"{config.build.output.rstrip('/')}/", pdfsig=True)
 
 
 def cmd_verify_file(args) -> int:
