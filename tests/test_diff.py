@@ -120,3 +120,8 @@ def test_diff_pdf(project):
     r = diff.diff_versions(project, None, "HR-ATT-001", "A/0", "A/1", formats=["pdf"])
     pdf = r.files[0]
     assert pdf.suffix == ".pdf" and pdf.read_bytes().startswith(b"%PDF")
+
+
+def test_revision_history_sections_column(project):
+    info = ledger.version_info(project, None, "HR-ATT-001", text_of(project))
+    assert [(r.version, r.sections) for r in info.revisions] == [("A/0", ""), ("A/1", "新增第二条；修改第三条")]

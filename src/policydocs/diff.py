@@ -322,6 +322,18 @@ def _parse(text: str, name: str, titles: dict[str, str], others: dict[str, Docum
     return doc
 
 
+def diff_snapshots(project_root: Path, old_snapshot: str, new_snapshot: str) -> DiffResult:
+    """Compare two frozen texts (no output files, references resolved within the policy only)."""
+    from . import parsing, references
+
+    docs = []
+    for snap in (old_snapshot, new_snapshot):
+        doc = parsing.parse_policy_text(ledger.snapshot_text(project_root, snap), Path(f"ledger/snapshots/{snap}.md"))
+        references.resolve({doc.meta.id: doc}, Collector())
+        docs.append(doc)
+    return diff_documents(docs[0], docs[1], old_version="", new_version="")
+
+
 def _project_docs(root: Path) -> tuple[dict[str, str], dict[str, Document]]:
     from . import parsing
 
