@@ -215,18 +215,18 @@ def test_draft_marker(tmp_path):
 def test_tables_repeat_header_rows(tmp_path):
     d = readback(context(articles_doc()), tmp_path)
     tables = d.tables
-    assert len(tables) == 3  # the body table, approvals, revision history
-    body_table = tables[0]
+    assert len(tables) == 3  # approvals, the body table, revision history
+    body_table = tables[1]
     assert [c.text for c in body_table.rows[0].cells] == ["情形", "处理"]
     assert [c.text for c in body_table.rows[2].cells] == ["旷工", "警告"]
-    for t in (tables[0], tables[2]):
+    for t in (tables[1], tables[2]):
         assert t.rows[0]._tr.find(f"{qn('w:trPr')}/{qn('w:tblHeader')}") is not None
         assert t.rows[-1]._tr.find(f"{qn('w:trPr')}/{qn('w:tblHeader')}") is None
 
 
 def test_approval_block_and_revision_history(tmp_path):
     d = readback(context(articles_doc()), tmp_path)
-    approvals = d.tables[1]
+    approvals = d.tables[0]
     assert [c.text for c in approvals.rows[0].cells] == ["审批", "编制", "审核", "批准"]
     assert [c.text for c in approvals.rows[1].cells] == ["姓名", "张三", "李四", "王五"]
     assert [c.text for c in approvals.rows[2].cells] == ["日期", "2025年2月1日", "2025年2月5日", "2025年2月10日"]
@@ -236,12 +236,23 @@ def test_approval_block_and_revision_history(tmp_path):
     assert rev.rows[2].cells[1].text == "A/1"
     texts = body_paragraph_texts(d)
     assert "修订记录" in texts and "审批" in texts
+    # the PDF's order: title, approvals, body, clause, revisions
+    order = [texts.index(t) for t in ("测试管理制度", "审批", "第一章\u3000总则", "本制度自2025年3月1日起施行。", "修订记录")]
+    assert order == sorted(order)
+
+
+def test_status_lines(tmp_path):
+    trial = body_paragraph_texts(readback(context(articles_doc(status="trial")), tmp_path, "trial.docx"))
+    assert trial[0] == "测试管理制度（试行）"
+    old = body_paragraph_texts(readback(context(articles_doc(status="superseded", superseded_by="HR-T-002")),
+                                        tmp_path, "old.docx"))
+    assert old[1] == "【已废止（已被替代）】 → HR-T-002"
 
 
 def test_draft_approval_cells_are_blank(tmp_path):
     doc = articles_doc()
     d = readback(context(doc, version=VersionInfo.draft(doc)), tmp_path)
-    assert [c.text for c in d.tables[1].rows[1].cells] == ["姓名", "", "", ""]
+    assert [c.text for c in d.tables[0].rows[1].cells] == ["姓名", "", "", ""]
     assert len(d.tables[2].rows) == 2 and all(c.text == "" for c in d.tables[2].rows[1].cells)
 
 

@@ -554,14 +554,20 @@ class _BodyWriter(_Xml):
 
     # -- front and back matter -------------------------------------------
     def title_block(self) -> str:
+        """Title (试行 policies: 《…》（试行）), a status line for other non-effective
+        statuses (with the successor's id when superseded), department and scope."""
         ctx, meta = self.ctx, self.ctx.doc.meta
-        out = [self.p("Title", self.run(meta.title, self.font("Title")))]
-        status = meta.status if meta.status != "effective" else ""
-        if status:
+        title_font = self.font("Title")
+        title = self.run(meta.title, title_font)
+        if meta.status == "trial":
+            title += self.run(f"（{ctx.word('trial')}）", title_font)
+        out = [self.p("Title", title)]
+        if meta.status not in ("effective", "trial"):
             word = ctx.status_word
-            text = f"（{word}）" if status in ("trial", "draft") else f"【{word}】"
-            out.append(self.p("PDSubtitle", self.run(text, self.font("PDSubtitle"),
-                                                     color=None if status == "trial" else _DRAFT_COLOR)))
+            text = f"（{word}）" if meta.status == "draft" else f"【{word}】"
+            if meta.superseded_by:
+                text += f" → {meta.superseded_by}"
+            out.append(self.p("PDSubtitle", self.run(text, self.font("PDSubtitle"), color=_DRAFT_COLOR)))
         font = self.font("PDMeta")
         line = f"{ctx.word('department')}：{meta.department}\u3000{ctx.word('applies_to')}：{meta.applies_to}"
         out.append(self.p("PDMeta", self.run(line, font)))
@@ -588,8 +594,7 @@ class _BodyWriter(_Xml):
         dates += [(self.run(ctx.date(approvals[r].date) if r in approvals else "", font), 1, "center", None)
                   for r in roles]
         widths = _widths(self.info.text_width, [1.2] + [2.0] * len(roles))
-        return (self.p("PDBlockHeading", self.run(ctx.word("approval"), self.font("PDBlockHeading")))
-                + self.table([head, names, dates], widths))
+        return self.table([head, names, dates], widths)  # labelled by its own first cell
 
     def revision_history(self) -> str:
         ctx = self.ctx
@@ -697,7 +702,7 @@ def write_control_header(document, ctx: RenderContext, section=None, *, section_
 
 def append_policy(document, ctx: RenderContext, *, new_section: bool = False, header: bool = True,
                   section_pages: bool = False) -> None:
-    """Append one policy (title, body, effective clause, approvals, revisions) to ``document``.
+    """Append one policy (title, approvals, body, effective clause, revisions) to ``document``.
 
     With ``new_section`` the policy starts a new section on a new page whose
     header is this policy's (for the handbook); ``header`` writes the
@@ -716,7 +721,8 @@ def append_policy(document, ctx: RenderContext, *, new_section: bool = False, he
             sect_pr.remove(ref)
         sect_pr.start_type = WD_SECTION_START.NEW_PAGE
     w = _BodyWriter(document, ctx, info)
-    xml = (w.title_block() + w.body() + w.effective_clause() + w.approval_block() + w.revision_history())
+    # the PDF's order: title, approvals, body, effective-date clause, revision history
+    xml = (w.title_block() + w.approval_block() + w.body() + w.effective_clause() + w.revision_history())
     children = _parse_children(xml)
     if sect_pr is not None:
         for child in children:
