@@ -172,8 +172,11 @@ def cmd_verify_file(args) -> int:
         if check.reason:
             print(f"reason:    {check.reason}")
     if entry is not None:
-        what = "this exact file" if how == "file" else "the same content (signed separately)"
-        print(f"manifest:  {manifest_path} lists {what} as {entry.get('path')}")
+        if how == "file":
+            print(f"manifest:  {manifest_path} lists this exact file as {entry.get('path')}")
+        else:
+            print(f"manifest:  {manifest_path} lists the same document as {entry.get('path')}; "
+                  "this file's bytes differ from that published copy")
     elif Path(manifest_path).exists():
         print(f"manifest:  not listed in {manifest_path} (an older version or another build)")
     if args.unsigned_out and check.signed_prefix_size:
