@@ -173,6 +173,13 @@ def test_history_versions_approvers_and_not_in_force(site_project):
         assert "婚假" in (site / links[0]).read_text(encoding="utf-8")
     else:
         assert "修订对照暂未生成" in hist
+    # the earlier version stays readable (frozen text), marked as not in force; the current one links to the page
+    assert 'class="version-link" href="HR-LV-002.v-A-0.html"' in hist and 'class="version-link" href="HR-LV-002.html"' in hist
+    old_page = (site / "zh-Hans" / "HR-LV-002.v-A-0.html").read_text(encoding="utf-8")
+    assert "婚假为三天" in old_page and "婚假为十天" not in old_page
+    assert "banner-version" in old_page and "已被 A/1 替代，不再有效" in old_page
+    assert 'id="第五条"' in old_page and 'id="downloads"' not in old_page
+    assert "婚假為三天" in (site / "zh-Hant-TW" / "HR-LV-002.v-A-0.html").read_text(encoding="utf-8")
     # a policy with no releases says so instead of an empty table
     assert "尚无已发布的版本" in (site / "zh-Hans" / "IT-SEC-001.history.html").read_text(encoding="utf-8")
 

@@ -257,6 +257,14 @@ def test_history_and_not_in_force_versions(portal):
     assert rows == [["A/1", "现行有效", ["张伟", "李娜", "王强"]],
                     ["A/0", "已被 A/1 替代，不再有效", ["张伟", "李娜", "王强"]]]
     portal.shot("history")
+    # the replaced version is still readable, from its frozen text, and says it is not in force
+    portal.b.click('tr.release[data-version="A/0"] a.version-link')
+    assert portal.b.url().endswith("/zh-Hans/HR-LV-002.v-A-0.html")
+    assert "不再有效" in portal.text(".banner-version") and "婚假为三天" in portal.text("#第五条")
+    portal.shot("old-version", full_page=False)
+    portal.b.click(".banner-version a")
+    assert portal.b.url().endswith("/zh-Hans/HR-LV-002.html")
+    portal.open("zh-Hans/HR-LV-002.history.html")
     # the superseded policy stays reachable and is marked as not in force, pointing at its successor
     portal.b.click(".chain a")
     assert portal.b.url().endswith("/zh-Hans/HR-LV-001.history.html")

@@ -260,6 +260,7 @@ class SiteBuilder:
         self.make_redlines()
         self.localize_all()
         self.write_data()
+        self.write_version_pages()
         for code in self.locales:
             self.write_locale(code)
         self.render("redirect.html.j2", "index.html", target=f"{self.source_locale}/index.html",
@@ -543,9 +544,22 @@ class SiteBuilder:
                 "status_label": self.status_label(self.ctxs[(pid, code)])}
 
     def write_policy(self, pid: str, code: str) -> None:
+        ctx = self.ctxs[(pid, code)]
+        art = self.arts.get(pid, {}).get(code, {})
+        built_version = next((a.get("version") for a in art.values()), None)
+        stale = built_version is not None and built_version != ctx.version.version
+        if stale:
+            self.result.warnings.append(f"{pid} {code}: build/ has version {built_version}, the ledger says "
+                                        f"{ctx.version.version}: run `policydocs build` before `site`")
+        anchors = {c: " ".join(page_anchors(HtmlWriter(self.ctxs[(pid, c)]), self.docs[pid][c])) for c in self.locales}
+        self.policy_page(ctx, f"{pid}.html", anchors=anchors, downloads=self.downloads(pid, code), stale=stale)
+
+    def policy_page(self, ctx: RenderContext, page: str, *, anchors: dict, downloads: list, stale: bool = False,
+                    old: dict | None = None) -> None:
+        """One rendering of policy.html.j2: the current text, or (``old``) a frozen earlier version."""
         from .render.pdf import policy_template_vars
 
-        ctx = self.ctxs[(pid, code)]
+        code = ctx.locale.code
         meta = ctx.doc.meta
         tv = policy_template_vars(ctx)
         writer = HtmlWriter(ctx)
@@ -553,23 +567,71 @@ class SiteBuilder:
                 "label": (heading_marker(1, ch.number, ctx.locale) if writer.sectioned
                           else chapter_label(ch.number, ctx.locale)),
                 "title": inline_html(ctx, ch.title)} for ch in ctx.doc.chapters()]
-        anchors = {c: " ".join(page_anchors(HtmlWriter(self.ctxs[(pid, c)]), self.docs[pid][c])) for c in self.locales}
         eff = ctx.version.effective_date or meta.effective_date
-        pending = bool(eff and eff > self.today and meta.status in IN_FORCE)
-        art = self.arts.get(pid, {}).get(code, {})
-        built_version = next((a.get("version") for a in art.values()), None)
-        stale = built_version is not None and built_version != ctx.version.version
-        if stale:
-            self.result.warnings.append(f"{pid} {code}: build/ has version {built_version}, the ledger says "
-                                        f"{ctx.version.version}: run `policydocs build` before `site`")
-        self.render("policy.html.j2", f"{code}/{pid}.html", meta=meta, title=meta.title, body=tv["body"],
+        pending = bool(eff and eff > self.today and meta.status in IN_FORCE and old is None)
+        current = self.project.documents[meta.id].meta  # links and status come from the working text
+        self.render("policy.html.j2", f"{code}/{page}", meta=meta, title=meta.title, body=tv["body"],
                     effective_clause=tv["effective_clause"], effective_text=tv["effective_text"],
                     version=ctx.version, approvals=tv["approvals"], roles=tv["roles"], fmt_date=ctx.date, w=ctx.word,
-                    status_label=self.status_label(ctx), in_force=meta.status in IN_FORCE, pending=pending,
-                    superseded_by=self.policy_link(meta.superseded_by, code) if meta.superseded_by in self.project.documents else None,
-                    supersedes=[self.policy_link(p, code) for p in meta.supersedes if p in self.project.documents],
-                    toc=toc, anchors=anchors, downloads=self.downloads(pid, code), stale=stale,
-                    **self.common(code, f"{pid}.html"))
+                    status_label=old["status_text"] if old else self.status_label(ctx),
+                    badge_class=f"v-{old['status']}" if old else f"status-{meta.status}",
+                    in_force=meta.status in IN_FORCE and old is None,
+                    pending=pending, old=old,
+                    superseded_by=self.policy_link(current.superseded_by, code)
+                    if current.superseded_by in self.project.documents else None,
+                    supersedes=[self.policy_link(p, code) for p in current.supersedes if p in self.project.documents],
+                    toc=toc, anchors=anchors, downloads=downloads, stale=stale, **self.common(code, page))
+
+    def write_version_pages(self) -> None:
+        """A page per released version that is not the working text: earlier versions stay readable,
+        marked as not in force.  Their text comes from the ledger's frozen snapshot."""
+        import copy
+
+        from . import conversion, parsing, references
+        from .errors import Collector, PolicyErrors
+        from .model import Approval, VersionInfo
+
+        self.version_pages: dict[tuple[str, str], str] = {}
+        for pid, releases in self.releases.items():
+            working = self.version_infos.get(pid)
+            working_hash = working.content_hash if working else ""
+            rows = {row.version: row for row in self.history.get(pid, [])}
+            for i, r in enumerate(releases):
+                if r.content_hash == working_hash:
+                    continue
+                try:
+                    from . import ledger
+
+                    text = ledger.snapshot_text(self.root, r.snapshot)
+                    doc = parsing.parse_policy_text(text, Path("ledger") / "snapshots" / f"{r.snapshot}.md")
+                    others = {k: copy.deepcopy(v) for k, v in self.project.documents.items() if k != pid}
+                    errors = Collector()
+                    references.resolve({**others, pid: doc}, errors)
+                except (PolicyError, PolicyErrors) as exc:
+                    self.result.warnings.append(f"{pid} {r.version}: frozen text not rendered ({exc})")
+                    continue
+                page = f"{pid}.v-{_safe_version(r.version)}.html"
+                info = VersionInfo(version=r.version, is_draft=False, effective_date=r.effective_date,
+                                   approvals=[Approval(a.role, a.person, a.date) for a in r.approvals],
+                                   revisions=[], content_hash=r.content_hash)
+                ctxs = {}
+                for code in self.locales:
+                    localized, _ = conversion.localize(doc, code, self.glossary, phrase_mode=self.cfg.locales.phrase_mode)
+                    ctxs[code] = RenderContext(doc=localized, config=self.cfg, version=info,
+                                               policy_links={p: f"{p}.html" for p in self.project.documents})
+                anchors = {c: " ".join(page_anchors(HtmlWriter(ctxs[c]), ctxs[c].doc)) for c in self.locales}
+                row = rows.get(r.version)
+                for code in self.locales:
+                    words = site_words(code)
+                    status = row.status if row else "withdrawn"
+                    status_text = {"current": words["v_current"], "pending": words["v_pending"],
+                                   "replaced": words["v_replaced"].format(v=row.replaced_by if row else ""),
+                                   "withdrawn": words["v_withdrawn"]}[status]
+                    old = {"version": r.version, "status": status, "status_text": status_text,
+                           "snapshot": ("../" + row.snapshot) if row and row.snapshot else "",
+                           "current_href": f"{pid}.html", "history_href": f"{pid}.history.html"}
+                    self.policy_page(ctxs[code], page, anchors=anchors, downloads=[], old=old)
+                self.version_pages[(pid, r.version)] = page
 
     def write_history(self, pid: str, code: str) -> None:
         ctx = self.ctxs[(pid, code)]
@@ -588,6 +650,8 @@ class SiteBuilder:
                                        for role in self.cfg.versions.roles],
                          "status": r.status, "status_text": status_text, "in_force": r.status == "current",
                          "redline": ("../" + r.redline) if r.redline else "",
+                         "page": self.version_pages.get((pid, r.version)) or
+                         (f"{pid}.html" if r.content_hash == self.version_for(pid).content_hash else ""),
                          "snapshot": ("../" + r.snapshot) if r.snapshot else "",
                          "record_hash": r.record_hash, "content_hash": r.content_hash})
         first_version = self.history.get(pid, [])[0].version if self.history.get(pid) else ""
@@ -641,6 +705,11 @@ class SiteBuilder:
 # ---------------------------------------------------------------------------
 # entry points
 # ---------------------------------------------------------------------------
+
+
+def _safe_version(v: str) -> str:
+    """A version as a file-name part: A/0 → A-0, V1.2 → V1.2."""
+    return "".join(c if c.isalnum() or c in "-." else "-" for c in v) or "v"
 
 
 def read_manifest(build_dir: Path) -> tuple[dict, bytes]:
