@@ -287,3 +287,9 @@ def test_racing_approvals_same_policy_same_role(root, people):
     assert run(root, "approve", "HR-ATT-001", "--role", "批准", "--as", "王强") == 0
     assert run(root, "release", "HR-ATT-001") == 0
     assert verify(root).ok
+
+
+def test_policy_id_cannot_name_a_path(root, people, capsys):
+    (root.parent / "outside.md").write_text("secret\n", encoding="utf-8")
+    assert run(root, "approve", "../outside", "--role", "编制", "--as", "张伟") == 2
+    assert "invalid policy id" in capsys.readouterr().err

@@ -890,7 +890,17 @@ def working_texts(project_root: str | Path) -> dict[str, str]:
     return out
 
 
+_POLICY_ID = re.compile(r"^[A-Za-z0-9]+(?:-[A-Za-z0-9]+)*$")
+
+
+def check_policy_id(policy_id: str) -> str:
+    if not isinstance(policy_id, str) or not _POLICY_ID.match(policy_id):
+        raise LedgerError("POLICY-ID", 0, f"invalid policy id {policy_id!r}: letters, digits and dashes only")
+    return policy_id
+
+
 def find_source(project_root: str | Path, policy_id: str) -> Path:
+    check_policy_id(policy_id)
     pdir = Path(project_root) / "policies"
     direct = pdir / f"{policy_id}.md"
     if direct.exists() and front_matter(direct.read_text(encoding="utf-8")).get("id", policy_id) == policy_id:
@@ -953,6 +963,7 @@ def approve(project_root: str | Path, config, policy_id: str, role: str, person:
     cfg = _config(root, config)
     roles = cfg.versions.roles
     role = keymod.normalize_role(role, roles)
+    check_policy_id(policy_id)
     where = source_path or Path("policies") / f"{policy_id}.md"
     ch = content_hash(source_text)
     led = Ledger(root)
@@ -996,6 +1007,7 @@ def release(project_root: str | Path, config, policy_id: str, source_text: str, 
     root = Path(project_root).resolve()
     cfg = _config(root, config)
     roles = cfg.versions.roles
+    check_policy_id(policy_id)
     where = source_path or Path("policies") / f"{policy_id}.md"
     ch = content_hash(source_text)
     led = Ledger(root)
