@@ -154,3 +154,14 @@ def test_bad_config_is_reported(mini_project: Path) -> None:
     (mini_project / "policydocs.toml").write_text('[locales]\npublish = ["zh-Hant-XX"]\n', encoding="utf-8")
     write(mini_project, "good.md", GOOD.format(id="X-1"))
     assert_rejected(mini_project, r"policydocs\.toml:2: error: unknown locale 'zh-Hant-XX'")
+
+
+def test_errors_survive_the_trip_from_a_worker_process() -> None:
+    import pickle
+
+    from policydocs.errors import Diagnostic, PolicyError, PolicyErrors
+
+    one = pickle.loads(pickle.dumps(PolicyError("policies/a.md", 3, "bad")))
+    assert str(one) == "policies/a.md:3: error: bad"
+    many = pickle.loads(pickle.dumps(PolicyErrors([Diagnostic("policies/b.md", 1, "worse")])))
+    assert [str(d) for d in many.diagnostics] == ["policies/b.md:1: error: worse"]

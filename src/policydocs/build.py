@@ -268,10 +268,24 @@ def build(root: str | Path = ".", *, formats: list[str] | None = None, locales: 
         from .render.docx import load_reference
 
         load_reference(cfg)  # a bad reference DOCX is an input error: fail before rendering
+    if sign:
+        from . import signing
+
+        identity = signing.load_identity(cfg)
+        if identity is None:
+            result_warning = ("no signing identity: released PDFs are published unsigned and `verify` will "
+                              "report them (run `policydocs keys init-org` or set [signing] pkcs12)")
+        else:
+            reason = signing.identity_matches_trust_root(identity, cfg)
+            result_warning = f"signing identity does not match the trust root: {reason}" if reason else ""
+    else:
+        result_warning = ""
     build_dir = cfg.build_dir
     build_dir.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=build_dir))
     result = BuildResult()
+    if result_warning:
+        result.warnings.append(result_warning)
     try:
         jobs_list = plan_jobs(project, locale_list, formats_t, policy_ids, result, staging / "reports")
         previous = {} if force else _load_previous(build_dir)

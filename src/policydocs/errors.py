@@ -30,6 +30,10 @@ class PolicyError(Exception):
         self.diagnostic = Diagnostic(str(path), line, message)
         super().__init__(str(self.diagnostic))
 
+    def __reduce__(self):  # survives the trip back from a build worker process
+        d = self.diagnostic
+        return (self.__class__, (d.path, d.line, d.message))
+
 
 class PolicyErrors(Exception):
     """Several problems found during validation; raised after collecting all."""
@@ -37,6 +41,9 @@ class PolicyErrors(Exception):
     def __init__(self, diagnostics: list[Diagnostic]):
         self.diagnostics = sorted(set(diagnostics))
         super().__init__("\n".join(str(d) for d in self.diagnostics))
+
+    def __reduce__(self):
+        return (self.__class__, (self.diagnostics,))
 
 
 class Collector:
