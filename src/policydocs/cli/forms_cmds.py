@@ -1,7 +1,249 @@
-"""Subcommands: (not yet implemented). Owned by one feature; see COMMAND_MODULES in cli/__init__.py."""
+"""Subcommands: register (培训签到表), receipts (学习确认书 / 签收单).
+
+Everything is validated first — the policy or handbook, the roster, the
+date and time — and all outputs are rendered in memory before any file is
+written, so bad input exits 2 and leaves nothing behind.
+"""
 
 from __future__ import annotations
 
+import argparse
+import sys
+from datetime import date
+from pathlib import Path
+
+from ..errors import PolicyError
+
 
 def register(sub) -> None:
-    """Add this module's subcommands to the `policydocs` parser."""
+    """Add register/receipts to the ``policydocs`` parser."""
+    p = sub.add_parser(
+        "register", help="training sign-in register (培训签到表) for a policy or handbook, PDF and DOCX",
+        description="Print a training sign-in register: session header (主题, 时间, 地点, 主讲人, 组织部门, 对象, "
+                    "应到/实到, the policy's 文件编号 and version), one row per employee of the roster (grouped by "
+                    "department) plus blank rows, column header and 第x页/共y页 on every page.")
+    what = p.add_mutually_exclusive_group(required=True)
+    what.add_argument("--policy", metavar="ID", help="the policy the training is about")
+    what.add_argument("--handbook", metavar="NAME", help="a handbook (handbooks/NAME.yaml) the training is about")
+    p.add_argument("--roster", metavar="FILE", help="employees: CSV (UTF-8, UTF-8 BOM, GBK) or XLSX; "
+                                                   "without it the register is blank")
+    p.add_argument("--sheet", metavar="NAME", help="worksheet of an XLSX roster (default: the first)")
+    p.add_argument("--topic", help="培训主题 (default: 《title》)")
+    p.add_argument("--date", required=True, help="training date, YYYY-MM-DD")
+    p.add_argument("--time", default="", help="from–to, e.g. 14:00-16:00")
+    p.add_argument("--place", default="", help="培训地点")
+    p.add_argument("--trainer", default="", help="主讲人")
+    p.add_argument("--organizer", default="", help="组织部门")
+    p.add_argument("--audience", help="培训对象 (default: the policy's applies_to / the handbook's audience)")
+    _common(p, blank_help="extra empty rows after the roster for walk-ins (default 0; a register without "
+                          "a roster gets one page)")
+    p.set_defaults(func=cmd_register)
+
+    p = sub.add_parser(
+        "receipts", help="acknowledgement receipts: one 学习确认书 per employee, or a batch 签收单 (--batch)",
+        description="Print acknowledgement receipts for a policy: one 学习确认书 per employee (statement citing "
+                    "《title》, 文件编号 and version; 部门/岗位/姓名/工号/签名/日期), two per A4 page, or with "
+                    "--batch a 签收单 table.")
+    p.add_argument("--policy", metavar="ID", required=True, help="the policy employees acknowledge")
+    p.add_argument("--roster", metavar="FILE", help="employees: CSV or XLSX (without it: blank receipts)")
+    p.add_argument("--sheet", metavar="NAME", help="worksheet of an XLSX roster (default: the first)")
+    p.add_argument("--batch", action="store_true", help="one 签收单 table instead of one receipt per employee")
+    p.add_argument("--issuer", default="", help="发放部门 printed on the batch form (default: the policy's department)")
+    p.add_argument("--date", help="发放日期 printed on the batch form, YYYY-MM-DD")
+    _common(p, blank_help="extra empty rows on the batch form (default 0)")
+    p.set_defaults(func=cmd_receipts)
+
+
+def _common(p: argparse.ArgumentParser, blank_help: str) -> None:
+    p.add_argument("--blank", type=int, default=None, metavar="N", help=blank_help)
+    p.add_argument("--rows-per-page", type=int, default=20, metavar="N", help="rows per page (5–30, default 20)")
+    p.add_argument("--locale", help="zh-Hans, zh-Hant, zh-Hant-TW or zh-Hant-HK (default: the project's source locale)")
+    p.add_argument("--form-no", help="the form's own control number printed top right")
+    p.add_argument("--format", default="pdf,docx", help="pdf, docx or pdf,docx (default)")
+    p.add_argument("-o", "--output", metavar="DIR", help="output directory (default: build/forms in the project)")
+    p.add_argument("-j", "--jobs", type=int, default=0, help="processes for long PDFs (default: number of CPUs)")
+
+
+# --------------------------------------------------------------------------
+
+
+def _parse_date(text: str | None, flag: str) -> date | None:
+    from ..roster import parse_date
+
+    if text is None:
+        return None
+    try:
+        return parse_date(text)
+    except ValueError as exc:
+        raise PolicyError(flag, 0, f"{text!r} is not a date ({exc})") from None
+
+
+def _formats(text: str) -> list[str]:
+    formats = [f.strip().lower() for f in text.split(",") if f.strip()]
+    bad = [f for f in formats if f not in ("pdf", "docx")]
+    if bad or not formats:
+        raise PolicyError("--format", 0, f"unknown format(s) {', '.join(bad) or text!r}; use pdf, docx or pdf,docx")
+    return formats
+
+
+def _policy_material(project, policy_id: str, locale: str):
+    """(Material, Document) for a policy in ``locale``; PolicyError when unknown or no longer in force."""
+    from ..forms import Material
+
+    doc = project.get(policy_id)
+    meta = doc.meta
+    if meta.status in ("repealed", "superseded"):
+        succ = f"; use its successor {meta.superseded_by}" if meta.superseded_by else ""
+        raise PolicyError(doc.path, meta.lines.get("status", 1),
+                          f"policy {policy_id} is {meta.status}: employees cannot be trained on or acknowledge it{succ}")
+    version = _version(project, doc)
+    title = _convert(project, meta.title, doc.locale, locale)
+    return Material(title=title, doc_no=meta.id, version=version), doc
+
+
+def _version(project, doc) -> str:
+    """The released version, or the draft marker when never released / edited since."""
+    from ..model import VersionInfo
+
+    try:
+        from .. import ledger
+
+        info = ledger.version_info(project.root, project.config, doc.meta.id, doc.source_text,
+                                   fallback_effective=doc.meta.effective_date)
+    except (ImportError, AttributeError):
+        info = VersionInfo.draft(doc)
+    return info.version
+
+
+def _convert(project, text: str, source: str, target: str) -> str:
+    if not text or source == target:
+        return text
+    from .. import conversion
+
+    glossary = conversion.load_glossary(project.root)
+    return conversion.convert_text(text, source, target, phrase_mode=project.config.locales.phrase_mode,
+                                   glossary=glossary)
+
+
+def _options(args, project, locale: str, default_form_no: str):
+    from ..forms import FormOptions, check_options
+
+    cfg = project.config
+    style = cfg.locales.date_style
+    if locale == "zh-Hant-TW" and cfg.locales.roc_dates:
+        style = "roc"
+    opts = FormOptions(company=_convert(project, cfg.organisation.name, cfg.locales.source, locale),
+                       locale=locale, rows_per_page=args.rows_per_page, blank=args.blank or 0,
+                       form_no=args.form_no if args.form_no is not None else default_form_no,
+                       date_style=style, templates=(cfg.templates_dir,))
+    check_options(opts)
+    return opts
+
+
+def _locale(args, project) -> str:
+    from ..locales import LOCALES
+
+    locale = args.locale or project.config.locales.source
+    if locale not in LOCALES:
+        raise PolicyError("--locale", 0, f"unknown locale {locale!r}; known: {', '.join(LOCALES)}")
+    return locale
+
+
+def _roster(args):
+    from ..roster import load_roster
+
+    if not args.roster:
+        return []
+    return load_roster(args.roster, sheet=args.sheet).employees
+
+
+def _out_dir(args, project) -> Path:
+    return Path(args.output) if args.output else project.config.build_dir / "forms"
+
+
+def _write(outputs: dict[Path, bytes]) -> int:
+    from ..forms import write_outputs
+
+    for path in write_outputs(outputs):
+        print(path)
+    return 0
+
+
+# --------------------------------------------------------------------------
+
+
+def cmd_register(args: argparse.Namespace) -> int:
+    from ..forms import (Material, Session, form_words, parse_time_range, register_docx, register_pdf,
+                         safe_name)
+    from ..project import load_project
+
+    formats = _formats(args.format)
+    when = _parse_date(args.date, "--date")
+    time_range = parse_time_range(args.time) if args.time else ""
+    project = load_project(args.project)
+    locale = _locale(args, project)
+    if args.policy:
+        material, doc = _policy_material(project, args.policy, locale)
+        audience = args.audience if args.audience is not None else _convert(project, doc.meta.applies_to,
+                                                                            doc.locale, locale)
+        subject = args.policy
+    else:
+        from ..handbook import handbook_path, load_handbook
+
+        hb = load_handbook(handbook_path(project, args.handbook), project)
+        material = Material(title=_convert(project, hb.title, project.config.locales.source, locale),
+                            doc_no=hb.doc_no, version=hb.version)
+        audience = args.audience if args.audience is not None else _convert(
+            project, hb.audience, project.config.locales.source, locale)
+        subject = hb.name
+    employees = _roster(args)
+    opts = _options(args, project, locale, "PD-F-001")
+    if args.blank is None and not employees:
+        opts.blank = opts.rows_per_page  # no roster: one blank page
+    words = form_words(locale)
+    topic = args.topic or f"《{material.title}》"
+    session = Session(topic=topic, date=when, time=time_range, place=args.place, trainer=args.trainer,
+                      organizer=args.organizer, audience=audience, material=material)
+    base = _out_dir(args, project) / f"register-{safe_name(subject)}-{when.isoformat()}" \
+        f"{'' if locale == project.config.locales.source else '.' + locale}"
+    outputs: dict[Path, bytes] = {}
+    if "pdf" in formats:
+        outputs[base.with_name(base.name + ".pdf")] = register_pdf(session, employees, opts, project.root, args.jobs)
+    if "docx" in formats:
+        outputs[base.with_name(base.name + ".docx")] = register_docx(session, employees, opts)
+    print(f"{words['register_title']}: {len(employees)} name(s)", file=sys.stderr)
+    return _write(outputs)
+
+
+def cmd_receipts(args: argparse.Namespace) -> int:
+    from ..forms import (batch_receipt_docx, batch_receipt_pdf, html_to_pdf, receipts_docx, receipts_html,
+                         safe_name)
+    from ..project import load_project
+
+    formats = _formats(args.format)
+    when = _parse_date(args.date, "--date")
+    project = load_project(args.project)
+    locale = _locale(args, project)
+    material, doc = _policy_material(project, args.policy, locale)
+    employees = _roster(args)
+    opts = _options(args, project, locale, "PD-F-002" if args.batch else "PD-F-003")
+    kind = "receipts-batch" if args.batch else "receipts"
+    base = _out_dir(args, project) / f"{kind}-{safe_name(args.policy)}" \
+        f"{'' if locale == project.config.locales.source else '.' + locale}"
+    outputs: dict[Path, bytes] = {}
+    if args.batch:
+        if args.blank is None and not employees:
+            opts.blank = opts.rows_per_page
+        issuer = args.issuer or _convert(project, doc.meta.department, doc.locale, locale)
+        if "pdf" in formats:
+            outputs[base.with_name(base.name + ".pdf")] = batch_receipt_pdf(material, employees, opts, issuer, when,
+                                                                            project.root, args.jobs)
+        if "docx" in formats:
+            outputs[base.with_name(base.name + ".docx")] = batch_receipt_docx(material, employees, opts, issuer, when)
+    else:
+        if "pdf" in formats:
+            outputs[base.with_name(base.name + ".pdf")] = html_to_pdf(receipts_html(material, employees, opts),
+                                                                     project.root)
+        if "docx" in formats:
+            outputs[base.with_name(base.name + ".docx")] = receipts_docx(material, employees, opts)
+    return _write(outputs)
