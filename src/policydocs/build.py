@@ -144,8 +144,7 @@ def render_job(job: Job, config, staging: str) -> list[dict]:
     if "renderer" not in _WORKER:
         _worker_init(str(config.root), True)
     renderer = _WORKER["renderer"]
-    ctx = RenderContext(doc=job.doc, config=config, version=job.version,
-                        policy_links={pid: f"{pid}.pdf" for pid in ()})
+    ctx = RenderContext(doc=job.doc, config=config, version=job.version)
     out: list[dict] = []
     meta = job.doc.meta
     base = {"kind": "policy", "policy_id": meta.id, "title": meta.title, "version": job.version.version,
@@ -173,7 +172,10 @@ def render_job(job: Job, config, staging: str) -> list[dict]:
         else:
             from .render.docx import write_docx
 
-            write_docx(ctx, target)
+            # other policies' DOCX sit beside this one: link their titles there
+            refs = {n.policy_id for n in job.doc.walk() if getattr(n, "policy_id", None)}
+            write_docx(RenderContext(doc=job.doc, config=config, version=job.version,
+                                     policy_links={pid: f"{pid}.docx" for pid in refs}), target)
         out.append(record)
     return out
 
@@ -192,6 +194,10 @@ def plan_jobs(project: Project, locales: list[str], formats: tuple[str, ...], po
     glossary = conversion.load_glossary(project.root)
     ghash = conversion.glossary_hash(glossary)
     thash = _templates_hash(project)
+    if "docx" in formats:  # the organisation's reference DOCX shapes every DOCX
+        from .render.docx import load_reference
+
+        thash = hashlib.sha256(thash.encode() + load_reference(cfg)).hexdigest()
     errors = Collector()
     jobs: list[Job] = []
     selected = policy_ids or list(project.documents)

@@ -35,7 +35,7 @@ _SC_WORDS = {
     "repealed": "已废止", "effective_status": "生效", "draft_status": "草稿", "no": "序号",
     "controlled": "受控文件", "toc": "目录", "handbook_revisions": "制度版本一览",
     "effective_clause": "本制度自{date}起施行。", "category": "类别", "title": "文件名称",
-    "sections": "修订章节", "issued": "发布日期", "company": "公司",
+    "sections": "修订章节", "issued": "发布日期", "company": "公司", "revision_date": "修订日期",
 }
 
 _TC_WORDS = {
@@ -46,7 +46,7 @@ _TC_WORDS = {
     "repealed": "已廢止", "effective_status": "生效", "draft_status": "草稿", "no": "序號",
     "controlled": "受控文件", "toc": "目錄", "handbook_revisions": "制度版本一覽",
     "effective_clause": "本制度自{date}起施行。", "category": "類別", "title": "文件名稱",
-    "sections": "修訂章節", "issued": "發布日期", "company": "公司",
+    "sections": "修訂章節", "issued": "發布日期", "company": "公司", "revision_date": "修訂日期",
 }
 
 _TW_WORDS = dict(_TC_WORDS, doc_no="文件編號", department="制定部門", approval="核准",

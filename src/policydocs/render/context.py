@@ -9,6 +9,9 @@ from ..config import Config
 from ..locales import Locale, format_date, get_locale
 from ..model import Document, VersionInfo
 
+#: Words by which a policy states its own effective date (then none is added).
+EFFECTIVE_WORDS = ("起施行", "起实施", "起實施", "起执行", "起執行", "起实行", "起實行", "起生效")
+
 
 @dataclass
 class RenderContext:
@@ -48,6 +51,19 @@ class RenderContext:
     def role(self, key: str) -> str:
         """Display name of a canonical role (编制 → 制定 in zh-Hant-TW)."""
         return self.locale.roles.get(key, key)
+
+    @property
+    def effective_date(self) -> date | None:
+        """The date this version takes effect (ledger first, then front matter)."""
+        return self.version.effective_date or self.doc.meta.effective_date
+
+    @property
+    def effective_clause(self) -> str:
+        """本制度自2025年3月1日起施行。 — only when the text has no such clause of its own."""
+        when = self.effective_date
+        if when is None or any(w in self.doc.source_text for w in EFFECTIVE_WORDS):
+            return ""
+        return self.word("effective_clause", date=self.date(when))
 
     @property
     def status_word(self) -> str:

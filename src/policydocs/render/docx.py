@@ -52,7 +52,6 @@ DOCX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessin
 _DOTX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.template.main+xml"
 _SAFE_SCHEMES = ("http://", "https://", "mailto:")
 _DRAFT_COLOR = "C00000"
-_EFFECTIVE_WORDS = ("起施行", "起实施", "起實施", "起执行", "起執行", "起实行", "起實行", "起生效")
 
 # --------------------------------------------------------------------------
 # Reference template
@@ -574,12 +573,8 @@ class _BodyWriter(_Xml):
         return "".join(out)
 
     def effective_clause(self) -> str:
-        ctx = self.ctx
-        when = ctx.version.effective_date or ctx.doc.meta.effective_date
-        if when is None or any(w in ctx.doc.source_text for w in _EFFECTIVE_WORDS):
-            return ""
-        text = ctx.word("effective_clause", date=ctx.date(when))
-        return self.p("PDClause", self.run(text, self.font("PDClause")))
+        text = self.ctx.effective_clause
+        return self.p("PDClause", self.run(text, self.font("PDClause"))) if text else ""
 
     def approval_block(self) -> str:
         ctx = self.ctx
@@ -600,7 +595,7 @@ class _BodyWriter(_Xml):
         ctx = self.ctx
         font, sans = self.font("PDTableText"), self.font("PDLabel")
         roles = ["编制", "审核", "批准"]
-        revised_on = ctx.word("revisions")[:2] + ctx.word("date")  # 修订日期 / 修訂日期
+        revised_on = ctx.word("revision_date")
         heads = [ctx.word("no"), ctx.word("version"), revised_on, ctx.word("sections"), ctx.word("summary"),
                  *(ctx.role(r) for r in roles)]
         rows = [[(self.run(h, sans, bold=True), 1, "center", "F2F2F2") for h in heads]]

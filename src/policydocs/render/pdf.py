@@ -123,8 +123,6 @@ def policy_template_vars(ctx: RenderContext) -> dict:
     writer = HtmlWriter(ctx)
     meta = ctx.doc.meta
     body = writer.body()
-    plain = ctx.doc.source_text
-    has_effective_clause = any(word in plain for word in ("起施行", "起实施", "起執行", "起实行", "起施行。", "起生效"))
     approvals = {a.role: a for a in ctx.version.approvals}
     return {
         "ctx": ctx,
@@ -134,9 +132,8 @@ def policy_template_vars(ctx: RenderContext) -> dict:
         "version": ctx.version,
         "approvals": approvals,
         "roles": [(key, ctx.role(key)) for key in ctx.config.versions.roles],
-        "effective_text": ctx.date(ctx.version.effective_date or meta.effective_date),
-        "effective_clause": "" if has_effective_clause or not (ctx.version.effective_date or meta.effective_date)
-        else ctx.word("effective_clause", date=ctx.date(ctx.version.effective_date or meta.effective_date)),
+        "effective_text": ctx.date(ctx.effective_date),
+        "effective_clause": ctx.effective_clause,
         "status_word": ctx.status_word,
         "created": _metadata_date(ctx),
         "company": ctx.company,
