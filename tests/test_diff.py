@@ -109,7 +109,7 @@ def test_diff_working_text_and_unknown_version(project, capsys):
     p = project / "policies" / "HR-ATT-001.md"
     p.write_text(text_of(project).replace("附则", "附　则"), encoding="utf-8")
     r = diff.diff_versions(project, None, "HR-ATT-001", "A/1", None, formats=["html"])
-    assert r.new_version == "草稿" and [c.heading for c in r.changed] == ["第二章 修改"]
+    assert r.new_version == "草稿" and [c.heading for c in r.changed] == ["第二章 附\u3000则 修改"]
     assert r.files[0].name == "HR-ATT-001_A1_working.html"
     assert cli(["-C", str(project), "diff", "HR-ATT-001", "A/0", "B/7"]) == 2
     assert "no version B/7 (released: A/0, A/1)" in capsys.readouterr().err

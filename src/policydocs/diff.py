@@ -52,6 +52,13 @@ class Unit:
     text: str
     title: str = ""  # run-in title or heading words, for the summary
 
+    @property
+    def display(self) -> str:
+        """How the unit is named in headings: 第五条, 第二章 附则, 一、会议安排."""
+        if self.kind == "article" or not self.title:
+            return self.label
+        return f"{self.label}{self.title}" if self.label.endswith(("、", "）", ".")) else f"{self.label} {self.title}"
+
 
 @dataclass
 class Change:
@@ -64,10 +71,10 @@ class Change:
     def heading(self) -> str:
         verb = {"modified": "修改", "added": "新增", "deleted": "删除", "unchanged": "未修改"}[self.kind]
         if self.kind == "deleted":
-            return f"原{self.old.label} {verb}"
+            return f"原{self.old.display} {verb}"
         if self.kind == "modified" and self.old.label != self.new.label:
-            return f"{self.new.label}（原{self.old.label}）{verb}"
-        return f"{self.new.label} {verb}"
+            return f"{self.new.display}（原{self.old.label}）{verb}"
+        return f"{self.new.display} {verb}"
 
 
 @dataclass
