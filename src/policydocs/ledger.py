@@ -788,7 +788,9 @@ def revision_sections(project_root: str, old_snapshot: str, new_snapshot: str) -
         return ""
     groups: dict[str, list[str]] = {"added": [], "modified": [], "deleted": []}
     for c in result.changed:
-        groups[c.kind].append(c.new.label if c.new is not None else "原" + c.old.label)
+        unit = c.new if c.new is not None else c.old
+        name = unit.label if unit.kind == "article" else unit.display
+        groups[c.kind].append(name if c.new is not None else "原" + name)
     words = {"added": "新增", "modified": "修改", "deleted": "删除"}
     parts = []
     for kind in ("added", "modified", "deleted"):
