@@ -293,3 +293,24 @@ def test_policy_id_cannot_name_a_path(root, people, capsys):
     (root.parent / "outside.md").write_text("secret\n", encoding="utf-8")
     assert run(root, "approve", "../outside", "--role", "编制", "--as", "张伟") == 2
     assert "invalid policy id" in capsys.readouterr().err
+
+
+def test_real_entry_point_end_to_end(root):
+    """Through `python -m policydocs`, as a user runs it (all command modules loaded)."""
+    from conftest import run_cli
+
+    env = {"XDG_CONFIG_HOME": str(root.parent / "xdg")}
+    for name, role in [("张伟", "编制"), ("李娜", "审核"), ("王强", "批准")]:
+        r = run_cli("-C", str(root), "keys", "new", "--person", name, "--roles", role, cwd=root, env=env)
+        assert r.returncode == 0, r.stderr
+    for name, role in [("张伟", "编制"), ("李娜", "审核"), ("王强", "批准")]:
+        r = run_cli("-C", str(root), "approve", "HR-ATT-001", "--role", role, "--as", name, cwd=root, env=env)
+        assert r.returncode == 0, r.stderr
+    r = run_cli("-C", str(root), "release", "HR-ATT-001", cwd=root, env=env)
+    assert r.returncode == 0 and "released A/0" in r.stdout, r.stderr
+    r = run_cli("-C", str(root), "verify", cwd=root, env=env)
+    assert r.returncode == 0 and "HR-ATT-001: released A/0 (record #7)" in r.stdout, r.stderr
+    lines_ = records_path(root).read_bytes().splitlines(keepends=True)
+    records_path(root).write_bytes(b"".join(lines_[:4] + lines_[5:]))
+    r = run_cli("-C", str(root), "verify", cwd=root, env=env)
+    assert r.returncode == 1 and "record #6 (approve HR-ATT-001 批准 by 王强)" in r.stderr
