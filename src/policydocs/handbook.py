@@ -182,6 +182,336 @@ def _resolve_entries(rel: Path, node, project, errors: Collector) -> list[str]:
     return out
 
 
+# --------------------------------------------------------------------------
+# Rendering
+# --------------------------------------------------------------------------
+
+_WORDS = {
+    False: {"foreword": "前言", "audience": "适用对象", "count": "收录制度", "revisions": "制度版本一览",
+            "page": "页码", "toc": "目录", "update_toc": "（目录在打开文档时更新；若未更新，请按 F9）"},
+    True: {"foreword": "前言", "audience": "適用對象", "count": "收錄制度", "revisions": "制度版本一覽",
+           "page": "頁碼", "toc": "目錄", "update_toc": "（目錄在開啟文件時更新；若未更新，請按 F9）"},
+}
+
+
+@dataclass
+class _Part:
+    """One policy of a handbook, ready for the writers."""
+
+    ctx: object  # RenderContext
+    anchor: str  # id of its title in the HTML (p-ID)
+    prefix: str  # prefix of its chapter/article anchors
+
+
+def _words(locale) -> dict[str, str]:
+    base = dict(locale.words)
+    base.update(_WORDS[locale.traditional])
+    return base
+
+
+class HandbookRenderer:
+    """Renders handbooks of one project; holds the glossary and version lookups."""
+
+    def __init__(self, project):
+        from . import conversion
+
+        self.project = project
+        self.config = project.config
+        self.glossary = conversion.load_glossary(project.root)
+        self._versions: dict[str, object] = {}
+
+    # -- inputs ----------------------------------------------------------
+    def version(self, doc):
+        from .model import VersionInfo
+
+        pid = doc.meta.id
+        if pid not in self._versions:
+            try:
+                from . import ledger
+
+                info = ledger.version_info(self.project.root, self.config, pid, doc.source_text,
+                                           fallback_effective=doc.meta.effective_date)
+            except (ImportError, AttributeError):
+                info = VersionInfo.draft(doc)
+            self._versions[pid] = info
+        return self._versions[pid]
+
+    def convert(self, text: str, source: str, target: str) -> str:
+        from . import conversion
+
+        if not text or source == target:
+            return text
+        return conversion.convert_text(text, source, target, phrase_mode=self.config.locales.phrase_mode,
+                                       glossary=self.glossary)
+
+    def parts(self, hb: Handbook, locale: str) -> list[_Part]:
+        from dataclasses import replace
+
+        from . import conversion
+        from .render.context import RenderContext
+
+        parts = []
+        links = {pid: f"#p-{pid}" for pid in hb.policy_ids}
+        for pid in hb.policy_ids:
+            doc = self.project.documents[pid]
+            localized, _report = conversion.localize(doc, locale, self.glossary,
+                                                     phrase_mode=self.config.locales.phrase_mode)
+            version = self.version(doc)
+            if version.revisions and doc.locale != locale:
+                version = replace(version, revisions=[replace(r, summary=self.convert(r.summary, doc.locale, locale))
+                                                      for r in version.revisions])
+            ctx = RenderContext(localized, self.config, version, policy_links=links)
+            parts.append(_Part(ctx, f"p-{pid}", f"{pid}-"))
+        return parts
+
+    # -- PDF -------------------------------------------------------------
+    def html(self, hb: Handbook, locale: str, parts: list[_Part] | None = None) -> str:
+        import re
+
+        from markupsafe import Markup
+
+        from .forms import _css_string
+        from .locales import get_locale
+        from .numbering import chapter_label, heading_marker
+        from .render.html import HtmlWriter, inline_html
+        from .render.pdf import renderer_for
+
+        loc = get_locale(locale)
+        parts = parts if parts is not None else self.parts(hb, locale)
+        src = self.config.locales.source
+        w = _words(loc)
+        company = self.convert(hb.company or self.config.organisation.name, src, locale)
+        title = self.convert(hb.title, src, locale)
+        items = []
+        for part in parts:
+            ctx = part.ctx
+            meta = ctx.doc.meta
+            writer = HtmlWriter(ctx, part.prefix)
+            body = str(writer.body())
+            # links to another policy of this handbook: "#p-ID#第五条" → its anchor "ID-第五条"
+            body = re.sub(r'href="#p-([A-Za-z0-9-]+)#([^"]+)"', r'href="#\1-\2"', body)
+            body = Markup(body)  # the writer's escaped HTML; only our own hrefs were rewritten
+            chapters = []
+            for ch in ctx.doc.chapters():
+                marker = (heading_marker(1, ch.number, loc) if meta.numbering == "sectioned"
+                          else chapter_label(ch.number, loc) + "\u3000")
+                chapters.append({"anchor": writer.chapter_id(ch), "label": marker + str(inline_html(ctx, ch.title))})
+            when = ctx.version.effective_date or meta.effective_date
+            plain = ctx.doc.source_text
+            has_clause = any(x in plain for x in ("起施行", "起实施", "起執行", "起实行", "起生效"))
+            items.append({
+                "id": meta.id, "anchor": part.anchor, "title": meta.title, "meta": meta, "body": body,
+                "version": ctx.version.version, "is_draft": ctx.version.is_draft,
+                "effective": ctx.date(when) if when else "—", "chapters": chapters,
+                "roles": [(key, ctx.role(key)) for key in self.config.versions.roles],
+                "approvals": {a.role: a for a in ctx.version.approvals}, "revisions": ctx.version.revisions,
+                "effective_clause": "" if has_clause or not when else ctx.word("effective_clause", date=ctx.date(when)),
+                "w": ctx.word, "fmt_date": ctx.date,
+            })
+        renderer = renderer_for(self.project.root)
+        dates = [p.ctx.version.effective_date or p.ctx.doc.meta.effective_date for p in parts]
+        created = max((d for d in dates if d), default=None)
+        page_css = (f'@page front {{ @top-left {{ content: "{_css_string(company)}\u3000{_css_string(title)}"; '
+                    f'font-size: 9pt; vertical-align: bottom; padding-bottom: 4mm; }} }}')
+        return renderer.env.get_template("handbook/handbook.html.j2").render(
+            lang=loc.html_lang, hb=hb, hb_title=title, company=company, policies=items, w=w,
+            cover_text=self.convert(hb.cover, src, locale), audience=self.convert(hb.audience, src, locale),
+            foreword=[p.strip() for p in self.convert(hb.foreword, src, locale).split("\n\n") if p.strip()],
+            created=created.isoformat() if created else "2000-01-01", page_css=page_css)
+
+    def pdf(self, hb: Handbook, locale: str, parts: list[_Part] | None = None) -> bytes:
+        from .render.pdf import renderer_for
+
+        html = self.html(hb, locale, parts)
+        return renderer_for(self.project.root).render(html, locale, stylesheets=("policy.css", "handbook/handbook.css"),
+                                                      identifier=f"handbook|{hb.name}|{locale}|{html}")
+
+    # -- DOCX ------------------------------------------------------------
+    def docx(self, hb: Handbook, locale: str, parts: list[_Part] | None = None) -> bytes:
+        from .locales import get_locale
+        from .render.docx import append_policy, base_document, docx_bytes
+
+        loc = get_locale(locale)
+        parts = parts if parts is not None else self.parts(hb, locale)
+        src = self.config.locales.source
+        w = _words(loc)
+        document = base_document(self.config, locale)
+        _docx_front(document, self, hb, loc, w, parts, src, locale)
+        for part in parts:
+            append_policy(document, part.ctx, new_section=True, header=True)
+        _update_fields_on_open(document)
+        cp = document.core_properties
+        cp.title = self.convert(hb.title, src, locale)
+        cp.subject = hb.doc_no
+        cp.author = self.convert(hb.company or self.config.organisation.name, src, locale)
+        cp.version = hb.version
+        dates = [p.ctx.version.effective_date or p.ctx.doc.meta.effective_date for p in parts]
+        when = max((d for d in dates if d), default=None)
+        if when:
+            from datetime import datetime
+
+            cp.created = cp.modified = datetime(when.year, when.month, when.day)
+        return docx_bytes(document, when)
+
+
+def _docx_front(document, r: HandbookRenderer, hb: Handbook, loc, w: dict, parts: list[_Part], src: str,
+                locale: str) -> None:
+    """Cover, foreword, TOC field and revision summary, before the first policy."""
+    from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
+    from docx.oxml.ns import qn
+    from docx.shared import Pt
+
+    font = loc.docx_east_asia_font
+
+    def para(text: str = "", size: float | None = None, bold: bool = False, center: bool = False,
+             space_after: float = 0, space_before: float = 0):
+        p = document.add_paragraph()
+        if center:
+            p.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        p.paragraph_format.space_after = Pt(space_after)
+        p.paragraph_format.space_before = Pt(space_before)
+        p.paragraph_format.first_line_indent = Pt(0)
+        if text:
+            run = p.add_run(text)
+            run.bold = bold
+            if size:
+                run.font.size = Pt(size)
+            run._r.get_or_add_rPr().get_or_add_rFonts().set(qn("w:eastAsia"), font)
+        return p
+
+    def page_break():
+        document.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
+
+    company = r.convert(hb.company or r.config.organisation.name, src, locale)
+    para(company, 18, center=True, space_before=120, space_after=48)
+    para(r.convert(hb.title, src, locale), 42, bold=True, center=True, space_after=30)
+    if hb.cover:
+        for line in r.convert(hb.cover, src, locale).splitlines():
+            para(line, 16, center=True)
+    para(space_after=120)
+    if hb.audience:
+        para(f"{w['audience']}：{r.convert(hb.audience, src, locale)}", 12, center=True, space_after=6)
+    para(f"{w['doc_no']}：{hb.doc_no}　{w['version']}：{hb.version}", 12, center=True)
+    page_break()
+    if hb.foreword:
+        para(w["foreword"], 18, bold=True, center=True, space_after=18)
+        for text in r.convert(hb.foreword, src, locale).split("\n\n"):
+            if text.strip():
+                p = para(text.strip(), 12, space_after=6)
+                p.paragraph_format.first_line_indent = Pt(24)
+        page_break()
+    para(w["toc"], 18, bold=True, center=True, space_after=18)
+    _toc_field(document, [p.ctx.doc.meta.title for p in parts], w["update_toc"], font)
+    page_break()
+    para(w["revisions"], 18, bold=True, center=True, space_after=12)
+    rows = [[w["no"], w["doc_no"], w["title"], w["version"], w["effective"]]]
+    for i, part in enumerate(parts, start=1):
+        meta = part.ctx.doc.meta
+        when = part.ctx.version.effective_date or meta.effective_date
+        rows.append([str(i), meta.id, meta.title, part.ctx.version.version, part.ctx.date(when) if when else "—"])
+    _grid_table(document, rows, [11, 32, 63, 18, 32], font)
+
+
+def _toc_field(document, titles: list[str], hint: str, font: str) -> None:
+    """A TOC field (policy titles = level 1, chapters = level 2) whose cached
+    result lists the policy titles until Word refreshes it (w:updateFields)."""
+    from xml.sax.saxutils import escape
+
+    from docx.oxml import parse_xml
+    from docx.oxml.ns import nsdecls
+
+    def run(text: str) -> str:
+        return (f'<w:r><w:rPr><w:rFonts w:eastAsia="{escape(font)}"/></w:rPr>'
+                f'<w:t xml:space="preserve">{escape(text)}</w:t></w:r>')
+
+    instr = ' TOC \\h \\z \\t "Title,1,heading 1,2" '
+    paras = [f'<w:p {nsdecls("w")}><w:r><w:fldChar w:fldCharType="begin" w:dirty="true"/></w:r>'
+             f'<w:r><w:instrText xml:space="preserve">{escape(instr)}</w:instrText></w:r>'
+             f'<w:r><w:fldChar w:fldCharType="separate"/></w:r>{run(hint)}</w:p>']
+    for t in titles:
+        paras.append(f'<w:p {nsdecls("w")}>{run(t)}</w:p>')
+    paras[-1] = paras[-1].replace("</w:p>", '<w:r><w:fldChar w:fldCharType="end"/></w:r></w:p>')
+    body = document.element.body
+    for xml in paras:
+        body.sectPr.addprevious(parse_xml(xml))
+
+
+def _grid_table(document, rows: list[list[str]], widths_mm: list[float], font: str) -> None:
+    from xml.sax.saxutils import escape
+
+    from docx.oxml import parse_xml
+    from docx.oxml.ns import nsdecls
+
+    tw = [round(w / 25.4 * 1440) for w in widths_mm]
+    grid = "".join(f'<w:gridCol w:w="{w}"/>' for w in tw)
+    borders = "".join(f'<w:{s} w:val="single" w:sz="4" w:space="0" w:color="auto"/>'
+                      for s in ("top", "left", "bottom", "right", "insideH", "insideV"))
+    out = [f'<w:tbl {nsdecls("w")}><w:tblPr><w:tblW w:w="{sum(tw)}" w:type="dxa"/><w:jc w:val="center"/>'
+           f'<w:tblBorders>{borders}</w:tblBorders><w:tblLayout w:type="fixed"/></w:tblPr>'
+           f'<w:tblGrid>{grid}</w:tblGrid>']
+    for i, row in enumerate(rows):
+        head = i == 0
+        trpr = "<w:trPr><w:cantSplit/><w:tblHeader/></w:trPr>" if head else "<w:trPr><w:cantSplit/></w:trPr>"
+        cells = []
+        for text, w in zip(row, tw):
+            shd = '<w:shd w:val="clear" w:color="auto" w:fill="F2F2F2"/>' if head else ""
+            bold = "<w:b/>" if head else ""
+            cells.append(f'<w:tc><w:tcPr><w:tcW w:w="{w}" w:type="dxa"/>{shd}<w:vAlign w:val="center"/></w:tcPr>'
+                         f'<w:p><w:pPr><w:ind w:firstLine="0" w:firstLineChars="0"/><w:jc w:val="center"/></w:pPr>'
+                         f'<w:r><w:rPr><w:rFonts w:eastAsia="{escape(font)}"/>{bold}<w:sz w:val="21"/></w:rPr>'
+                         f'<w:t xml:space="preserve">{escape(text)}</w:t></w:r></w:p></w:tc>')
+        out.append(f"<w:tr>{trpr}{''.join(cells)}</w:tr>")
+    out.append("</w:tbl>")
+    document.element.body.sectPr.addprevious(parse_xml("".join(out)))
+
+
+def _update_fields_on_open(document) -> None:
+    """<w:updateFields w:val="true"/> so Word refreshes the TOC and page numbers."""
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    settings = document.settings.element
+    if settings.find(qn("w:updateFields")) is None:
+        el = OxmlElement("w:updateFields")
+        el.set(qn("w:val"), "true")
+        settings.append(el)
+
+
 def build_handbooks(project, out_dir: Path, locales: list[str], formats) -> list[dict]:
-    """Render every handbooks/*.yaml into ``out_dir``/handbooks/ (filled in below)."""
-    return []
+    """Render every ``handbooks/*.yaml`` into ``out_dir/handbooks/NAME.LOCALE.pdf|docx``.
+
+    All handbooks are validated before any is rendered (PolicyErrors listing
+    every problem).  A handbook with ``locales:`` is built in those of
+    ``locales`` it names.  Returns artifact dicts (path relative to
+    ``out_dir``, kind "handbook", title, locale, format, handbook, policies).
+    """
+    errors = Collector()
+    books: list[Handbook] = []
+    for path in handbook_files(project):
+        try:
+            books.append(load_handbook(path, project))
+        except PolicyError as exc:
+            errors.extend(exc)
+        except Exception as exc:  # PolicyErrors
+            if hasattr(exc, "diagnostics"):
+                errors.extend(exc)
+            else:
+                raise
+    errors.raise_if_any()
+    if not books:
+        return []
+    renderer = HandbookRenderer(project)
+    artifacts: list[dict] = []
+    target = Path(out_dir) / "handbooks"
+    target.mkdir(parents=True, exist_ok=True)
+    for hb in books:
+        for locale in [loc for loc in locales if not hb.locales or loc in hb.locales]:
+            parts = renderer.parts(hb, locale)
+            title = renderer.convert(hb.title, project.config.locales.source, locale)
+            for fmt in formats:
+                data = renderer.pdf(hb, locale, parts) if fmt == "pdf" else renderer.docx(hb, locale, parts)
+                rel = f"handbooks/{hb.name}.{locale}.{fmt}"
+                (Path(out_dir) / rel).write_bytes(data)
+                artifacts.append({"path": rel, "kind": "handbook", "title": title, "locale": locale,
+                                  "format": fmt, "handbook": hb.name, "policies": list(hb.policy_ids)})
+    return artifacts

@@ -1,0 +1,202 @@
+"""Handbook (员工手册): validation of the definition, and what the PDF/DOCX show."""
+
+from __future__ import annotations
+
+import io
+import re
+import shutil
+import subprocess
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from conftest import REPO, copy_project, pdftotext
+from policydocs.errors import PolicyError, PolicyErrors
+from policydocs.handbook import HandbookRenderer, build_handbooks, load_handbook
+from policydocs.project import load_project
+
+
+def pages_of(pdf: Path) -> int:
+    out = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
+    return int(re.search(r"Pages:\s+(\d+)", out).group(1))
+
+
+@pytest.fixture(scope="module")
+def sample(tmp_path_factory) -> Path:
+    """The sample project with its ledger (released versions) and the demo handbook."""
+    root = copy_project(tmp_path_factory.mktemp("hb") / "proj")
+    for name in ("ledger", "keys", "handbooks"):
+        if (REPO / name).is_dir():
+            shutil.copytree(REPO / name, root / name)
+    return root
+
+
+@pytest.fixture(scope="module")
+def built(sample, tmp_path_factory):
+    out = tmp_path_factory.mktemp("out")
+    project = load_project(sample)
+    arts = build_handbooks(project, out, ["zh-Hans"], ("pdf", "docx"))
+    return project, out, arts
+
+
+def write_hb(root: Path, text: str, name: str = "x") -> Path:
+    (root / "handbooks").mkdir(exist_ok=True)
+    path = root / "handbooks" / f"{name}.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+# ------------------------------------------------------------------ validation
+
+
+def test_missing_and_repealed_entries_name_file_line_and_entry(project):
+    path = write_hb(project, "title: 员工手册\npolicies:\n  - HR-ATT-002\n  - HR-NOPE-009\n  - HR-ATT-001\n"
+                             "  - category: 没有\n  - HR-ATT-002\n")
+    with pytest.raises(PolicyErrors) as exc:
+        load_handbook(path, load_project(project))
+    text = str(exc.value)
+    assert re.search(r"x\.yaml:4: error: entry 'HR-NOPE-009': no such policy", text), text
+    assert re.search(r"x\.yaml:5: error: entry 'HR-ATT-001': policy is superseded .*HR-ATT-002", text), text
+    assert re.search(r"x\.yaml:6: error: entry category '没有'", text), text
+    assert re.search(r"x\.yaml:7: error: policy HR-ATT-002 is listed twice \(first on line 3\)", text), text
+
+
+def test_other_definition_errors(project):
+    proj = load_project(project)
+    for text, words in [("title: a\npolicies: []\n", "non-empty list"), ("policies:\n  - HR-ATT-002\n", "missing title"),
+                        ("title: a\ntitel: b\npolicies: [HR-ATT-002]\n", "unknown key 'titel'"),
+                        ("title: a\nlocales: [zh-XX]\npolicies: [HR-ATT-002]\n", "unknown locale"),
+                        ("title: [a\n", "YAML syntax error")]:
+        with pytest.raises((PolicyError, PolicyErrors)) as exc:
+            load_handbook(write_hb(project, text), proj)
+        assert "x.yaml:" in str(exc.value) and words in str(exc.value), (text, str(exc.value))
+
+
+def test_build_refuses_a_bad_handbook_and_writes_nothing(project, tmp_path):
+    write_hb(project, "title: a\npolicies: [HR-ATT-001]\n")
+    out = tmp_path / "out"
+    with pytest.raises(PolicyErrors):
+        build_handbooks(load_project(project), out, ["zh-Hans"], ("pdf",))
+    assert not out.exists()
+
+
+def test_categories_expand_in_file_order_in_force_only(sample):
+    project = load_project(sample)
+    hb = load_handbook(sample / "handbooks" / "employee-handbook.yaml", project)
+    assert "HR-ATT-001" not in hb.policy_ids  # superseded
+    in_force = [pid for pid, d in project.documents.items() if d.meta.status in ("effective", "trial")]
+    assert sorted(hb.policy_ids) == sorted(in_force)
+
+
+# ------------------------------------------------------------------ PDF
+
+
+def test_artifacts(built):
+    project, out, arts = built
+    assert [(a["path"], a["kind"], a["locale"], a["format"]) for a in arts] == [
+        ("handbooks/employee-handbook.zh-Hans.pdf", "handbook", "zh-Hans", "pdf"),
+        ("handbooks/employee-handbook.zh-Hans.docx", "handbook", "zh-Hans", "docx")]
+    assert arts[0]["title"] == "员工手册"
+    assert all((out / a["path"]).stat().st_size > 1000 for a in arts)
+
+
+def toc_entries(pdf: Path) -> dict[str, int]:
+    """id → page number printed in the table of contents."""
+    entries: dict[str, int] = {}
+    for page in range(2, 6):
+        for line in pdftotext(pdf, "-layout", "-f", str(page), "-l", str(page)).splitlines():
+            m = re.match(r"\s*([A-Z]+-[A-Z]+-\d{3})\s*\S.*?\.{3,}\s*(\d+)\s*$", line)
+            if m:
+                entries[m.group(1)] = int(m.group(2))
+    return entries
+
+
+def test_toc_page_numbers_are_where_each_policy_starts(built):
+    project, out, arts = built
+    pdf = out / "handbooks" / "employee-handbook.zh-Hans.pdf"
+    hb = load_handbook(project.root / "handbooks" / "employee-handbook.yaml", project)
+    toc = toc_entries(pdf)
+    assert list(toc) == hb.policy_ids
+    total = pages_of(pdf)
+    for pid, page in toc.items():
+        here = pdftotext(pdf, "-f", str(page), "-l", str(page))
+        before = pdftotext(pdf, "-f", str(page - 1), "-l", str(page - 1))
+        title = project.documents[pid].meta.title
+        assert f"文件编号：{pid}" in here and title in here, pid  # its running header and title
+        assert f"文件编号：{pid}" not in before, pid  # …and it starts there, on a new page
+        assert f"第{page}页 共{total}页" in here  # overall page count in the header
+
+
+def test_revision_summary_lists_id_version_date_and_page(built):
+    project, out, arts = built
+    pdf = out / "handbooks" / "employee-handbook.zh-Hans.pdf"
+    toc = toc_entries(pdf)
+    text = ""
+    for page in range(2, 7):
+        t = pdftotext(pdf, "-layout", "-f", str(page), "-l", str(page))
+        if "页码" in t and "生效日期" in t:
+            text = t
+    assert text
+    for pid, page in toc.items():
+        line = next(ln for ln in text.splitlines() if pid in ln)
+        assert re.search(r"(A/\d|草稿)", line) and re.search(r"\d{4}年\d{1,2}月\d{1,2}日", line), line
+        assert line.rstrip().endswith(str(page)), line
+
+
+def test_bookmarks_per_policy_and_chapter(built):
+    project, out, arts = built
+    pdf = out / "handbooks" / "employee-handbook.zh-Hans.pdf"
+    xml = subprocess.run(["pdftohtml", "-xml", "-stdout", "-i", "-q", str(pdf)], capture_output=True, text=True,
+                         check=True).stdout
+    outline = xml[xml.index("<outline>"):]
+    items = re.findall(r'<item page="(\d+)">([^<]*)</item>', outline)
+    titles = [t for _, t in items]
+    toc = toc_entries(pdf)
+    for pid, page in toc.items():
+        doc = project.documents[pid]
+        entry = next((int(p), t) for p, t in items if t.startswith(doc.meta.title))
+        assert entry[0] == page
+    assert "目录" in titles and "制度版本一览" in titles
+    assert any(t.startswith("第一章") for t in titles)
+
+
+def test_every_policy_page_has_a_header_and_no_blank_policy_title(built):
+    project, out, arts = built
+    pdf = out / "handbooks" / "employee-handbook.zh-Hans.pdf"
+    toc = toc_entries(pdf)
+    total = pages_of(pdf)
+    starts = sorted(toc.items(), key=lambda kv: kv[1])
+    for (pid, start), nxt in zip(starts, starts[1:] + [(None, total + 1)]):
+        for page in range(start, nxt[1]):
+            text = pdftotext(pdf, "-f", str(page), "-l", str(page))
+            assert f"文件编号：{pid}" in text, (pid, page)  # the running header is the current policy's
+
+
+# ------------------------------------------------------------------ DOCX
+
+
+def test_docx_toc_field_sections_and_headers(built):
+    project, out, arts = built
+    data = (out / "handbooks" / "employee-handbook.zh-Hans.docx").read_bytes()
+    z = zipfile.ZipFile(io.BytesIO(data))
+    doc = z.read("word/document.xml").decode()
+    assert 'TOC \\h \\z \\t "Title,1,heading 1,2"' in doc
+    assert '<w:updateFields w:val="true"/>' in z.read("word/settings.xml").decode()
+    hb = load_handbook(project.root / "handbooks" / "employee-handbook.yaml", project)
+    assert doc.count("<w:sectPr") == 1 + len(hb.policy_ids)  # front matter + one section per policy
+    headers = [z.read(n).decode() for n in z.namelist() if n.startswith("word/header")]
+    for pid in hb.policy_ids:
+        assert any(pid in h for h in headers), pid
+    assert "制度版本一览" in doc and "<w:tblHeader/>" in doc
+
+
+def test_traditional_handbook(sample, tmp_path):
+    project = load_project(sample)
+    hb = load_handbook(sample / "handbooks" / "employee-handbook.yaml", project)
+    hb.policy_ids = hb.policy_ids[:2]
+    renderer = HandbookRenderer(project)
+    pdf = tmp_path / "tw.pdf"
+    pdf.write_bytes(renderer.pdf(hb, "zh-Hant-TW"))
+    text = re.sub(r"\s+", "", pdftotext(pdf))
+    assert "員工手冊" in text and "目錄" in text and "考勤管理制度" in text and "頁" in text
