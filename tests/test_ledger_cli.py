@@ -314,3 +314,35 @@ def test_real_entry_point_end_to_end(root):
     records_path(root).write_bytes(b"".join(lines_[:4] + lines_[5:]))
     r = run_cli("-C", str(root), "verify", cwd=root, env=env)
     assert r.returncode == 1 and "record #6 (approve HR-ATT-001 批准 by 王强)" in r.stderr
+
+
+def test_key_rotation(root, people, capsys):
+    approve3(root)
+    assert run(root, "release", "HR-ATT-001") == 0
+    assert run(root, "keys", "rotate", "--person", "李娜") == 0
+    out = capsys.readouterr().out
+    assert "record #8 (key 李娜 rotation)" in out
+    keydir = root.parent / "xdg" / "policydocs" / "keys"
+    assert len(list(keydir.glob("李娜.*.retired"))) == 1
+    p = root / "policies" / "HR-ATT-001.md"
+    p.write_text(POLICY_A.replace("三十分钟", "二十分钟"), encoding="utf-8")
+    approve3(root)  # 李娜 signs with the new key
+    assert run(root, "release", "HR-ATT-001", "--summary", "x") == 0
+    rep = verify(root)
+    assert rep.ok, rep.problems  # old approvals verify with the old key, new ones with the new key
+
+
+def test_forged_rotation_detected(root, people):
+    from policydocs import keys as keymod
+
+    led = ledger.Ledger(root)
+    attacker = keymod.generate_private_key()
+    reg = ledger.registered_person(root, "李娜")
+    payload = {"person": "李娜", "roles": ["审核"], "public_key": keymod.public_key_text(attacker),
+               "fingerprint": keymod.fingerprint(keymod.public_key_text(attacker)), "replaces": reg.fingerprint}
+    payload["proof"] = keymod.sign(attacker, ledger.rotation_proof_bytes(payload))
+    with led.locked():
+        st = ledger._writable_state(led, None or ledger.load_config(root))
+        led.append("key", payload, last=st.last, signer="李娜", key=attacker)  # not signed by the current key
+    rep = verify(root)
+    assert any("record #4 (key 李娜 rotation)" in m and "not signed by 李娜's current key" in m for m in rep.problems)

@@ -90,9 +90,10 @@ def generate_private_key() -> Ed25519PrivateKey:
     return Ed25519PrivateKey.generate()
 
 
-def save_private_key(key: Ed25519PrivateKey, person: str, passphrase: bytes | None = None) -> Path:
+def save_private_key(key: Ed25519PrivateKey, person: str, passphrase: bytes | None = None,
+                     path: Path | None = None) -> Path:
     """Write the key atomically with mode 600 (never overwrites an existing key)."""
-    path = key_path(person)
+    path = path or key_path(person)
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     os.chmod(path.parent, 0o700)
     if path.exists():
@@ -109,6 +110,18 @@ def save_private_key(key: Ed25519PrivateKey, person: str, passphrase: bytes | No
     finally:
         os.unlink(tmp)
     return path
+
+
+def retire_private_key(person: str, pending: Path) -> Path:
+    """After a rotation is recorded: keep the old key as ``<name>.<fingerprint>.retired`` and put
+    the new one (written to ``pending`` beforehand) in its place."""
+    path = key_path(person)
+    old = load_private_key(person) if path.exists() else None
+    retired = path.with_name(f"{path.stem}.{fingerprint(public_key_text(old))[7:23]}.retired") if old else None
+    if retired is not None:
+        os.replace(path, retired)
+    os.replace(pending, path)
+    return retired or path
 
 
 def read_passphrase(prompt: str, *, confirm: bool = False) -> bytes | None:

@@ -136,7 +136,7 @@ def describe(rec: dict) -> str:
     p = rec.get("payload") if isinstance(rec.get("payload"), dict) else {}
     t = rec.get("type", "?")
     if t == "key":
-        what = f"key {p.get('person', '?')}"
+        what = f"key {p.get('person', '?')}" + (" rotation" if "replaces" in p else "")
     elif t == "approve":
         what = f"approve {p.get('policy', '?')} {p.get('role', '?')} by {p.get('person', '?')}"
     elif t == "release":
@@ -510,8 +510,13 @@ def verify_signatures(entries: list[Entry]) -> set[tuple[int, str]]:
         if not isinstance(signer, str) or "sig" not in rec:
             continue
         if rec.get("type") == "key" and isinstance(p.get("public_key"), str):
-            registry.setdefault(p.get("person"), p["public_key"])
-            tasks.append((i, e.raw, p["public_key"]))
+            if "replaces" in p:  # rotation: signed by the key it replaces
+                if signer in registry:
+                    tasks.append((i, e.raw, registry[signer]))
+                registry[p.get("person")] = p["public_key"]
+            else:
+                registry.setdefault(p.get("person"), p["public_key"])
+                tasks.append((i, e.raw, p["public_key"]))
         elif signer in registry:
             tasks.append((i, e.raw, registry[signer]))
     ok: list[int] = []
@@ -575,7 +580,21 @@ def replay(entries: list[Entry], roles: list[str], scheme: str, *, check_signatu
             except (ValueError, TypeError) as exc:
                 st.problems.append(f"{who}: malformed public key ({exc})")
                 continue
-            if check_signatures and not sig_ok(index, p["public_key"], pub, rec):
+            prior = st.people.get(p.get("person"))
+            if "replaces" in p:  # key rotation, signed by the current key, proven by the new one
+                if prior is None:
+                    probs.append(f"{who}: replaces a key of {p.get('person')}, who is not registered")
+                else:
+                    if p.get("replaces") != prior.fingerprint:
+                        probs.append(f"{who}: replaces key {keymod.short_fp(str(p.get('replaces')))} but the current "
+                                     f"key of {prior.name} is {keymod.short_fp(prior.fingerprint)} (record #{prior.seq})")
+                    if check_signatures and not sig_ok(index, prior.public_key, prior.pub, rec):
+                        probs.append(f"{who}: not signed by {prior.name}'s current key (record #{prior.seq})")
+                    if sorted(p.get("roles") or []) != sorted(prior.roles):
+                        probs.append(f"{who}: a key rotation cannot change roles ({', '.join(prior.roles)})")
+                if check_signatures and not keymod.verify_signature(pub, p.get("proof", ""), rotation_proof_bytes(p)):
+                    probs.append(f"{who}: the new key's proof of possession does not verify")
+            elif check_signatures and not sig_ok(index, p["public_key"], pub, rec):
                 probs.append(f"{who}: self-signature does not verify (record altered or not made with this key)")
         elif signer is not None or rtype == "approve":
             reg = st.people.get(signer) if isinstance(signer, str) else None
@@ -592,9 +611,9 @@ def replay(entries: list[Entry], roles: list[str], scheme: str, *, check_signatu
             person = p.get("person")
             if signer != person:
                 probs.append(f"{who}: signer {signer!r} differs from the person registered")
-            if person in st.people:
+            if person in st.people and "replaces" not in p:
                 probs.append(f"{who}: {person} was already registered in record #{st.people[person].seq}; "
-                             f"a second key for the same person is not accepted")
+                             f"a second key for the same person is accepted only as a rotation signed by the current key")
             elif not probs:
                 st.people[person] = Registered(person, list(p.get("roles") or []), p["public_key"],
                                                keymod.fingerprint(p["public_key"]), seq, pub)
@@ -950,6 +969,37 @@ def register_person(project_root: str | Path, config, person: str, roles: list[s
         rec = led.append("key", payload, last=st.last, signer=person, key=key)
         people = keymod.read_people(root)
         people[person] = keymod.Person(person, roles, pub, payload["fingerprint"], rec["seq"])
+        keymod.write_people(root, list(people.values()))
+    return rec
+
+
+def rotation_proof_bytes(payload: dict) -> bytes:
+    """What the new key signs in a rotation: the payload without the proof itself."""
+    return SIG_DOMAIN + b"rotation-proof\n" + canonical_json({k: v for k, v in payload.items() if k != "proof"})
+
+
+def rotate_key(project_root: str | Path, config, person: str, old_key, new_key) -> dict:
+    """Replace ``person``'s key: a ``key`` record signed by the current key, with the new
+    key's proof of possession.  Earlier signatures stay valid under the key of their time."""
+    root = Path(project_root).resolve()
+    cfg = _config(root, config)
+    person = keymod.check_person_name(person)
+    led = Ledger(root)
+    with led.locked():
+        st = _writable_state(led, cfg)
+        reg = st.people.get(person)
+        if reg is None:
+            raise LedgerError(led.paths.records, 0, f"{person} is not registered; use `keys new`")
+        if keymod.public_key_text(old_key) != reg.public_key:
+            raise LedgerError(led.paths.records, 0, f"the private key on this computer for {person} is not the "
+                              f"registered one (record #{reg.seq}); it cannot authorise a rotation")
+        pub = keymod.public_key_text(new_key)
+        payload = {"person": person, "roles": list(reg.roles), "public_key": pub,
+                   "fingerprint": keymod.fingerprint(pub), "replaces": reg.fingerprint}
+        payload["proof"] = keymod.sign(new_key, rotation_proof_bytes(payload))
+        rec = led.append("key", payload, last=st.last, signer=person, key=old_key)
+        people = keymod.read_people(root)
+        people[person] = keymod.Person(person, list(reg.roles), pub, payload["fingerprint"], rec["seq"])
         keymod.write_people(root, list(people.values()))
     return rec
 

@@ -67,6 +67,10 @@ def register(sub) -> None:
     p.add_argument("--reuse", action="store_true",
                    help="register the private key that already exists on this computer for this person")
     p.set_defaults(func=cmd_keys_new)
+    p = _KEYS_SUB.add_parser("rotate", help="replace a person's key (signed by the current key; old signatures stay valid)")
+    p.add_argument("--person", required=True)
+    p.add_argument("--passphrase", action="store_true", help="encrypt the new private key")
+    p.set_defaults(func=cmd_keys_rotate)
 
     p = sub.add_parser("approve", help="sign an approval of a policy's current text in one role")
     p.add_argument("policy", metavar="POLICY-ID")
@@ -149,6 +153,30 @@ def cmd_keys_new(args) -> int:
     rec = ledger.register_person(root, cfg, person, roles, key)
     pub = keymod.public_key_text(key)
     print(f"registered {person} ({', '.join(roles)}) as {ledger.describe(rec)}; fingerprint {keymod.fingerprint(pub)}")
+    return 0
+
+
+def cmd_keys_rotate(args) -> int:
+    root = _root(args)
+    cfg = load_config(root)
+    person = keymod.check_person_name(args.person)
+    old_key = keymod.load_private_key(person)
+    passphrase = None
+    if args.passphrase:
+        passphrase = keymod.read_passphrase(f"passphrase for {person}'s new key: ", confirm=True)
+    new_key = keymod.generate_private_key()
+    pending = keymod.key_path(person).with_name(f"{person}.key.new")
+    if pending.exists():
+        pending.unlink()  # left by an earlier attempt that never reached the ledger
+    keymod.save_private_key(new_key, person, passphrase, path=pending)
+    try:
+        rec = ledger.rotate_key(root, cfg, person, old_key, new_key)
+    except BaseException:
+        pending.unlink()
+        raise
+    retired = keymod.retire_private_key(person, pending)
+    print(f"{person}: new key {keymod.fingerprint(keymod.public_key_text(new_key))} recorded as {ledger.describe(rec)}; "
+          f"old private key kept as {retired}")
     return 0
 
 
