@@ -390,6 +390,12 @@ def test_glyph_coverage_names_chars_and_lines(doc):
     assert f"{bad} (U+{ord(bad):04X})" in diag.message and "Noto Serif CJK TC" in diag.message
 
 
+def test_locale_missing_glyphs_for_loose_strings():
+    bad = _missing_char("zh-Hant-HK")
+    assert cv.locale_missing_glyphs(f"审批人：張{bad}明", "zh-Hant-HK") == [bad]
+    assert cv.locale_missing_glyphs("華衡智造科技有限公司 A/0", "zh-Hant-HK") == []
+
+
 def test_missing_font_is_a_clear_error():
     with pytest.raises(PolicyError, match="not installed"):
         cv.resolve_font("No Such Font CJK XX")

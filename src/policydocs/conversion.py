@@ -1021,6 +1021,13 @@ def missing_glyphs(text: str, cmap: frozenset[int]) -> list[str]:
     return sorted(seen, key=text.index)
 
 
+def locale_missing_glyphs(text: str, locale: str) -> list[str]:
+    """Characters of ``text`` that the locale's font lacks (for strings outside a
+    Document: organisation name, approvers, revision summaries, register headers)."""
+    loc = get_locale(normalize_locale(locale))
+    return missing_glyphs(text, font_codepoints(*resolve_font(loc.font_family)))
+
+
 def check_glyph_coverage(doc: Document, locale: str | None = None) -> None:
     """Raise :class:`PolicyErrors` when the locale's font lacks a character of ``doc``.
 
@@ -1048,6 +1055,6 @@ def check_glyph_coverage(doc: Document, locale: str | None = None) -> None:
 __all__ = [
     "OPENCC_VERSION", "OPENCC_CONFIGS", "Glossary", "GlossaryEntry", "Rule", "Converter", "Change",
     "ConversionReport", "ReportEntry", "build_summary_line", "load_glossary", "glossary_hash", "get_converter", "convert_text",
-    "localize", "convert_source", "check_glyph_coverage", "resolve_font", "font_codepoints", "missing_glyphs",
+    "localize", "convert_source", "check_glyph_coverage", "resolve_font", "font_codepoints", "missing_glyphs", "locale_missing_glyphs",
     "normalize_locale", "opencc_configs", "config_direction", "converter_for_config", "opencc_converter", "is_simplified_clean", "EMPTY_GLOSSARY",
 ]
