@@ -218,7 +218,8 @@ def plan_jobs(project: Project, locales: list[str], formats: tuple[str, ...], po
                 result.conversion_reports.append(report)
             key_src = json.dumps([doc.source_text, locale, list(formats), version.version, version.is_draft,
                                   [(a.role, a.person, a.date.isoformat()) for a in version.approvals],
-                                  [(r.version, r.date.isoformat(), r.summary, sorted(r.approvals.items())) for r in version.revisions],
+                                  [(r.version, r.date.isoformat(), r.summary, r.sections, sorted(r.approvals.items()))
+                                   for r in version.revisions],
                                   ghash, thash, cfg.locales.phrase_mode, cfg.locales.roc_dates, cfg.locales.date_style,
                                   cfg.organisation.name, cfg.versions.roles, cfg.docx.preset, cfg.docx.reference,
                                   {p: d.meta.title for p, d in project.documents.items()}], ensure_ascii=False)
@@ -237,8 +238,10 @@ def _localize_version(version: VersionInfo, source: str, target: str, glossary, 
 
     from . import conversion
 
-    revisions = [replace(r, summary=conversion.convert_text(r.summary, source, target, phrase_mode=phrase_mode,
-                                                            glossary=glossary)) for r in version.revisions]
+    def convert(text: str) -> str:
+        return conversion.convert_text(text, source, target, phrase_mode=phrase_mode, glossary=glossary) if text else text
+
+    revisions = [replace(r, summary=convert(r.summary), sections=convert(r.sections)) for r in version.revisions]
     return replace(version, revisions=revisions)
 
 
@@ -387,10 +390,20 @@ def _publish(staging: Path, build_dir: Path, result: BuildResult, project: Proje
         "generated_by": f"policydocs {__version__}",
         "organisation": project.config.organisation.name,
         "converter": _converter_info(project),
+        "ledger_head": _ledger_head(project),
         "artifacts": result.artifacts,
     }
     atomic_write_bytes(build_dir / "manifest.json",
                        json.dumps(manifest, ensure_ascii=False, indent=2, sort_keys=True).encode("utf-8"))
+
+
+def _ledger_head(project: Project) -> dict | None:
+    """The ledger's last record (number and hash), published so that deleting
+    the newest records cannot go unnoticed (the chain alone cannot show it)."""
+    from .ledger import read_head
+
+    head = read_head(project.root)
+    return {"seq": head[0], "hash": head[1]} if head else None
 
 
 def _converter_info(project: Project) -> dict:
