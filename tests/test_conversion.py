@@ -507,3 +507,18 @@ def test_cli_bad_locale():
     r = run_cli("convert", "--to", "klingon", stdin="x")
     assert r.returncode == 2
     assert "unknown locale" in r.stderr
+
+
+@pytest.mark.parametrize("phrase", [False, True], ids=["default", "phrase"])
+def test_convert_source_agrees_with_localize(glossary, phrase):
+    """`policydocs convert` on a policy source and `localize` on its tree give the same text."""
+    c = conv("zh-Hant-TW", glossary, phrase=phrase)
+    for path in POLICIES:
+        src = path.read_text(encoding="utf-8")
+        out, _ = cv.convert_source(src, c, markdown=True)
+        converted = parse_policy_text(out, path)
+        localized, _ = cv.localize(parse_policy_text(src, path), "zh-Hant-TW", glossary, phrase_mode=phrase)
+        assert _texts(converted) == _texts(localized), path.name
+        assert converted.meta.lang == "zh-Hant-TW"
+        assert [n.label for n in converted.walk() if isinstance(n, Ref)] == \
+            [n.label for n in localized.walk() if isinstance(n, Ref)]
