@@ -311,3 +311,17 @@ def test_cli_other_bad_input_writes_nothing(project, tmp_path):
         assert r.returncode == 2, (args, r.stderr)
         assert where in r.stderr and words in r.stderr, (args, r.stderr)
         assert not out.exists()
+
+
+def test_cli_register_for_a_handbook_in_taiwan_words(project, tmp_path):
+    (project / "handbooks").mkdir()
+    (project / "handbooks" / "hb.yaml").write_text("title: 员工手册\naudience: 新入职员工\ndoc_no: HB-001\n"
+                                                   "version: 2025年版\npolicies: [HR-ATT-002]\n", encoding="utf-8")
+    roster = roster_csv(tmp_path / "r.csv", GOOD)
+    out = tmp_path / "out"
+    r = run_cli("register", "--handbook", "hb", "--roster", str(roster), *SESSION_ARGS, "--locale", "zh-Hant-TW",
+                "--format", "pdf", "-o", str(out), cwd=project)
+    assert r.returncode == 0, r.stderr
+    text = pdftotext(out / "register-hb-2025-03-05.zh-Hant-TW.pdf", "-layout")
+    for words in ("教育訓練簽到表", "《員工手冊》", "文件編號：HB-001", "版本：2025年版", "新入職員工", "张三"):  # names as registered
+        assert words in text, words
