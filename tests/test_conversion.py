@@ -318,7 +318,7 @@ def test_report_lists_glossary_changes_with_lines(doc, glossary, tmp_path):
     assert ("glossary", "协调制度", "協調制度", "協調製度", 19, "") in got
     assert ("glossary", "制定", "制定", "製定", 19, "") in got  # 拟制定 → OpenCC 擬製定
     # 签 inside 签字-like contexts where OpenCC is already right is not noise
-    assert all(e.result != e.opencc for e in report.entries)
+    assert all(e.result != e.opencc for e in report.entries if e.rule != "check")
     e = next(e for e in report.entries if e.source == "签批")
     assert e.context.startswith("各部门负责人【签批】后") and "glossary-default.yaml" in e.detail
     out = tmp_path / "reports" / "HR-TST-001.zh-Hant-TW.conversion.txt"
@@ -329,6 +329,18 @@ def test_report_lists_glossary_changes_with_lines(doc, glossary, tmp_path):
     line = report.summary_line()
     assert line.startswith(f"HR-TST-001 zh-Hant-TW: {len(report.entries)} conversion change(s) to review (")
     assert str(out) in line
+
+
+def test_report_flags_rare_readings_for_review(glossary):
+    c = conv("zh-Hant-TW", glossary)
+    out, changes = c.convert_with_changes("员工应保持头发整洁，到服务台报到，延长发放期限。")
+    assert out == "員工應保持頭髮整潔，到服務檯報到，延長發放期限。"
+    assert [(ch.rule, ch.source, ch.result) for ch in changes] == [
+        ("check", "发", "髮"), ("check", "台", "檯"), ("glossary", "发放", "發放")]
+    assert "hair" in changes[0].detail
+    # without the glossary the neighbour-capture error is flagged too
+    raw = cv.get_converter("zh-Hans", "zh-Hant-TW")
+    assert [(ch.rule, ch.result) for ch in raw.convert_with_changes("延长发放")[1]] == [("check", "髮")]
 
 
 def test_build_summary_line(doc, glossary):

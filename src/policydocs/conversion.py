@@ -393,6 +393,18 @@ _PH_MAX = 0xF8FF - _PH_BASE + 1
 _HAN_RE = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f]")
 
 
+#: Traditional characters that OpenCC produces only for a rare reading of a
+#: common Simplified character.  Every one of the neighbour-capture errors
+#: found in the legacy texts (延長髮放, 對錶現, 一齣現, 國傢俱有, 補釦) produced
+#: one of them, so the report lists each occurrence for a reviewer to check.
+RARE_READINGS = {
+    "髮": "hair", "錶": "watch (timepiece)", "齣": "a play (theatre)", "傢": "furniture (傢俱)",
+    "釦": "button", "鬚": "beard", "麵": "noodles, flour", "糰": "dough ball", "颱": "typhoon",
+    "檯": "counter, desk", "甦": "revive", "燬": "burn down", "彔": "carve", "噹": "clang",
+}
+_RARE_RE = re.compile("[" + "".join(RARE_READINGS) + "]")
+
+
 @dataclass
 class Change:
     """One place where a glossary or phrase rule changed the text beyond character mapping.
@@ -401,7 +413,7 @@ class Change:
     (default config, no glossary) gives for the same snippet.
     """
 
-    rule: str  # "glossary" | "protected" | "phrase"
+    rule: str  # "glossary" | "protected" | "phrase" | "check"
     source: str
     result: str
     opencc: str
@@ -588,6 +600,14 @@ class Converter:
             for a, b in gaps:
                 if a < b:
                     changes.extend(self._phrase_changes(text, a, b))
+        if self.target != SIMPLIFIED and len(result) == len(text) and _RARE_RE.search(result):
+            forced = [(c.start, c.end) for c in changes]
+            for m in _RARE_RE.finditer(result):
+                i = m.start()
+                if text[i] != m.group() and not any(a <= i < b for a, b in forced):
+                    changes.append(Change("check", text[i], m.group(), m.group(), i, i + 1,
+                                          f"OpenCC chose the rare reading {m.group()} ({RARE_READINGS[m.group()]}); "
+                                          "check the meaning, add a glossary entry if it is wrong"))
         changes.sort(key=lambda c: c.start)
         return result, changes
 
@@ -709,7 +729,7 @@ def is_simplified_clean(text: str) -> bool:
 
 @dataclass
 class ReportEntry:
-    rule: str  # "glossary" | "protected" | "phrase"
+    rule: str  # "glossary" | "protected" | "phrase" | "check"
     source: str  # source snippet
     result: str  # converted snippet
     context: str  # source text around the change, the change in 【】
@@ -1054,7 +1074,7 @@ def check_glyph_coverage(doc: Document, locale: str | None = None) -> None:
 
 __all__ = [
     "OPENCC_VERSION", "OPENCC_CONFIGS", "Glossary", "GlossaryEntry", "Rule", "Converter", "Change",
-    "ConversionReport", "ReportEntry", "build_summary_line", "load_glossary", "glossary_hash", "get_converter", "convert_text",
+    "ConversionReport", "ReportEntry", "build_summary_line", "RARE_READINGS", "load_glossary", "glossary_hash", "get_converter", "convert_text",
     "localize", "convert_source", "check_glyph_coverage", "resolve_font", "font_codepoints", "missing_glyphs", "locale_missing_glyphs",
     "normalize_locale", "opencc_configs", "config_direction", "converter_for_config", "opencc_converter", "is_simplified_clean", "EMPTY_GLOSSARY",
 ]
