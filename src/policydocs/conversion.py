@@ -17,11 +17,16 @@ Layers, from the bottom:
   private-use placeholder character, the whole text goes through OpenCC in a
   single call (placeholders pass through untouched and break phrases exactly
   like a split would), and the placeholders are swapped for the forced
-  targets.  Text without a glossary term costs one regex search extra.
+  targets.  One-character rules (签→簽) are applied in place after OpenCC so
+  their neighbours keep OpenCC's phrase context.  Text without a glossary
+  term costs one regex search extra.
 - **Documents**: :func:`localize` runs every Text inline, reference title and
   text metadata field through the converter (``Document.map_text``) and
   builds a :class:`ConversionReport` listing every place where a glossary or
-  phrase rule changed the text beyond character mapping.
+  phrase rule changed the text beyond character mapping, and every rare
+  reading OpenCC chose (髮, 錶 …) for a reviewer to check.
+- **Sources**: :func:`convert_source` converts a Markdown policy or plain text
+  for ``policydocs convert`` (code, labels, references and URLs kept).
 - **Glyph coverage**: :func:`check_glyph_coverage` checks every character
   against the cmap of the locale's font.
 """
@@ -407,10 +412,12 @@ _RARE_RE = re.compile("[" + "".join(RARE_READINGS) + "]")
 
 @dataclass
 class Change:
-    """One place where a glossary or phrase rule changed the text beyond character mapping.
+    """One place where a glossary or phrase rule changed the text beyond character
+    mapping, or where OpenCC chose a rare reading (``check``).
 
-    ``start``/``end`` index the *source* text; ``opencc`` is what plain OpenCC
-    (default config, no glossary) gives for the same snippet.
+    ``start``/``end`` index the *source* text; ``opencc`` is what OpenCC
+    without the glossary gives for the snippet in context (for ``phrase``:
+    what the default, non-phrase config gives).
     """
 
     rule: str  # "glossary" | "protected" | "phrase" | "check"
@@ -433,8 +440,8 @@ class Converter:
     - *character rules* (one character → one character, e.g. 签→簽) are
       applied after OpenCC at the same position, so the neighbours keep
       OpenCC's phrase context (splitting 核准 around 核 would turn 准 into 準).
-      When a phrase-mode config changed the length, character rules fall
-      back to splitting.
+      When a phrase-mode config changed the length (互联网→網際網路), they
+      replace OpenCC's lone-character choice (籤) wherever it appears.
 
     Create through :func:`get_converter` (cached); ``convert`` is thread-safe.
     """
@@ -461,7 +468,7 @@ class Converter:
         every = sorted(self.rules, key=lambda t: (-len(t), t))
         self._split_pattern = re.compile("|".join(map(re.escape, every))) if every else None
         # placeholders for every rule (character rules too: they are masked
-        # like terms when a phrase config may change the text's length)
+        # like terms when their wrong character also occurs in the input)
         self._mask = {t: chr(_PH_BASE + i) for i, t in enumerate(every[:_PH_MAX])}
         self._unmask = {chr(_PH_BASE + i): self.rules[t].target for i, t in enumerate(every[:_PH_MAX])}
         last = chr(_PH_BASE + max(0, min(len(every), _PH_MAX) - 1))
