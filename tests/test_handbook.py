@@ -200,3 +200,13 @@ def test_traditional_handbook(sample, tmp_path):
     pdf.write_bytes(renderer.pdf(hb, "zh-Hant-TW"))
     text = re.sub(r"\s+", "", pdftotext(pdf))
     assert "員工手冊" in text and "目錄" in text and "考勤管理制度" in text and "頁" in text
+
+
+def test_locales_render_in_parallel_processes(project, tmp_path):
+    write_hb(project, "title: 员工手册\nlocales: [zh-Hans, zh-Hant-TW]\npolicies: [HR-ATT-002, FIN-EXP-001]\n", "small")
+    out = tmp_path / "out"
+    arts = build_handbooks(load_project(project), out, ["zh-Hans", "zh-Hant-TW", "zh-Hant-HK"], ("pdf",), jobs=2)
+    assert [(a["path"], a["title"]) for a in arts] == [("handbooks/small.zh-Hans.pdf", "员工手册"),
+                                                       ("handbooks/small.zh-Hant-TW.pdf", "員工手冊")]
+    for a in arts:
+        assert "考勤管理制度" in pdftotext(out / a["path"])

@@ -477,14 +477,18 @@ def _update_fields_on_open(document) -> None:
         settings.append(el)
 
 
-def build_handbooks(project, out_dir: Path, locales: list[str], formats) -> list[dict]:
+def build_handbooks(project, out_dir: Path, locales: list[str], formats, jobs: int | None = None) -> list[dict]:
     """Render every ``handbooks/*.yaml`` into ``out_dir/handbooks/NAME.LOCALE.pdf|docx``.
 
     All handbooks are validated before any is rendered (PolicyErrors listing
     every problem).  A handbook with ``locales:`` is built in those of
-    ``locales`` it names.  Returns artifact dicts (path relative to
-    ``out_dir``, kind "handbook", title, locale, format, handbook, policies).
+    ``locales`` it names.  Several (handbook, locale) pairs render in parallel
+    processes (WeasyPrint is single-threaded; ``jobs`` default: CPUs).
+    Returns artifact dicts (path relative to ``out_dir``, kind "handbook",
+    title, locale, format, handbook, policies).
     """
+    import os
+
     errors = Collector()
     books: list[Handbook] = []
     for path in handbook_files(project):
@@ -498,20 +502,53 @@ def build_handbooks(project, out_dir: Path, locales: list[str], formats) -> list
             else:
                 raise
     errors.raise_if_any()
-    if not books:
+    tasks = [(hb.name, locale) for hb in books for locale in locales if not hb.locales or locale in hb.locales]
+    if not tasks:
         return []
-    renderer = HandbookRenderer(project)
-    artifacts: list[dict] = []
-    target = Path(out_dir) / "handbooks"
-    target.mkdir(parents=True, exist_ok=True)
-    for hb in books:
-        for locale in [loc for loc in locales if not hb.locales or loc in hb.locales]:
-            parts = renderer.parts(hb, locale)
-            title = renderer.convert(hb.title, project.config.locales.source, locale)
-            for fmt in formats:
-                data = renderer.pdf(hb, locale, parts) if fmt == "pdf" else renderer.docx(hb, locale, parts)
-                rel = f"handbooks/{hb.name}.{locale}.{fmt}"
-                (Path(out_dir) / rel).write_bytes(data)
-                artifacts.append({"path": rel, "kind": "handbook", "title": title, "locale": locale,
-                                  "format": fmt, "handbook": hb.name, "policies": list(hb.policy_ids)})
-    return artifacts
+    (Path(out_dir) / "handbooks").mkdir(parents=True, exist_ok=True)
+    formats = tuple(formats)
+    workers = min(len(tasks), jobs or os.cpu_count() or 1)
+    if workers < 2:
+        renderer = HandbookRenderer(project)
+        by_name = {hb.name: hb for hb in books}
+        results = [_render_one(renderer, by_name[name], locale, formats, Path(out_dir)) for name, locale in tasks]
+    else:
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        # spawn: the parent already holds WeasyPrint/Pango state from rendering the policies
+        ctx = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(workers, mp_context=ctx) as pool:
+            futures = [pool.submit(_render_task, str(project.root), name, locale, formats, str(out_dir))
+                       for name, locale in tasks]
+            results = [f.result() for f in futures]
+    return [art for arts in results for art in arts]
+
+
+def _render_one(renderer: HandbookRenderer, hb: Handbook, locale: str, formats: tuple[str, ...],
+                out_dir: Path) -> list[dict]:
+    parts = renderer.parts(hb, locale)
+    title = renderer.convert(hb.title, renderer.config.locales.source, locale)
+    arts = []
+    for fmt in formats:
+        data = renderer.pdf(hb, locale, parts) if fmt == "pdf" else renderer.docx(hb, locale, parts)
+        rel = f"handbooks/{hb.name}.{locale}.{fmt}"
+        (out_dir / rel).write_bytes(data)
+        arts.append({"path": rel, "kind": "handbook", "title": title, "locale": locale, "format": fmt,
+                     "handbook": hb.name, "policies": list(hb.policy_ids)})
+    return arts
+
+
+_TASK_STATE: dict = {}
+
+
+def _render_task(root: str, name: str, locale: str, formats: tuple[str, ...], out_dir: str) -> list[dict]:
+    """Worker side: load the project once per process, render one handbook in one locale."""
+    from .project import load_project
+
+    if _TASK_STATE.get("root") != root:
+        project = load_project(root)
+        _TASK_STATE.update(root=root, project=project, renderer=HandbookRenderer(project))
+    project = _TASK_STATE["project"]
+    hb = load_handbook(handbook_path(project, name), project)
+    return _render_one(_TASK_STATE["renderer"], hb, locale, formats, Path(out_dir))
