@@ -210,3 +210,12 @@ def test_locales_render_in_parallel_processes(project, tmp_path):
                                                        ("handbooks/small.zh-Hant-TW.pdf", "員工手冊")]
     for a in arts:
         assert "考勤管理制度" in pdftotext(out / a["path"])
+
+
+def test_same_input_same_bytes(sample):
+    project = load_project(sample)
+    hb = load_handbook(sample / "handbooks" / "employee-handbook.yaml", project)
+    hb.policy_ids = hb.policy_ids[:1]
+    renderer = HandbookRenderer(project)
+    assert renderer.pdf(hb, "zh-Hans") == renderer.pdf(hb, "zh-Hans")
+    assert renderer.docx(hb, "zh-Hans") == renderer.docx(hb, "zh-Hans")

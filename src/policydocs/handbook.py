@@ -409,7 +409,7 @@ def _docx_front(document, r: HandbookRenderer, hb: Handbook, loc, w: dict, parts
         meta = part.ctx.doc.meta
         when = part.ctx.version.effective_date or meta.effective_date
         rows.append([str(i), meta.id, meta.title, part.ctx.version.version, part.ctx.date(when) if when else "—"])
-    _grid_table(document, rows, [11, 32, 63, 18, 32], font)
+    _grid_table(document, rows, [14, 32, 60, 18, 32], font)
 
 
 def _toc_field(document, titles: list[str], hint: str, font: str) -> None:
