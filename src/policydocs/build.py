@@ -352,10 +352,8 @@ def build(root: str | Path = ".", *, formats: list[str] | None = None, locales: 
 
 
 def _build_handbooks(project: Project, staging: Path, locales: list[str], formats: tuple[str, ...], say) -> list[dict]:
-    try:
-        from . import handbook
-    except ImportError:  # pragma: no cover - handbook module not installed
-        return []
+    from . import handbook
+
     arts = handbook.build_handbooks(project, staging, locales, formats)
     if arts:
         say(f"handbooks: {', '.join(sorted({a['path'] for a in arts}))}")

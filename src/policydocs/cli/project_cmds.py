@@ -72,13 +72,9 @@ def cmd_build(args: argparse.Namespace) -> int:
     if drafts:
         print(f"drafts (not released, watermarked, unsigned): {', '.join(drafts)}")
     if args.all:
-        try:
-            from ..site import build_site
-        except ImportError:
-            print("portal: not available in this version", file=sys.stderr)
-        else:
-            out = build_site(args.project)
-            print(f"portal → {out}")
+        from ..site import build_site
+
+        print(f"portal → {build_site(args.project)}")
     return 0
 
 
