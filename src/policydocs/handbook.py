@@ -311,8 +311,13 @@ class HandbookRenderer:
         renderer = renderer_for(self.project.root)
         dates = [p.ctx.version.effective_date or p.ctx.doc.meta.effective_date for p in parts]
         created = max((d for d in dates if d), default=None)
-        page_css = (f'@page front {{ @top-left {{ content: "{_css_string(company)}\u3000{_css_string(title)}"; '
-                    f'font-size: 9pt; vertical-align: bottom; padding-bottom: 4mm; }} }}')
+        q = _css_string
+        page_css = (
+            f'@page {{ @top-left {{ content: "{q(company)}\u3000{q(title)}\u3000\u3000" string(ptitle) '
+            f'"\\A {q(w["doc_no"])}：" string(pid) "\u3000{q(w["version"])}：" string(pversion) '
+            f'"\u3000{q(w["effective"])}：" string(peffective); }} }}\n'
+            f'@page front {{ @top-left {{ content: "{q(company)}\u3000{q(title)}"; width: auto; height: auto; '
+            f'white-space: nowrap; text-align: left; font-size: 9pt; vertical-align: bottom; padding-bottom: 4mm; }} }}')
         return renderer.env.get_template("handbook/handbook.html.j2").render(
             lang=loc.html_lang, hb=hb, hb_title=title, company=company, policies=items, w=w,
             cover_text=self.convert(hb.cover, src, locale), audience=self.convert(hb.audience, src, locale),
