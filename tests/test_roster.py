@@ -151,3 +151,10 @@ def test_xlsx_errors_use_sheet_row_numbers(tmp_path):
     with pytest.raises(PolicyErrors) as exc:
         load_roster(path)
     assert f"{path}:4:" in messages(exc) and "duplicate 工号 7 (first used in row 3)" in messages(exc)
+
+
+def test_header_without_employees_is_an_error(tmp_path):
+    path = write_csv(tmp_path / "r.csv", [["部门", "姓名", "工号"], ["", "", ""]])
+    with pytest.raises(PolicyError) as exc:
+        load_roster(path)
+    assert f"{path}:1:" in messages(exc) and "no employees" in messages(exc)

@@ -330,6 +330,8 @@ def _parse_rows(path: Path, rows: list[tuple[int, list[object]]]) -> list[Employ
         if ok:
             employees.append(Employee(dept, name, emp_no, _cell(get("position")), _cell(get("note")), when, number))
     errors.raise_if_any()
+    if not employees:
+        raise PolicyError(path, header_row, f"row {header_row}: no employees below the header row")
     return employees
 
 
