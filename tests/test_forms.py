@@ -201,6 +201,16 @@ def test_individual_receipts_two_per_page_with_statement(tmp_path):
     assert docx_xml(data).count("学习确认书") == 5
 
 
+def test_receipts_in_parallel_runs_of_sheets(tmp_path, monkeypatch):
+    monkeypatch.setattr(forms, "PARALLEL_MIN_SHEETS", 2)
+    pdf = write(tmp_path, "a.pdf", forms.receipts_pdf(MATERIAL, people(9), FormOptions(), jobs=2))
+    assert pages_of(pdf) == 5
+    text = pdftotext(pdf)
+    assert all(text.count(e.name) == 1 for e in people(9))
+    for page in range(1, 6):
+        assert f"第{page}页 共5页" in pdftotext(pdf, "-f", str(page), "-l", str(page))
+
+
 def test_batch_receipts_table(tmp_path):
     pdf = write(tmp_path, "b.pdf", forms.batch_receipt_pdf(MATERIAL, people(25), FormOptions(), "人力资源部",
                                                          date(2025, 3, 5)))

@@ -216,8 +216,7 @@ def cmd_register(args: argparse.Namespace) -> int:
 
 
 def cmd_receipts(args: argparse.Namespace) -> int:
-    from ..forms import (batch_receipt_docx, batch_receipt_pdf, html_to_pdf, receipts_docx, receipts_html,
-                         safe_name)
+    from ..forms import batch_receipt_docx, batch_receipt_pdf, receipts_docx, receipts_pdf, safe_name
     from ..project import load_project
 
     formats = _formats(args.format)
@@ -242,8 +241,8 @@ def cmd_receipts(args: argparse.Namespace) -> int:
             outputs[base.with_name(base.name + ".docx")] = batch_receipt_docx(material, employees, opts, issuer, when)
     else:
         if "pdf" in formats:
-            outputs[base.with_name(base.name + ".pdf")] = html_to_pdf(receipts_html(material, employees, opts),
-                                                                     project.root)
+            outputs[base.with_name(base.name + ".pdf")] = receipts_pdf(material, employees, opts, project.root,
+                                                                      args.jobs)
         if "docx" in formats:
             outputs[base.with_name(base.name + ".docx")] = receipts_docx(material, employees, opts)
     return _write(outputs)
