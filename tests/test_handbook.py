@@ -219,3 +219,21 @@ def test_same_input_same_bytes(sample):
     renderer = HandbookRenderer(project)
     assert renderer.pdf(hb, "zh-Hans") == renderer.pdf(hb, "zh-Hans")
     assert renderer.docx(hb, "zh-Hans") == renderer.docx(hb, "zh-Hans")
+
+
+def test_unchanged_handbook_is_reused_and_an_edited_policy_rerenders_it(project, monkeypatch):
+    from policydocs.build import build
+
+    write_hb(project, "title: 手册\npolicies: [HR-ATT-002]\n", "small")
+    build(project, formats=["pdf"], locales=["zh-Hans"], sign=False, jobs=1)
+    pdf = project / "build" / "handbooks" / "small.zh-Hans.pdf"
+    first = pdf.read_bytes()
+    calls = []
+    original = HandbookRenderer.pdf
+    monkeypatch.setattr(HandbookRenderer, "pdf", lambda self, *a, **k: calls.append(1) or original(self, *a, **k))
+    build(project, formats=["pdf"], locales=["zh-Hans"], sign=False, jobs=1)
+    assert calls == [] and pdf.read_bytes() == first
+    src = project / "policies" / "HR-ATT-002.md"
+    src.write_text(src.read_text(encoding="utf-8") + "\n员工应当遵守本制度的各项规定。\n", encoding="utf-8")
+    build(project, formats=["pdf"], locales=["zh-Hans"], sign=False, jobs=1)
+    assert calls == [1] and "员工应当遵守本制度的各项规定" in re.sub(r"\s+", "", pdftotext(pdf))

@@ -482,15 +482,18 @@ def _update_fields_on_open(document) -> None:
         settings.append(el)
 
 
-def build_handbooks(project, out_dir: Path, locales: list[str], formats, jobs: int | None = None) -> list[dict]:
+def build_handbooks(project, out_dir: Path, locales: list[str], formats, jobs: int | None = None,
+                    force: bool = False) -> list[dict]:
     """Render every ``handbooks/*.yaml`` into ``out_dir/handbooks/NAME.LOCALE.pdf|docx``.
 
     All handbooks are validated before any is rendered (PolicyErrors listing
     every problem).  A handbook with ``locales:`` is built in those of
     ``locales`` it names.  Several (handbook, locale) pairs render in parallel
-    processes (WeasyPrint is single-threaded; ``jobs`` default: CPUs).
+    processes (WeasyPrint is single-threaded; ``jobs`` default: CPUs).  A
+    handbook whose inputs hash like the one in the last build's manifest
+    (artifact ``key``) is copied from ``build/`` instead (``force``: never).
     Returns artifact dicts (path relative to ``out_dir``, kind "handbook",
-    title, locale, format, handbook, policies).
+    title, locale, format, handbook, policies, key).
     """
     import os
 
@@ -512,11 +515,35 @@ def build_handbooks(project, out_dir: Path, locales: list[str], formats, jobs: i
         return []
     (Path(out_dir) / "handbooks").mkdir(parents=True, exist_ok=True)
     formats = tuple(formats)
-    workers = min(len(tasks), jobs or os.cpu_count() or 1)
-    if workers < 2:
+    by_name = {hb.name: hb for hb in books}
+    # Incremental: a handbook whose inputs hash like last build's is copied from build/.
+    keys = _handbook_keys(project, books, [loc for _, loc in tasks])
+    previous = {} if force else _previous_artifacts(project)
+    artifacts: list[dict] = []
+    todo = []
+    for name, locale in tasks:
+        key = keys[(name, locale)]
+        reused = []
+        for fmt in formats:
+            rel = f"handbooks/{name}.{locale}.{fmt}"
+            prev = previous.get(rel)
+            src = project.config.build_dir / rel
+            if prev and prev.get("key") == key and src.is_file() and _sha256(src) == prev.get("sha256"):
+                reused.append((rel, prev))
+        if len(reused) == len(formats):
+            import shutil
+
+            for rel, prev in reused:
+                shutil.copy2(project.config.build_dir / rel, Path(out_dir) / rel)
+                artifacts.append({k: v for k, v in prev.items() if k not in ("sha256", "size")})
+        else:
+            todo.append((name, locale))
+    workers = min(len(todo), jobs or os.cpu_count() or 1)
+    if not todo:
+        results = []
+    elif workers < 2:
         renderer = HandbookRenderer(project)
-        by_name = {hb.name: hb for hb in books}
-        results = [_render_one(renderer, by_name[name], locale, formats, Path(out_dir)) for name, locale in tasks]
+        results = [_render_one(renderer, by_name[name], locale, formats, Path(out_dir)) for name, locale in todo]
     else:
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
@@ -525,9 +552,86 @@ def build_handbooks(project, out_dir: Path, locales: list[str], formats, jobs: i
         ctx = multiprocessing.get_context("spawn")
         with ProcessPoolExecutor(workers, mp_context=ctx) as pool:
             futures = [pool.submit(_render_task, str(project.root), name, locale, formats, str(out_dir))
-                       for name, locale in tasks]
+                       for name, locale in todo]
             results = [f.result() for f in futures]
-    return [art for arts in results for art in arts]
+    for (name, locale), arts in zip(todo, results):
+        for art in arts:
+            art["key"] = keys[(name, locale)]
+        artifacts.extend(arts)
+    order = {(name, locale): i for i, (name, locale) in enumerate(tasks)}
+    fmt_order = {f: i for i, f in enumerate(formats)}
+    artifacts.sort(key=lambda a: (order[(a["handbook"], a["locale"])], fmt_order.get(a["format"], 9)))
+    return artifacts
+
+
+def _sha256(path: Path) -> str:
+    import hashlib
+
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _previous_artifacts(project) -> dict[str, dict]:
+    import json
+
+    try:
+        data = json.loads((project.config.build_dir / "manifest.json").read_text(encoding="utf-8"))
+        return {a["path"]: a for a in data.get("artifacts", []) if a.get("kind") == "handbook"}
+    except (OSError, ValueError, KeyError, TypeError):
+        return {}
+
+
+def _handbook_keys(project, books: list[Handbook], locales: list[str]) -> dict[tuple[str, str], str]:
+    """(handbook, locale) → hash of everything its output depends on: the
+    definition, each policy's text and version record, the configuration,
+    glossary, templates, reference DOCX and the code that writes it."""
+    import hashlib
+    import json
+
+    from . import __version__, conversion
+    from .render.pdf import PACKAGE_TEMPLATES
+
+    renderer = HandbookRenderer(project)
+    base = hashlib.sha256(__version__.encode())
+    for root in (PACKAGE_TEMPLATES, project.config.templates_dir):
+        if root.is_dir():
+            for p in sorted(root.rglob("*")):
+                if p.is_file() and "site" not in p.relative_to(root).parts:
+                    base.update(str(p.relative_to(root)).encode())
+                    base.update(p.read_bytes())
+    here = Path(__file__).resolve().parent
+    for p in [here / "handbook.py", *sorted((here / "render").glob("*.py")), *sorted((here / "data").rglob("*.docx"))]:
+        if p.is_file():
+            base.update(p.read_bytes())
+    cfg = project.config
+    base.update(json.dumps([cfg.organisation.name, cfg.versions.roles, cfg.versions.scheme, cfg.locales.source,
+                            cfg.locales.phrase_mode, cfg.locales.roc_dates, cfg.locales.date_style, cfg.docx.preset,
+                            cfg.docx.reference, conversion.glossary_hash(renderer.glossary)],
+                           ensure_ascii=False).encode())
+    ref = Path(cfg.docx.reference) if cfg.docx.reference else None
+    if ref is not None:
+        ref = ref if ref.is_absolute() else project.root / ref
+        if ref.is_file():
+            base.update(ref.read_bytes())
+    keys = {}
+    for hb in books:
+        h = base.copy()
+        h.update((project.root / hb.path).read_bytes() if not hb.path.is_absolute() else hb.path.read_bytes())
+        for pid in hb.policy_ids:
+            doc = project.documents[pid]
+            v = renderer.version(doc)
+            h.update(json.dumps([pid, doc.source_text, v.version, v.is_draft, str(v.effective_date),
+                                 [(a.role, a.person, str(a.date)) for a in v.approvals],
+                                 [(r.version, str(r.date), r.summary, sorted(r.approvals.items()))
+                                  for r in v.revisions],
+                                 {p: d.meta.title for p, d in project.documents.items()}],
+                                ensure_ascii=False).encode())
+        for locale in set(locales):
+            keys[(hb.name, locale)] = hashlib.sha256(h.hexdigest().encode() + locale.encode()).hexdigest()
+    return keys
 
 
 def _render_one(renderer: HandbookRenderer, hb: Handbook, locale: str, formats: tuple[str, ...],
