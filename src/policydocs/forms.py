@@ -32,7 +32,7 @@ import tempfile
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Iterable, Sequence
+from typing import Sequence
 
 from .errors import PolicyError
 from .locales import format_date, get_locale
@@ -1102,7 +1102,3 @@ def write_outputs(outputs: dict[Path, bytes]) -> list[Path]:
 def safe_name(text: str) -> str:
     """A file-name part from a policy id / handbook name / date."""
     return re.sub(r"[^0-9A-Za-z\u3400-\u9fff._-]+", "_", text).strip("._") or "form"
-
-
-def iter_names(employees: Iterable[Employee]) -> list[str]:
-    return [e.name for e in employees]
