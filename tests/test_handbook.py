@@ -237,3 +237,18 @@ def test_unchanged_handbook_is_reused_and_an_edited_policy_rerenders_it(project,
     src.write_text(src.read_text(encoding="utf-8") + "\n员工应当遵守本制度的各项规定。\n", encoding="utf-8")
     build(project, formats=["pdf"], locales=["zh-Hans"], sign=False, jobs=1)
     assert calls == [1] and "员工应当遵守本制度的各项规定" in re.sub(r"\s+", "", pdftotext(pdf))
+
+
+def test_every_link_in_the_book_has_its_target(sample):
+    project = load_project(sample)
+    hb = load_handbook(sample / "handbooks" / "employee-handbook.yaml", project)
+    html = HandbookRenderer(project).html(hb, "zh-Hans")
+    hrefs = set(re.findall(r'href="#([^"]+)"', html))
+    ids = set(re.findall(r'id="([^"]+)"', html))
+    assert any("-第" in h for h in hrefs)  # references between policies point into the book
+    assert hrefs and not hrefs - ids
+    # a policy outside the book is cited by title, without a dangling link
+    hb.policy_ids = ["ADM-OFF-001"]
+    html = HandbookRenderer(project).html(hb, "zh-Hans")
+    assert not set(re.findall(r'href="#([^"]+)"', html)) - set(re.findall(r'id="([^"]+)"', html))
+    assert "《考勤管理制度》" in html
