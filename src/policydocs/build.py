@@ -27,32 +27,12 @@ from typing import Callable
 
 from . import __version__
 from .errors import Collector, PolicyError
+from .fsutil import atomic_write_bytes, sha256_file  # noqa: F401 (re-exported for callers)
 from .model import Document, VersionInfo
 from .project import Project, load_project
 from .render.context import RenderContext
 
 MANIFEST_FORMAT = 1
-
-
-def sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
-def atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Write via a temp file in the same folder, then rename over ``path``."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 @dataclass

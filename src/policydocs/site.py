@@ -34,6 +34,7 @@ from datetime import date
 from pathlib import Path, PurePosixPath
 
 from .errors import PolicyError
+from .fsutil import sha256_file
 from .locales import get_locale
 from .model import (Article, Chapter, Code, Document, Emph, Item, ItemList, LineBreak, Link, Note, Paragraph, Ref,
                     Section, Strong, Table, Text)
@@ -50,14 +51,6 @@ STATUS_ORDER = {"effective": 0, "trial": 1, "draft": 2, "superseded": 3, "repeal
 # ---------------------------------------------------------------------------
 # small helpers
 # ---------------------------------------------------------------------------
-
-
-def sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def human_size(n: int | None) -> str:
