@@ -22,8 +22,9 @@ def run_cli(*args: str, cwd: Path | str, env: dict | None = None, input: str | N
                           capture_output=True, text=True, input=input, timeout=600)
 
 
-def copy_project(dst: Path, policies: list[str] | None = None) -> Path:
-    """Copy the sample project (config, glossary, policies[, handbooks]) into ``dst``."""
+def copy_project(dst: Path, policies: list[str] | None = None, *, ledger: bool = False) -> Path:
+    """Copy the sample project (config, glossary, policies) into ``dst``; with
+    ``ledger`` also the demo ledger, people.yaml and handbooks."""
     dst.mkdir(parents=True, exist_ok=True)
     for name in ("policydocs.toml", "glossary.yaml"):
         if (REPO / name).exists():
@@ -32,6 +33,10 @@ def copy_project(dst: Path, policies: list[str] | None = None) -> Path:
     for src in sorted((REPO / "policies").glob("*.md")):
         if policies is None or src.stem in policies:
             shutil.copy2(src, dst / "policies" / src.name)
+    if ledger:
+        shutil.copytree(REPO / "ledger", dst / "ledger")
+        shutil.copy2(REPO / "people.yaml", dst / "people.yaml")
+        shutil.copytree(REPO / "handbooks", dst / "handbooks")
     return dst
 
 

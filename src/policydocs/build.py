@@ -166,7 +166,7 @@ def render_job(job: Job, config, staging: str) -> list[dict]:
 
 
 def plan_jobs(project: Project, locales: list[str], formats: tuple[str, ...], policy_ids: list[str] | None,
-              result: BuildResult, reports_dir: Path | None) -> list[Job]:
+              result: BuildResult, reports_dir: Path | None, signer_id: str = "unsigned") -> list[Job]:
     """Convert every selected policy to every locale and key each job by its inputs."""
     from . import conversion
 
@@ -202,7 +202,8 @@ def plan_jobs(project: Project, locales: list[str], formats: tuple[str, ...], po
                                    for r in version.revisions],
                                   ghash, thash, cfg.locales.phrase_mode, cfg.locales.roc_dates, cfg.locales.date_style,
                                   cfg.organisation.name, cfg.versions.roles, cfg.docx.preset, cfg.docx.reference,
-                                  {p: d.meta.title for p, d in project.documents.items()}], ensure_ascii=False)
+                                  {p: d.meta.title for p, d in project.documents.items()},
+                                  signer_id if not version.is_draft else "draft"], ensure_ascii=False)
             key = hashlib.sha256(key_src.encode()).hexdigest()
             jobs.append(Job(localized, local_version, locale, formats, key))
     errors.raise_if_any()
@@ -261,6 +262,7 @@ def build(root: str | Path = ".", *, formats: list[str] | None = None, locales: 
         from . import signing
 
         identity = signing.load_identity(cfg)
+        signer_id = identity.fingerprint if identity is not None else "unsigned"
         if identity is None:
             result_warning = ("no signing identity: released PDFs are published unsigned and `verify` will "
                               "report them (run `policydocs keys init-org` or set [signing] pkcs12)")
@@ -268,7 +270,7 @@ def build(root: str | Path = ".", *, formats: list[str] | None = None, locales: 
             reason = signing.identity_matches_trust_root(identity, cfg)
             result_warning = f"signing identity does not match the trust root: {reason}" if reason else ""
     else:
-        result_warning = ""
+        result_warning, signer_id = "", "unsigned"
     build_dir = cfg.build_dir
     build_dir.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=build_dir))
@@ -276,7 +278,7 @@ def build(root: str | Path = ".", *, formats: list[str] | None = None, locales: 
     if result_warning:
         result.warnings.append(result_warning)
     try:
-        jobs_list = plan_jobs(project, locale_list, formats_t, policy_ids, result, staging / "reports")
+        jobs_list = plan_jobs(project, locale_list, formats_t, policy_ids, result, staging / "reports", signer_id)
         previous = {} if force else _load_previous(build_dir)
         todo: list[Job] = []
         for job in jobs_list:
@@ -319,7 +321,8 @@ def build(root: str | Path = ".", *, formats: list[str] | None = None, locales: 
                 say(f"[{i}/{total}] {job.locale:<10} {job.doc.meta.id} {job.version.version}")
         result.rendered = total
         if handbooks and not policy_ids and cfg.handbooks_dir.is_dir():
-            result.artifacts.extend(_build_handbooks(project, staging, locale_list, formats_t, say))
+            result.artifacts.extend(_build_handbooks(project, staging, locale_list, formats_t, say,
+                                                     jobs=jobs, force=force, sign=sign))
         for art in result.artifacts:
             p = staging / art["path"]
             art["sha256"] = sha256_file(p)
@@ -331,10 +334,37 @@ def build(root: str | Path = ".", *, formats: list[str] | None = None, locales: 
     return result
 
 
-def _build_handbooks(project: Project, staging: Path, locales: list[str], formats: tuple[str, ...], say) -> list[dict]:
-    from . import handbook
+def _build_handbooks(project: Project, staging: Path, locales: list[str], formats: tuple[str, ...], say, *,
+                     jobs: int | None, force: bool, sign: bool) -> list[dict]:
+    """Render handbooks; sign each handbook PDF whose policies are all released."""
+    import hashlib as _hashlib
 
-    arts = handbook.build_handbooks(project, staging, locales, formats)
+    from . import handbook, signing
+
+    arts = handbook.build_handbooks(project, staging, locales, formats, jobs=jobs, force=force)
+    identity = signing.load_identity(project.config) if sign else None
+    books = {hb.name: hb for hb in (handbook.load_handbook(p, project) for p in handbook.handbook_files(project))}
+    for art in arts:
+        if art.get("signed"):  # reused from the last build, signed as published
+            continue
+        versions = [_version_info(project, project.get(pid)) for pid in art.get("policies", [])]
+        hb = books.get(art.get("handbook", ""))
+        art["draft"] = any(v.is_draft for v in versions)
+        art["version"] = hb.version if hb else ""
+        art["signed"] = False
+        if art["format"] != "pdf":
+            continue
+        path = staging / art["path"]
+        data = path.read_bytes()
+        art["unsigned_sha256"] = _hashlib.sha256(data).hexdigest()
+        art["unsigned_size"] = len(data)
+        if identity is not None and not art["draft"]:
+            cfg = project.config
+            signed = signing.sign_pdf(data, identity, policy_id=hb.doc_no if hb else art.get("handbook", ""),
+                                      version=art["version"], locale=art["locale"], location=cfg.signing.location,
+                                      contact=cfg.signing.contact, timestamp_url=cfg.signing.timestamp_url)
+            path.write_bytes(signed)
+            art["signed"] = True
     if arts:
         say(f"handbooks: {', '.join(sorted({a['path'] for a in arts}))}")
     return arts

@@ -8,7 +8,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-from ..errors import PolicyError
 
 
 def register(sub) -> None:
@@ -48,9 +47,21 @@ def register(sub) -> None:
 def cmd_check(args: argparse.Namespace) -> int:
     from ..project import load_project
 
+    from ..errors import Collector, PolicyError, PolicyErrors
+    from ..handbook import handbook_files, load_handbook
+
     project = load_project(args.project)
+    errors = Collector()
+    books = handbook_files(project) if project.config.handbooks_dir.is_dir() else []
+    for path in books:
+        try:
+            load_handbook(path, project)
+        except (PolicyError, PolicyErrors) as exc:
+            errors.extend(exc)
+    errors.raise_if_any()
     n_articles = sum(len(d.articles()) for d in project.documents.values())
-    print(f"ok: {len(project.documents)} policies, {n_articles} articles, all references resolved")
+    print(f"ok: {len(project.documents)} policies, {n_articles} articles, {len(books)} handbook(s), "
+          "all references resolved")
     return 0
 
 

@@ -1,0 +1,78 @@
+"""The whole pipeline as `make demo` runs it: released versions, signed PDFs
+(policies and handbooks), a manifest that `verify` and `verify-file` accept."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from conftest import copy_project, pdftotext, run_cli
+
+
+@pytest.fixture(scope="module")
+def published(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
+    base = tmp_path_factory.mktemp("published")
+    root = copy_project(base / "proj", ledger=True)
+    env = {"XDG_CONFIG_HOME": str(base / "xdg"), "POLICYDOCS_SIGNING_PASSPHRASE": "test-pass"}
+    (root / "policydocs.toml").write_text(
+        (root / "policydocs.toml").read_text(encoding="utf-8").replace(
+            'publish = ["zh-Hans", "zh-Hant-TW", "zh-Hant-HK"]', 'publish = ["zh-Hans", "zh-Hant-TW"]'), encoding="utf-8")
+    # first an unsigned build (no identity yet): its outputs must not be reused once we can sign
+    first = run_cli("build", "--formats", "pdf", cwd=root, env=env)
+    assert first.returncode == 0, first.stderr
+    assert "no signing identity" in first.stderr
+    assert run_cli("keys", "init-org", cwd=root, env=env).returncode == 0
+    second = run_cli("build", "--formats", "pdf", cwd=root, env=env)
+    assert second.returncode == 0, second.stderr
+    return root, env
+
+
+def test_released_policies_and_handbooks_are_signed(published) -> None:
+    root, env = published
+    manifest = json.loads((root / "build" / "manifest.json").read_text(encoding="utf-8"))
+    pdfs = [a for a in manifest["artifacts"] if a["format"] == "pdf"]
+    assert {a["kind"] for a in pdfs} == {"policy", "handbook"}
+    for art in pdfs:
+        assert art["draft"] is False and art["signed"] is True, art["path"]
+    assert manifest["ledger_head"]["seq"] >= 40
+    out = subprocess.run(["pdfsig", "-nocert", str(root / "build" / "handbooks" / "employee-handbook.zh-Hans.pdf")],
+                         capture_output=True, text=True).stdout
+    assert "Signature is Valid." in out and "Total document signed" in out
+
+
+def test_verify_and_verify_file_accept_the_published_set(published) -> None:
+    root, env = published
+    result = run_cli("verify", cwd=root, env=env)
+    assert result.returncode == 0, result.stdout + result.stderr
+    one = run_cli("verify-file", "build/zh-Hant-TW/HR-ATT-002.pdf", cwd=root, env=env)
+    assert one.returncode == 0 and "AUTHENTIC" in one.stdout and "A/1" in one.stdout
+
+
+def test_released_pdf_shows_approvers_and_history(published) -> None:
+    root, _ = published
+    text = pdftotext(root / "build" / "zh-Hans" / "HR-ATT-002.pdf")
+    for name in ("张伟", "李娜", "王强"):
+        assert name in text
+    assert "A/0" in text and "A/1" in text and "首次发行" in text and "草稿" not in text
+    tw = pdftotext(root / "build" / "zh-Hant-TW" / "HR-ATT-002.pdf")
+    assert "制定" in tw and "核准" in tw and "首次發行" in tw
+
+
+def test_edited_policy_becomes_an_unsigned_draft(published, tmp_path: Path) -> None:
+    root, env = published
+    path = root / "policies" / "IT-DEV-001.md"
+    original = path.read_text(encoding="utf-8")
+    try:
+        path.write_text(original.replace("。", "。", 1) + "\n补充一条临时规定。\n", encoding="utf-8")
+        result = run_cli("build", "--formats", "pdf", "--policy", "IT-DEV-001", cwd=root, env=env)
+        assert result.returncode == 0, result.stderr
+        assert "IT-DEV-001" in result.stdout and "drafts" in result.stdout
+        manifest = json.loads((root / "build" / "manifest.json").read_text(encoding="utf-8"))
+        art = next(a for a in manifest["artifacts"] if a["path"] == "zh-Hans/IT-DEV-001.pdf")
+        assert art["draft"] is True and art["signed"] is False
+        assert "草稿" in pdftotext(root / "build" / "zh-Hans" / "IT-DEV-001.pdf")
+    finally:
+        path.write_text(original, encoding="utf-8")
