@@ -27,6 +27,7 @@ from pathlib import Path
 import yaml
 
 from .errors import Collector, PolicyError
+from .fsutil import sha256_file
 
 IN_FORCE = ("effective", "trial")
 _KEYS = ("title", "company", "audience", "doc_no", "version", "cover", "foreword", "locales", "policies")
@@ -528,7 +529,7 @@ def build_handbooks(project, out_dir: Path, locales: list[str], formats, jobs: i
             rel = f"handbooks/{name}.{locale}.{fmt}"
             prev = previous.get(rel)
             src = project.config.build_dir / rel
-            if prev and prev.get("key") == key and src.is_file() and _sha256(src) == prev.get("sha256"):
+            if prev and prev.get("key") == key and src.is_file() and sha256_file(src) == prev.get("sha256"):
                 reused.append((rel, prev))
         if len(reused) == len(formats):
             import shutil
@@ -562,16 +563,6 @@ def build_handbooks(project, out_dir: Path, locales: list[str], formats, jobs: i
     fmt_order = {f: i for i, f in enumerate(formats)}
     artifacts.sort(key=lambda a: (order[(a["handbook"], a["locale"])], fmt_order.get(a["format"], 9)))
     return artifacts
-
-
-def _sha256(path: Path) -> str:
-    import hashlib
-
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def _previous_artifacts(project) -> dict[str, dict]:
