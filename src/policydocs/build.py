@@ -54,6 +54,7 @@ class BuildResult:
     seconds: float = 0.0
     warnings: list[str] = field(default_factory=list)
     conversion_reports: list = field(default_factory=list)  # conversion.ConversionReport per policy × locale
+    glossary_sha256: str = ""
 
     def conversion_summary(self) -> str:
         """One line for the build output: how many conversion changes a reviewer should check."""
@@ -173,6 +174,7 @@ def plan_jobs(project: Project, locales: list[str], formats: tuple[str, ...], po
     cfg = project.config
     glossary = conversion.load_glossary(project.root)
     ghash = conversion.glossary_hash(glossary)
+    result.glossary_sha256 = ghash
     thash = _templates_hash(project)
     if "docx" in formats:  # the organisation's reference DOCX shapes every DOCX
         from .render.docx import load_reference
@@ -270,7 +272,7 @@ def build(root: str | Path = ".", *, formats: list[str] | None = None, locales: 
             reason = signing.identity_matches_trust_root(identity, cfg)
             result_warning = f"signing identity does not match the trust root: {reason}" if reason else ""
     else:
-        result_warning, signer_id = "", "unsigned"
+        identity, result_warning, signer_id = None, "", "unsigned"
     build_dir = cfg.build_dir
     build_dir.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=build_dir))
@@ -322,7 +324,7 @@ def build(root: str | Path = ".", *, formats: list[str] | None = None, locales: 
         result.rendered = total
         if handbooks and not policy_ids and cfg.handbooks_dir.is_dir():
             result.artifacts.extend(_build_handbooks(project, staging, locale_list, formats_t, say,
-                                                     jobs=jobs, force=force, sign=sign))
+                                                     jobs=jobs, force=force, identity=identity))
         for art in result.artifacts:
             p = staging / art["path"]
             art["sha256"] = sha256_file(p)
@@ -335,14 +337,13 @@ def build(root: str | Path = ".", *, formats: list[str] | None = None, locales: 
 
 
 def _build_handbooks(project: Project, staging: Path, locales: list[str], formats: tuple[str, ...], say, *,
-                     jobs: int | None, force: bool, sign: bool) -> list[dict]:
+                     jobs: int | None, force: bool, identity) -> list[dict]:
     """Render handbooks; sign each handbook PDF whose policies are all released."""
     import hashlib as _hashlib
 
     from . import handbook, signing
 
     arts = handbook.build_handbooks(project, staging, locales, formats, jobs=jobs, force=force)
-    identity = signing.load_identity(project.config) if sign else None
     books = {hb.name: hb for hb in (handbook.load_handbook(p, project) for p in handbook.handbook_files(project))}
     for art in arts:
         if art.get("signed"):  # reused from the last build, signed as published
@@ -397,7 +398,7 @@ def _publish(staging: Path, build_dir: Path, result: BuildResult, project: Proje
         "format": MANIFEST_FORMAT,
         "generated_by": f"policydocs {__version__}",
         "organisation": project.config.organisation.name,
-        "converter": _converter_info(project),
+        "converter": _converter_info(result, project),
         "ledger_head": _ledger_head(project),
         "artifacts": result.artifacts,
     }
@@ -414,13 +415,12 @@ def _ledger_head(project: Project) -> dict | None:
     return {"seq": head[0], "hash": head[1]} if head else None
 
 
-def _converter_info(project: Project) -> dict:
-    from . import conversion
+def _converter_info(result: BuildResult, project: Project) -> dict:
+    """Pinned converter version, glossary hash and mode, so an auditor can re-derive locale variants."""
+    from .conversion import OPENCC_VERSION
 
-    import opencc
-
-    return {"opencc": getattr(opencc, "__version__", "unknown"),
-            "glossary_sha256": conversion.glossary_hash(conversion.load_glossary(project.root))}
+    return {"opencc": OPENCC_VERSION, "glossary_sha256": result.glossary_sha256,
+            "phrase_mode": project.config.locales.phrase_mode}
 
 
 def print_progress(msg: str) -> None:

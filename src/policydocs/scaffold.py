@@ -61,11 +61,19 @@ interpreted_by: 综合管理部
 """
 
 GLOSSARY = """\
-# Project glossary layered over OpenCC and the default regulation glossary.
-# protect: terms never converted (company and product names, people, ids)
-# force:   mappings per direction, e.g. {{"zh-Hant-TW": {{"示例": "示例"}}}}
+# Project glossary, layered over the default regulation glossary shipped with
+# policydocs; an entry here overrides a default entry for the same term.
+#
+# protect: written exactly as here in every locale (never converted).
+# terms:   forced mappings, e.g.
+#   - {{zh-Hans: 某某香港, zh-Hant-HK: 某某香港, reason: "the Hong Kong subsidiary is registered in Simplified"}}
+version: 1
+
 protect:
-  - "{company}"
+  - term: "{company}"
+    reason: "legal name as registered"
+
+terms: []
 """
 
 HANDBOOK = """\
