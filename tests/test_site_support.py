@@ -71,6 +71,8 @@ class Browser:
         self.session = None
         self.dialogs: list[dict] = []
         self.console: list[str] = []
+        self.main_frame: str | None = None
+        self.loader: str | None = None  # loader of the main frame's current document
         targets = self.call("Target.getTargets")["targetInfos"]
         page = next((t for t in targets if t["type"] == "page"), None)
         if page is None:
@@ -78,6 +80,10 @@ class Browser:
         self.session = self.call("Target.attachToTarget", targetId=page["targetId"], flatten=True)["sessionId"]
         for domain in ("Page", "Runtime", "DOM"):
             self.call(f"{domain}.enable")
+        # lifecycle events carry the loaderId, so a wait can tell *which* document finished loading
+        # (a meta-refresh redirect or an earlier page would otherwise satisfy a bare loadEventFired)
+        self.call("Page.setLifecycleEventsEnabled", enabled=True)
+        self.main_frame = self.call("Page.getFrameTree")["frameTree"]["frame"]["id"]
         self.call("Emulation.setDeviceMetricsOverride", width=width, height=height, deviceScaleFactor=1, mobile=False)
 
     # -- protocol --------------------------------------------------------
@@ -116,6 +122,9 @@ class Browser:
             self._send("Page.handleJavaScriptDialog", {"accept": False}, True)
         elif method == "Runtime.consoleAPICalled":
             self.console.append(" ".join(str(a.get("value", a.get("description", ""))) for a in params.get("args", [])))
+        elif method == "Page.lifecycleEvent" and params.get("frameId") == self.main_frame:
+            if params.get("name") == "init":
+                self.loader = params.get("loaderId")
         elif method == "Runtime.exceptionThrown":
             self.console.append("exception: " + json.dumps(params.get("exceptionDetails", {}), ensure_ascii=False)[:500])
         self.events.append(msg)
@@ -132,17 +141,27 @@ class Browser:
             if "method" in msg:
                 self._handle_event(msg)
 
-    def wait_event(self, method: str, timeout: float | None = None, since: int = 0) -> dict:
+    def wait_event(self, method: str, timeout: float | None = None, since: int = 0, match=None) -> dict:
+        """The first event named *method* (and accepted by *match*) received at or after index *since*."""
         deadline = time.monotonic() + (timeout or self.timeout)
+        ok = (lambda m: m.get("method") == method and (match is None or match(m.get("params", {}))))
         for msg in self.events[since:]:
-            if msg.get("method") == method:
+            if ok(msg):
                 return msg
         while True:
             msg = self._read_message(deadline)
             if "method" in msg:
                 self._handle_event(msg)
-                if msg["method"] == method:
+                if ok(msg):
                     return msg
+
+    def _wait_loaded(self, since: int, *, loader: str | None = None, not_loader: str | None = None) -> None:
+        """Wait until a main-frame document finishes loading: the one of *loader*, or any other than *not_loader*."""
+        def done(p: dict) -> bool:
+            if p.get("frameId") != self.main_frame or p.get("name") != "load":
+                return False
+            return p.get("loaderId") == loader if loader else p.get("loaderId") != not_loader
+        self.wait_event("Page.lifecycleEvent", since=since, match=done)
 
     # -- page helpers ----------------------------------------------------
     def navigate(self, url: str) -> None:
@@ -151,10 +170,23 @@ class Browser:
         if res.get("errorText"):
             raise BrowserError(f"navigate {url}: {res['errorText']}")
         if res.get("loaderId"):  # a same-document navigation (only the #fragment changed) has none
-            self.wait_event("Page.loadEventFired", since=mark)
+            self._wait_loaded(mark, loader=res["loaderId"])
+
+    # errors Runtime.evaluate gives while the page is between two documents; retrying is correct
+    _NAVIGATING = ("Inspected target navigated or closed", "Cannot find context with specified id",
+                   "Execution context was destroyed")
 
     def js(self, expression: str, *, await_promise: bool = False):
-        res = self.call("Runtime.evaluate", expression=expression, returnByValue=True, awaitPromise=await_promise)
+        deadline = time.monotonic() + self.timeout
+        while True:
+            try:
+                res = self.call("Runtime.evaluate", expression=expression, returnByValue=True,
+                                awaitPromise=await_promise)
+                break
+            except BrowserError as exc:
+                if not any(t in str(exc) for t in self._NAVIGATING) or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.05)
         if "exceptionDetails" in res:
             raise BrowserError(f"JS error in {expression[:80]!r}: {res['exceptionDetails']}")
         return res.get("result", {}).get("value")
@@ -183,22 +215,22 @@ class Browser:
     def click(self, selector: str, *, wait_load: bool = True) -> None:
         """A real mouse click (Input events) at the element's centre; waits for the next page load."""
         x, y = self._center(selector)
-        mark = len(self.events)
+        mark, before = len(self.events), self.loader
         for kind in ("mousePressed", "mouseReleased"):
             self.call("Input.dispatchMouseEvent", type=kind, x=x, y=y, button="left", clickCount=1)
         if wait_load:
-            self.wait_event("Page.loadEventFired", since=mark)
+            self._wait_loaded(mark, not_loader=before)
 
     def type_text(self, selector: str, text: str) -> None:
         self.js(f"document.querySelector({json.dumps(selector)}).focus()")
         self.call("Input.insertText", text=text)
 
     def press_enter(self, *, wait_load: bool = True) -> None:
-        mark = len(self.events)
+        mark, before = len(self.events), self.loader
         self.call("Input.dispatchKeyEvent", type="keyDown", key="Enter", code="Enter", windowsVirtualKeyCode=13, text="\r")
         self.call("Input.dispatchKeyEvent", type="keyUp", key="Enter", code="Enter", windowsVirtualKeyCode=13)
         if wait_load:
-            self.wait_event("Page.loadEventFired", since=mark)
+            self._wait_loaded(mark, not_loader=before)
 
     def set_file(self, selector: str, path: Path) -> None:
         doc = self.call("DOM.getDocument", depth=0)
