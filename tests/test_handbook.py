@@ -32,11 +32,13 @@ def sample(tmp_path_factory) -> Path:
     return root
 
 
-@pytest.fixture(scope="module")
-def built(sample, tmp_path_factory):
+@pytest.fixture(scope="module", params=[1, 3], ids=["one-document", "parallel-parts"])
+def built(sample, tmp_path_factory, request):
+    """The demo handbook as the build makes it: laid out as one document (jobs=1)
+    or in three parts in parallel processes, joined afterwards (jobs=3)."""
     out = tmp_path_factory.mktemp("out")
     project = load_project(sample)
-    arts = build_handbooks(project, out, ["zh-Hans"], ("pdf", "docx"))
+    arts = build_handbooks(project, out, ["zh-Hans"], ("pdf", "docx"), jobs=request.param)
     return project, out, arts
 
 
@@ -106,7 +108,7 @@ def toc_entries(pdf: Path) -> dict[str, int]:
     entries: dict[str, int] = {}
     for page in range(2, 6):
         for line in pdftotext(pdf, "-layout", "-f", str(page), "-l", str(page)).splitlines():
-            m = re.match(r"\s*([A-Z]+-[A-Z]+-\d{3})\s*\S.*?\.{3,}\s*(\d+)\s*$", line)
+            m = re.match(r"\s*([A-Z]+-[A-Z]+-\d{3})\s*\S.*?…{3,}\s*(\d+)\s*$", line)  # ……… leader
             if m:
                 entries[m.group(1)] = int(m.group(2))
     return entries

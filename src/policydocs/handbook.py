@@ -30,6 +30,7 @@ from .errors import Collector, PolicyError
 from .fsutil import sha256_file
 
 IN_FORCE = ("effective", "trial")
+HANDBOOK_CSS = ("policy.css", "handbook/handbook.css")
 _KEYS = ("title", "company", "audience", "doc_no", "version", "cover", "foreword", "locales", "policies")
 
 
@@ -266,7 +267,8 @@ class HandbookRenderer:
         return parts
 
     # -- PDF -------------------------------------------------------------
-    def html(self, hb: Handbook, locale: str, parts: list[_Part] | None = None) -> str:
+    def book(self, hb: Handbook, locale: str, parts: list[_Part] | None = None) -> dict:
+        """Everything handbook.html.j2 needs, for the whole book."""
         import re
 
         from markupsafe import Markup
@@ -275,7 +277,6 @@ class HandbookRenderer:
         from .locales import get_locale
         from .numbering import chapter_label, heading_marker
         from .render.html import HtmlWriter, inline_html
-        from .render.pdf import renderer_for
 
         loc = get_locale(locale)
         parts = parts if parts is not None else self.parts(hb, locale)
@@ -309,7 +310,6 @@ class HandbookRenderer:
                 "effective_clause": "" if has_clause or not when else ctx.word("effective_clause", date=ctx.date(when)),
                 "w": ctx.word, "fmt_date": ctx.date,
             })
-        renderer = renderer_for(self.project.root)
         dates = [p.ctx.version.effective_date or p.ctx.doc.meta.effective_date for p in parts]
         created = max((d for d in dates if d), default=None)
         q = _css_string
@@ -319,17 +319,35 @@ class HandbookRenderer:
             f'"\u3000{q(w["effective"])}：" string(peffective); }} }}\n'
             f'@page front {{ @top-left {{ content: "{q(company)}\u3000{q(title)}"; width: auto; height: auto; '
             f'white-space: nowrap; text-align: left; font-size: 9pt; vertical-align: bottom; padding-bottom: 4mm; }} }}')
-        return renderer.env.get_template("handbook/handbook.html.j2").render(
+        return dict(
             lang=loc.html_lang, hb=hb, hb_title=title, company=company, policies=items, w=w,
             cover_text=self.convert(hb.cover, src, locale), audience=self.convert(hb.audience, src, locale),
             foreword=[p.strip() for p in self.convert(hb.foreword, src, locale).split("\n\n") if p.strip()],
             created=created.isoformat() if created else "2000-01-01", page_css=page_css)
 
-    def pdf(self, hb: Handbook, locale: str, parts: list[_Part] | None = None) -> bytes:
+    def html(self, hb: Handbook, locale: str, parts: list[_Part] | None = None, *, book: dict | None = None,
+             front: bool = True, policies: list[dict] | None = None, page_numbers: dict[str, int] | None = None) -> str:
+        """The handbook page; by default the whole book with page numbers from target-counter().
+
+        For the parallel renderer: ``front=False`` leaves out the cover and front
+        matter, ``policies`` renders only those policies, and ``page_numbers``
+        (anchor → page) prints the given numbers in the contents and summary."""
         from .render.pdf import renderer_for
 
-        html = self.html(hb, locale, parts)
-        return renderer_for(self.project.root).render(html, locale, stylesheets=("policy.css", "handbook/handbook.css"),
+        book = book if book is not None else self.book(hb, locale, parts)
+        shown = book["policies"] if policies is None else policies
+        return renderer_for(self.project.root).env.get_template("handbook/handbook.html.j2").render(
+            **book, show_front=front, shown=shown, page_numbers=page_numbers)
+
+    def pdf(self, hb: Handbook, locale: str, parts: list[_Part] | None = None, *, jobs: int = 1) -> bytes:
+        """The handbook PDF.  ``jobs`` > 1 lays it out in that many processes (see ``_pdf_parallel``)."""
+        from .render.pdf import renderer_for
+
+        book = self.book(hb, locale, parts)
+        if jobs > 1 and len(book["policies"]) > 1:
+            return _pdf_parallel(self, hb, locale, book, jobs)
+        html = self.html(hb, locale, book=book)
+        return renderer_for(self.project.root).render(html, locale, stylesheets=HANDBOOK_CSS,
                                                       identifier=f"handbook|{hb.name}|{locale}|{html}")
 
     # -- DOCX ------------------------------------------------------------
@@ -490,7 +508,8 @@ def build_handbooks(project, out_dir: Path, locales: list[str], formats, jobs: i
     All handbooks are validated before any is rendered (PolicyErrors listing
     every problem).  A handbook with ``locales:`` is built in those of
     ``locales`` it names.  Several (handbook, locale) pairs render in parallel
-    processes (WeasyPrint is single-threaded; ``jobs`` default: CPUs).  A
+    processes (WeasyPrint is single-threaded; ``jobs`` default: CPUs); a
+    single one is itself laid out in ``jobs`` parallel parts.  A
     handbook whose inputs hash like the one in the last build's manifest
     (artifact ``key``) is copied from ``build/`` instead (``force``: never).
     Returns artifact dicts (path relative to ``out_dir``, kind "handbook",
@@ -539,12 +558,15 @@ def build_handbooks(project, out_dir: Path, locales: list[str], formats, jobs: i
                 artifacts.append({k: v for k, v in prev.items() if k not in ("sha256", "size")})
         else:
             todo.append((name, locale))
-    workers = min(len(todo), jobs or os.cpu_count() or 1)
+    cpus = jobs or os.cpu_count() or 1
+    workers = min(len(todo), cpus)
     if not todo:
         results = []
     elif workers < 2:
+        # one book (or one process): that book is laid out in parallel parts when there are CPUs to spare
         renderer = HandbookRenderer(project)
-        results = [_render_one(renderer, by_name[name], locale, formats, Path(out_dir)) for name, locale in todo]
+        results = [_render_one(renderer, by_name[name], locale, formats, Path(out_dir), jobs=cpus)
+                   for name, locale in todo]
     else:
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
@@ -626,12 +648,12 @@ def _handbook_keys(project, books: list[Handbook], locales: list[str]) -> dict[t
 
 
 def _render_one(renderer: HandbookRenderer, hb: Handbook, locale: str, formats: tuple[str, ...],
-                out_dir: Path) -> list[dict]:
+                out_dir: Path, jobs: int = 1) -> list[dict]:
     parts = renderer.parts(hb, locale)
     title = renderer.convert(hb.title, renderer.config.locales.source, locale)
     arts = []
     for fmt in formats:
-        data = renderer.pdf(hb, locale, parts) if fmt == "pdf" else renderer.docx(hb, locale, parts)
+        data = renderer.pdf(hb, locale, parts, jobs=jobs) if fmt == "pdf" else renderer.docx(hb, locale, parts)
         rel = f"handbooks/{hb.name}.{locale}.{fmt}"
         (out_dir / rel).write_bytes(data)
         arts.append({"path": rel, "kind": "handbook", "title": title, "locale": locale, "format": fmt,
@@ -652,3 +674,108 @@ def _render_task(root: str, name: str, locale: str, formats: tuple[str, ...], ou
     project = _TASK_STATE["project"]
     hb = load_handbook(handbook_path(project, name), project)
     return _render_one(_TASK_STATE["renderer"], hb, locale, formats, Path(out_dir))
+
+
+# -- parallel PDF -------------------------------------------------------------
+#
+# WeasyPrint lays out one document on one core, at ~80 ms a page, so a 300-page
+# handbook in one document takes ~25 s on a 2-core machine.  _pdf_parallel cuts
+# the book into runs of whole policies (each starts on a new page anyway, so
+# cutting there changes no page), lays the runs out in separate processes, then
+# renders the front matter with the page numbers the runs report, and a page-
+# number overlay for the whole book, and joins them (render/stitch.py).  The
+# pages look the same as the one-document book's; tests compare the two.
+
+_PARTS_CSS = HANDBOOK_CSS + ("handbook/parts.css",)
+_NUMBERS_CSS = HANDBOOK_CSS + ("handbook/page-numbers.css",)
+
+
+class _AnyPage(dict):
+    """Page numbers for a first layout of the front matter: every anchor on a 3-digit page."""
+
+    def __missing__(self, key):
+        return 888
+
+
+def _runs(policies: list[dict], count: int) -> list[list[dict]]:
+    """``policies`` cut into ``count`` consecutive runs of about equal text length."""
+    sizes = [len(p["body"]) + 2000 for p in policies]
+    total = sum(sizes)
+    runs: list[list[dict]] = [[]]
+    acc = 0
+    for policy, size in zip(policies, sizes):
+        if runs[-1] and len(runs) < count and acc + size / 2 > total * len(runs) / count:
+            runs.append([])
+        runs[-1].append(policy)
+        acc += size
+    return runs
+
+
+def _with_stand_ins(html: str) -> tuple[str, frozenset[str]]:
+    """Add zero-size stand-ins for the anchors this part links to but does not
+    contain (after its first heading); returns the HTML and the anchors it owns."""
+    import html as htmllib
+    import re
+
+    ids = set(re.findall(r'\sid="([^"]+)"', html))
+    foreign = sorted(set(re.findall(r'\shref="#([^"]+)"', html)) - ids)
+    owned = frozenset(htmllib.unescape(i) for i in ids)
+    if foreign:
+        stand_ins = '<div class="stitch-anchors">' + "".join(f'<span id="{i}"></span>' for i in foreign) + "</div>"
+        cut = html.index("</h1>") + len("</h1>")
+        html = html[:cut] + stand_ins + html[cut:]
+    return html, owned
+
+
+def _render_part(root: str, html: str, locale: str, stylesheets: tuple[str, ...], identifier: str):
+    """Worker side: one part of a handbook → (PDF bytes, anchor → page index, page count)."""
+    from .render.pdf import renderer_for
+
+    return renderer_for(Path(root)).render_with_anchors(html, locale, stylesheets=stylesheets, identifier=identifier)
+
+
+def _pdf_parallel(renderer: HandbookRenderer, hb: Handbook, locale: str, book: dict, jobs: int) -> bytes:
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    from .render.pdf import renderer_for
+    from .render.stitch import RenderedPart, assemble
+
+    root = str(renderer.project.root)
+    tag = f"handbook|{hb.name}|{locale}"
+    runs = _runs(book["policies"], jobs)
+    parts_html = [_with_stand_ins(renderer.html(hb, locale, book=book, front=False, policies=run)) for run in runs]
+
+    def front_html(numbers: dict) -> tuple[str, frozenset[str]]:
+        return _with_stand_ins(renderer.html(hb, locale, book=book, policies=[], page_numbers=numbers))
+
+    # spawn: a forked child would inherit this process's Pango/fontconfig state
+    with ProcessPoolExecutor(min(jobs, len(runs)), mp_context=multiprocessing.get_context("spawn")) as pool:
+        futures = [pool.submit(_render_part, root, html, locale, _PARTS_CSS, f"{tag}|part{i}|{html}")
+                   for i, (html, _owned) in enumerate(parts_html)]
+        # meanwhile, here: how many pages the front matter takes (numbers of the same width lay out alike)
+        html, owned = front_html(_AnyPage(x=888))
+        front_anchors, front_pages = renderer_for(Path(root)).layout(html, locale, _PARTS_CSS)
+        results = [f.result() for f in futures]
+        for _attempt in range(3):
+            numbers = {a: i + 1 for a, i in front_anchors.items() if a in owned}
+            total = front_pages
+            for (_pdf, anchors, pages), (_html, part_owned) in zip(results, parts_html):
+                numbers.update({a: total + i + 1 for a, i in anchors.items() if a in part_owned})
+                total += pages
+            html, owned = front_html(numbers)
+            front = pool.submit(_render_part, root, html, locale, _PARTS_CSS, f"{tag}|front|{html}")
+            cover_pages = front_anchors.get("handbook-front", 1)
+            kinds = ["pn-cover"] * cover_pages + ["pn-front"] * (front_pages - cover_pages) + ["pn"] * (total - front_pages)
+            overlay_html = (f'<!DOCTYPE html><html lang="{book["lang"]}"><head><meta charset="utf-8"></head><body>'
+                            + "".join(f'<div class="pn {k}"></div>' for k in kinds) + "</body></html>")
+            numbers_pdf = pool.submit(_render_part, root, overlay_html, locale, _NUMBERS_CSS, f"{tag}|numbers|{kinds}")
+            front_pdf, new_anchors, new_pages = front.result()
+            if new_pages == front_pages:
+                break
+            front_anchors, front_pages = new_anchors, new_pages  # the real numbers changed its length: again
+        else:
+            raise RuntimeError("the handbook's front matter does not settle on a page count")
+        overlay = numbers_pdf.result()[0]
+    parts = [RenderedPart(front_pdf, owned)] + [RenderedPart(r[0], o) for r, (_h, o) in zip(results, parts_html)]
+    return assemble(parts, overlay)

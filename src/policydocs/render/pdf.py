@@ -96,10 +96,24 @@ class PdfRenderer:
     def render(self, html: str, locale: str, stylesheets: tuple[str, ...] = ("policy.css",),
                identifier: str = "") -> bytes:
         """HTML string → PDF bytes (reproducible for the same input)."""
+        return self.render_with_anchors(html, locale, stylesheets, identifier)[0]
+
+    def render_with_anchors(self, html: str, locale: str, stylesheets: tuple[str, ...] = ("policy.css",),
+                            identifier: str = "") -> tuple[bytes, dict[str, int], int]:
+        """HTML → (PDF bytes, anchor id → 0-based page index, page count)."""
         doc = weasyprint.HTML(string=html, base_url=str(self.root) + "/", url_fetcher=self.fetcher)
         sheets = [self.stylesheet(s) for s in stylesheets] + [self.stylesheet(f"locale:{locale}")]
         ident = hashlib.sha256((identifier or html).encode()).hexdigest()[:32].encode()
-        return doc.write_pdf(stylesheets=sheets, font_config=self.font_config, pdf_identifier=ident)
+        document = doc.render(stylesheets=sheets, font_config=self.font_config)
+        anchors = _anchor_pages(document)
+        return document.write_pdf(pdf_identifier=ident), anchors, len(document.pages)
+
+    def layout(self, html: str, locale: str, stylesheets: tuple[str, ...] = ("policy.css",)) -> tuple[dict[str, int], int]:
+        """Lay out only (no PDF): (anchor id → 0-based page index, page count)."""
+        doc = weasyprint.HTML(string=html, base_url=str(self.root) + "/", url_fetcher=self.fetcher)
+        sheets = [self.stylesheet(s) for s in stylesheets] + [self.stylesheet(f"locale:{locale}")]
+        document = doc.render(stylesheets=sheets, font_config=self.font_config)
+        return _anchor_pages(document), len(document.pages)
 
     # -- policies --------------------------------------------------------
     def policy_html(self, ctx: RenderContext) -> str:
@@ -111,6 +125,15 @@ class PdfRenderer:
         """One policy PDF."""
         html = self.policy_html(ctx)
         return self.render(html, ctx.locale.code, identifier=f"{ctx.doc.meta.id}|{ctx.locale.code}|{ctx.version.version}|{html}")
+
+
+def _anchor_pages(document) -> dict[str, int]:
+    """Anchor name → 0-based index of the first page it is on."""
+    anchors: dict[str, int] = {}
+    for index, page in enumerate(document.pages):
+        for name in page.anchors:
+            anchors.setdefault(name, index)
+    return anchors
 
 
 def _metadata_date(ctx: RenderContext) -> str:
