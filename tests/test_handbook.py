@@ -202,6 +202,12 @@ def test_traditional_handbook(sample, tmp_path):
     pdf.write_bytes(renderer.pdf(hb, "zh-Hant-TW"))
     text = re.sub(r"\s+", "", pdftotext(pdf))
     assert "員工手冊" in text and "目錄" in text and "考勤管理制度" in text and "頁" in text
+    total = pages_of(pdf)
+    front = re.sub(r"\s+", "", pdftotext(pdf, "-f", "2", "-l", "2"))  # 前言: its foot in Traditional words
+    assert f"第2頁共{total}頁" in front and "页" not in front
+    parallel = tmp_path / "tw-parallel.pdf"
+    parallel.write_bytes(renderer.pdf(hb, "zh-Hant-TW", jobs=2))
+    assert pdftotext(parallel, "-layout") == pdftotext(pdf, "-layout")
 
 
 def test_locales_render_in_parallel_processes(project, tmp_path):

@@ -313,12 +313,14 @@ class HandbookRenderer:
         dates = [p.ctx.version.effective_date or p.ctx.doc.meta.effective_date for p in parts]
         created = max((d for d in dates if d), default=None)
         q = _css_string
+        page_of = q(w["page_of"]).replace("{page}", '" counter(page) "').replace("{pages}", '" counter(pages) "')
         page_css = (
             f'@page {{ @top-left {{ content: "{q(company)}\u3000{q(title)}\u3000\u3000" string(ptitle) '
             f'"\\A {q(w["doc_no"])}：" string(pid) "\u3000{q(w["version"])}：" string(pversion) '
             f'"\u3000{q(w["effective"])}：" string(peffective); }} }}\n'
             f'@page front {{ @top-left {{ content: "{q(company)}\u3000{q(title)}"; width: auto; height: auto; '
-            f'white-space: nowrap; text-align: left; font-size: 9pt; vertical-align: bottom; padding-bottom: 4mm; }} }}')
+            f'white-space: nowrap; text-align: left; font-size: 9pt; vertical-align: bottom; padding-bottom: 4mm; }}\n'
+            f'  @bottom-center {{ content: "{page_of}"; }} }}')
         return dict(
             lang=loc.html_lang, hb=hb, hb_title=title, company=company, policies=items, w=w,
             cover_text=self.convert(hb.cover, src, locale), audience=self.convert(hb.audience, src, locale),
@@ -767,7 +769,8 @@ def _pdf_parallel(renderer: HandbookRenderer, hb: Handbook, locale: str, book: d
             front = pool.submit(_render_part, root, html, locale, _PARTS_CSS, f"{tag}|front|{html}")
             cover_pages = front_anchors.get("handbook-front", 1)
             kinds = ["pn-cover"] * cover_pages + ["pn-front"] * (front_pages - cover_pages) + ["pn"] * (total - front_pages)
-            overlay_html = (f'<!DOCTYPE html><html lang="{book["lang"]}"><head><meta charset="utf-8"></head><body>'
+            overlay_html = (f'<!DOCTYPE html><html lang="{book["lang"]}"><head><meta charset="utf-8">'
+                            f'<style>{book["page_css"]}</style></head><body>'
                             + "".join(f'<div class="pn {k}"></div>' for k in kinds) + "</body></html>")
             numbers_pdf = pool.submit(_render_part, root, overlay_html, locale, _NUMBERS_CSS, f"{tag}|numbers|{kinds}")
             front_pdf, new_anchors, new_pages = front.result()
