@@ -573,27 +573,25 @@ PARALLEL_MIN_SHEETS = 60
 
 def _paged_pdf(template, title, info, columns, pages, opts: FormOptions, project_root, jobs: int) -> bytes:
     """Sheets are independent (explicit page numbers), so a long form is cut into
-    ``jobs`` runs of sheets rendered in parallel processes and joined with
-    poppler's ``pdfunite`` — WeasyPrint itself is single-threaded.  Without
-    pdfunite, or for short forms, one process renders everything."""
-    import shutil
-
+    ``jobs`` runs of sheets rendered in parallel processes and joined by
+    ``render.stitch`` (pikepdf) — WeasyPrint itself is single-threaded.  Short
+    forms render in one process."""
     jobs = jobs or os.cpu_count() or 1
-    pdfunite = shutil.which("pdfunite")
     total = len(pages)
-    if jobs < 2 or total < PARALLEL_MIN_SHEETS or not pdfunite:
+    if jobs < 2 or total < PARALLEL_MIN_SHEETS:
         return html_to_pdf(_sheet_html(template, title, info, columns, pages, opts), project_root)
     jobs = min(jobs, total // (PARALLEL_MIN_SHEETS // 2))
     bounds = [round(total * i / jobs) for i in range(jobs + 1)]
     htmls = [_sheet_html(template, title, info, columns, pages[a:b], opts, first=a + 1, total=total)
              for a, b in zip(bounds, bounds[1:])]
-    return _render_parallel(htmls, project_root, pdfunite)
+    return _render_parallel(htmls, project_root)
 
 
-def _render_parallel(htmls: list[str], project_root, pdfunite: str) -> bytes:
+def _render_parallel(htmls: list[str], project_root) -> bytes:
     import multiprocessing
-    import subprocess
     from concurrent.futures import ProcessPoolExecutor
+
+    from .render.stitch import RenderedPart, assemble
 
     root = str(Path(project_root or ".").resolve())
     # spawn, not fork: the parent may already hold Pango/fontconfig state.
@@ -601,15 +599,7 @@ def _render_parallel(htmls: list[str], project_root, pdfunite: str) -> bytes:
     with ProcessPoolExecutor(max_workers=len(htmls) - 1, mp_context=ctx) as pool:
         futures = [pool.submit(html_to_pdf, h, root) for h in htmls[1:]]
         parts = [html_to_pdf(htmls[0], root)] + [f.result() for f in futures]
-    with tempfile.TemporaryDirectory(prefix="policydocs-forms-") as tmp:
-        names = []
-        for i, data in enumerate(parts):
-            name = os.path.join(tmp, f"part{i:03d}.pdf")
-            Path(name).write_bytes(data)
-            names.append(name)
-        out = os.path.join(tmp, "joined.pdf")
-        subprocess.run([pdfunite, *names, out], check=True, capture_output=True)
-        return Path(out).read_bytes()
+    return assemble([RenderedPart(data, frozenset()) for data in parts])
 
 
 RECEIPTS_PER_PAGE = 2
@@ -679,14 +669,11 @@ def receipts_html(material: Material, employees: Sequence[Employee], opts: FormO
 
 def receipts_pdf(material: Material, employees: Sequence[Employee], opts: FormOptions,
                  project_root: str | Path | None = None, jobs: int = 0) -> bytes:
-    """The receipts as PDF; thousands of employees render in parallel runs of sheets (pdfunite)."""
-    import shutil
-
+    """The receipts as PDF; thousands of employees render in parallel runs of sheets."""
     html = receipts_html(material, employees, opts)
     jobs = jobs or os.cpu_count() or 1
-    pdfunite = shutil.which("pdfunite")
     sheets = html.count('<section class="sheet receipt-sheet">')
-    if jobs < 2 or sheets < PARALLEL_MIN_SHEETS or not pdfunite:
+    if jobs < 2 or sheets < PARALLEL_MIN_SHEETS:
         return html_to_pdf(html, project_root)
     head, _, rest = html.partition('<section class="sheet receipt-sheet">')
     body, _, tail = ('<section class="sheet receipt-sheet">' + rest).rpartition("</section>")
@@ -696,7 +683,7 @@ def receipts_pdf(material: Material, employees: Sequence[Employee], opts: FormOp
     bounds = [round(sheets * i / jobs) for i in range(jobs + 1)]
     htmls = [head + "".join('<section class="sheet receipt-sheet">' + p for p in parts[a:b]) + tail
              for a, b in zip(bounds, bounds[1:])]
-    return _render_parallel(htmls, project_root, pdfunite)
+    return _render_parallel(htmls, project_root)
 
 
 def html_to_pdf(html: str, project_root: str | Path | None = None) -> bytes:
