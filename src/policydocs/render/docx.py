@@ -5,7 +5,8 @@ page (company, 文件名称, 文件编号, 版本, 生效日期, 第x页 共y页
 fields), the title, the body numbered as text (第一章, 第一条, （一）, 1. …,
 or 一、（一）1. in sectioned documents), resolved references, tables with a
 repeated header row, the effective-date clause, the approval block and the
-revision history.
+revision history. A draft also carries Word's own text watermark (草稿 DRAFT,
+diagonal, light red) in every header.
 
 Styles come from a reference DOCX: ours (``docx_styles``, preset gbt9704 or
 handbook, generated once per process) or the organisation's own
@@ -52,6 +53,10 @@ DOCX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessin
 _DOTX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.template.main+xml"
 _SAFE_SCHEMES = ("http://", "https://", "mailto:")
 _DRAFT_COLOR = "C00000"
+_VML_NS = "urn:schemas-microsoft-com:vml"
+_O_NS = "urn:schemas-microsoft-com:office:office"
+_W10_NS = "urn:schemas-microsoft-com:office:word"
+_WATERMARK_OPACITY = ".2"
 
 # --------------------------------------------------------------------------
 # Reference template
@@ -650,6 +655,64 @@ def _parse_children(xml: str):
 
 
 # --------------------------------------------------------------------------
+# Draft watermark
+# --------------------------------------------------------------------------
+
+# Word's WordArt shape type 136 ("text plain"), as Word's Design → Watermark writes it.
+_WORDART_SHAPETYPE = (
+    '<v:shapetype id="_x0000_t136" coordsize="21600,21600" o:spt="136" adj="10800" '
+    'path="m@7,l@8,m@5,21600l@6,21600e"><v:formulas>'
+    + "".join(f'<v:f eqn="{e}"/>' for e in (
+        "sum #0 0 10800", "prod #0 2 1", "sum 21600 0 @1", "sum 0 0 @2", "sum 21600 0 @3", "if @0 @3 0",
+        "if @0 21600 @1", "if @0 0 @2", "if @0 @4 21600", "mid @5 @6", "mid @8 @5", "mid @7 @8", "mid @6 @7",
+        "sum @6 0 @5"))
+    + '</v:formulas><v:path textpathok="t" o:connecttype="custom" o:connectlocs="@9,0;@10,10800;@11,21600;@12,10800" '
+    'o:connectangles="270,180,90,0"/><v:textpath on="t" fitshape="t"/>'
+    '<v:handles><v:h position="#0,bottomRight" xrange="6629,14971"/></v:handles>'
+    '<o:lock v:ext="edit" text="t" shapetype="t"/></v:shapetype>')
+
+
+def _watermark_run(text: str, font: str, text_width: int, n: int):
+    """A ``w:r`` holding Word's text watermark: a VML WordArt shape (``#_x0000_t136``)
+    named ``PowerPlusWaterMarkObject…`` (the name Word and LibreOffice recognise as a
+    watermark), rotated 315° (−45°), centred on the type area, behind the text, light
+    red at 20 % opacity, in ``font`` (an East Asian font of the document).
+
+    ``text_width``: the type area's width in twips; the shape is a little wider and as
+    high as the text's proportions ask (``fitshape`` stretches the text to the shape).
+    ``n`` numbers the shape within the document (ids must be unique)."""
+    width = text_width / 20 * 1.15  # points
+    ems = max(2.0, _text_weight(text) / 2)  # CJK characters are 1 em wide, Latin letters about half
+    height = width / ems * 1.1
+    style = (f"position:absolute;margin-left:0;margin-top:0;width:{width:.1f}pt;height:{height:.1f}pt;"
+             f"rotation:315;z-index:-251654144;mso-position-horizontal:center;"
+             f"mso-position-horizontal-relative:margin;mso-position-vertical:center;"
+             f"mso-position-vertical-relative:margin")
+    font_style = _attr(f'font-family:"{font}";font-size:1pt')
+    xml = (f'<w:r xmlns:w="{W_NS}" xmlns:v="{_VML_NS}" xmlns:o="{_O_NS}" xmlns:w10="{_W10_NS}">'
+           f'<w:rPr><w:noProof/></w:rPr><w:pict>{_WORDART_SHAPETYPE}'
+           f'<v:shape id="PowerPlusWaterMarkObject{n}" o:spid="_x0000_s{2048 + n}" type="#_x0000_t136" '
+           f'style="{style}" o:allowincell="f" fillcolor="#{_DRAFT_COLOR}" stroked="f">'
+           f'<v:fill opacity="{_WATERMARK_OPACITY}"/>'
+           f'<v:textpath style="{font_style}" string="{_attr(text)}"/>'
+           f'<w10:wrap anchorx="margin" anchory="margin"/></v:shape></w:pict></w:r>')
+    return parse_xml(xml.encode("utf-8"))
+
+
+def _add_watermark(document, hdr, ctx: RenderContext, info: _StyleInfo) -> None:
+    """Put the draft watermark into header element ``hdr`` (its last paragraph: the
+    spacer under the control table, so the header's height does not change)."""
+    n = getattr(document, "_pd_watermark", 0) + 1
+    document._pd_watermark = n
+    paragraphs = hdr.findall(qn("w:p"))
+    if not paragraphs:
+        hdr.append(parse_xml(f'<w:p xmlns:w="{W_NS}"/>'.encode()))
+        paragraphs = hdr.findall(qn("w:p"))
+    text = f"{ctx.word('draft')} DRAFT"
+    paragraphs[-1].append(_watermark_run(text, info.fonts["PDLabel"], info.text_width, n))
+
+
+# --------------------------------------------------------------------------
 # Public API
 # --------------------------------------------------------------------------
 
@@ -675,7 +738,11 @@ def write_control_header(document, ctx: RenderContext, section=None, *, section_
     """Put the document-control header of ``ctx`` into ``section`` (default: the last).
 
     ``section_pages``: 第x页 共y页 counts the pages of this section only (SECTIONPAGES,
-    numbering restarted at 1) — for a handbook where each policy has its own header."""
+    numbering restarted at 1) — for a handbook where each policy has its own header.
+
+    A draft (``ctx.version.is_draft``) also gets Word's 草稿 DRAFT watermark in each
+    header written here (default, first page, even pages), so in a handbook only the
+    draft policy's pages carry it."""
     info = _style_info(document, ctx.config.docx.preset, ctx.locale)
     section = section if section is not None else document.sections[-1]
     if section_pages:
@@ -693,6 +760,8 @@ def write_control_header(document, ctx: RenderContext, section=None, *, section_
             hdr.remove(child)
         for child in _parse_children(xml):
             hdr.append(child)
+        if ctx.version.is_draft:
+            _add_watermark(document, hdr, ctx, info)
 
 
 def append_policy(document, ctx: RenderContext, *, new_section: bool = False, header: bool = True,
