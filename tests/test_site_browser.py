@@ -300,3 +300,34 @@ def test_works_from_file_urls(portal, tmp_path):
     assert portal.b.js("document.getElementById('verify-result').dataset.state") == "ok"
     portal.shot("file-url-verify")
     assert not [c for c in portal.b.console if "Content Security Policy" in c or "exception" in c], portal.b.console
+
+
+@pytest.mark.parametrize("page", ["zh-Hans/index.html", "zh-Hans/HR-LV-002.html", "zh-Hant-TW/verify.html"])
+def test_phone_screen_has_no_sideways_scrolling(portal, page):
+    """Employees open the portal on a phone: nothing wider than a 390 px screen, text not shrunk."""
+    portal.b.viewport(390, 844, mobile=True, scale=2)
+    try:
+        portal.open(page)
+        wide = portal.b.js("""[...document.querySelectorAll('body *')].filter(e => {
+            const r = e.getBoundingClientRect(); return r.width > 0 && r.right > innerWidth + 1;
+        }).map(e => e.tagName + '.' + e.className).slice(0, 5)""")
+        assert portal.b.js("document.documentElement.scrollWidth") <= portal.b.js("innerWidth") + 1, wide
+        # nothing sticks out of its card / the header; document ids and language names stay on one line
+        # (a SHA-256 may wrap)
+        out = portal.b.js("""[...document.querySelectorAll('table, .locale-switch a, .locale-switch span')].filter(e => {
+            const box = e.closest('.category, .policy-doc, .policy-aside, header, main') || document.body;
+            const r = e.getBoundingClientRect(), p = box.getBoundingClientRect();
+            return r.width > 0 && (r.right > p.right + 1 || r.left < p.left - 1);
+        }).map(e => e.tagName + '.' + e.className + ' ' + e.textContent.trim().slice(0, 20))""")
+        assert out == [], out
+        split = portal.b.js("""[...document.querySelectorAll('code:not(.hash), .locale-switch a, .locale-switch span')].filter(e => {
+            const rects = [...e.getClientRects()].filter(r => r.width > 0);
+            return new Set(rects.map(r => Math.round(r.top))).size > 1 || (rects.length === 1 && rects[0].height > 2.2 *
+                parseFloat(getComputedStyle(e).fontSize) * 1.0 + 12);
+        }).map(e => e.textContent.trim())""")
+        assert split == [], split
+        size = portal.b.js("parseFloat(getComputedStyle(document.querySelector('main') || document.body).fontSize)")
+        assert size >= 14
+        portal.shot("phone-" + page.replace("/", "-").removesuffix(".html"), full_page=False)
+    finally:
+        portal.b.viewport(1280, 900)

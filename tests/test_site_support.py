@@ -221,6 +221,11 @@ class Browser:
         if wait_load:
             self._wait_loaded(mark, not_loader=before)
 
+    def viewport(self, width: int, height: int, *, mobile: bool = False, scale: float = 1) -> None:
+        """Emulate a screen of this size (mobile: a phone's viewport rules and touch)."""
+        self.call("Emulation.setDeviceMetricsOverride", width=width, height=height, deviceScaleFactor=scale,
+                  mobile=mobile)
+
     def type_text(self, selector: str, text: str) -> None:
         self.js(f"document.querySelector({json.dumps(selector)}).focus()")
         self.call("Input.insertText", text=text)
