@@ -70,13 +70,33 @@ class BuildResult:
                 f"to review{f' ({detail})' if detail else ''} → build/reports/")
 
 
+def _code_hash() -> str:
+    """Hash of the package's own code and data: a new renderer (a fix, a DOCX
+    watermark) must re-render outputs even when the version number did not
+    change, as with an editable install."""
+    global _CODE_HASH
+    if _CODE_HASH is None:
+        here = Path(__file__).resolve().parent
+        h = hashlib.sha256()
+        for p in sorted([*here.rglob("*.py"), *(here / "data").rglob("*")]):
+            if p.is_file() and "__pycache__" not in p.parts:
+                h.update(str(p.relative_to(here)).encode())
+                h.update(p.read_bytes())
+        _CODE_HASH = h.hexdigest()
+    return _CODE_HASH
+
+
+_CODE_HASH: str | None = None
+
+
 def _templates_hash(project: Project) -> str:
-    """Hash of what shapes a policy's output: package version and the policy
-    templates (top-level files of the packaged and the project's templates/;
-    site/ and forms/ templates do not affect policy PDFs)."""
+    """Hash of what shapes a policy's output: package version and code, and the
+    policy templates (top-level files of the packaged and the project's
+    templates/; site/ and forms/ templates do not affect policy PDFs)."""
     from .render.pdf import PACKAGE_TEMPLATES
 
     h = hashlib.sha256(__version__.encode())
+    h.update(_code_hash().encode())
     for base in (PACKAGE_TEMPLATES, project.config.templates_dir):
         if base.is_dir():
             for p in sorted(base.iterdir()):

@@ -1,0 +1,57 @@
+"""Incremental builds: unchanged inputs reuse their outputs; a change to the
+text, a template or policydocs' own code re-renders what it affects."""
+
+from __future__ import annotations
+
+import pytest
+
+from conftest import REPO, copy_project
+from policydocs import build as build_module
+from policydocs.build import build
+
+
+@pytest.fixture
+def root(tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))
+    return copy_project(tmp_path / "proj")
+
+
+N = len(list((REPO / "policies").glob("*.md")))  # the sample policies, one locale: one job each
+
+
+def run(root):
+    return build(root, formats=["pdf", "docx"], locales=["zh-Hans"], sign=False, jobs=2, handbooks=False)
+
+
+def test_nothing_changed_nothing_rendered(root):
+    first = run(root)
+    assert first.rendered == N and first.reused == 0
+    pdf = (root / "build" / "zh-Hans" / "HR-ATT-002.pdf").read_bytes()
+    again = run(root)
+    assert again.rendered == 0 and again.reused == N
+    assert (root / "build" / "zh-Hans" / "HR-ATT-002.pdf").read_bytes() == pdf
+
+
+def test_an_edited_policy_is_the_only_one_rendered_again(root):
+    run(root)
+    src = root / "policies" / "FIN-EXP-001.md"
+    src.write_text(src.read_text(encoding="utf-8") + "\n报销人应当如实填写报销单据。\n", encoding="utf-8")
+    again = run(root)
+    assert again.rendered == 1 and again.reused == N - 1
+
+
+def test_a_project_template_change_renders_everything(root):
+    run(root)
+    (root / "templates").mkdir()
+    (root / "templates" / "policy.css").write_text(
+        (build_module.Path(build_module.__file__).parent / "templates" / "policy.css").read_text(encoding="utf-8")
+        + "\nh1.title { letter-spacing: 0.1em; }\n", encoding="utf-8")
+    assert run(root).rendered == N
+
+
+def test_new_policydocs_code_renders_everything_even_with_the_same_version(root, monkeypatch):
+    """An upgrade (or an editable install) with a fixed writer must not serve outputs of the old one."""
+    run(root)
+    monkeypatch.setattr(build_module, "_CODE_HASH", "another build of policydocs")
+    again = run(root)
+    assert again.rendered == N and again.reused == 0
