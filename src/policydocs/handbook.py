@@ -737,6 +737,7 @@ def _render_part(root: str, html: str, locale: str, stylesheets: tuple[str, ...]
 
 
 def _pdf_parallel(renderer: HandbookRenderer, hb: Handbook, locale: str, book: dict, jobs: int) -> bytes:
+    """The handbook PDF laid out in ``jobs`` processes; the same pages as the one-document layout."""
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
@@ -774,9 +775,9 @@ def _pdf_parallel(renderer: HandbookRenderer, hb: Handbook, locale: str, book: d
                             + "".join(f'<div class="pn {k}"></div>' for k in kinds) + "</body></html>")
             numbers_pdf = pool.submit(_render_part, root, overlay_html, locale, _NUMBERS_CSS, f"{tag}|numbers|{kinds}")
             front_pdf, new_anchors, new_pages = front.result()
-            if new_pages == front_pages:
+            if new_pages == front_pages and all(new_anchors.get(a) == i for a, i in front_anchors.items() if a in owned):
                 break
-            front_anchors, front_pages = new_anchors, new_pages  # the real numbers changed its length: again
+            front_anchors, front_pages = new_anchors, new_pages  # the real numbers moved something: again
         else:
             raise RuntimeError("the handbook's front matter does not settle on a page count")
         overlay = numbers_pdf.result()[0]

@@ -48,7 +48,13 @@ def _named_dests(pdf: pikepdf.Pdf) -> dict[str, pikepdf.Array]:
     if names is None or "/Dests" not in names:
         return {}
     tree = pikepdf.NameTree(names.Dests)
-    return {str(name): dest for name, dest in tree.items()}
+    out = {}
+    for name, dest in tree.items():
+        if isinstance(dest, pikepdf.Dictionary):  # the { /D [...] } form
+            dest = dest.get("/D")
+        if isinstance(dest, pikepdf.Array) and len(dest) > 0:
+            out[str(name)] = dest
+    return out
 
 
 def _outline(pdf: pikepdf.Pdf, index: dict[tuple[int, int], int], offset: int) -> list[dict]:
