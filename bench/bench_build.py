@@ -20,6 +20,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "src"))
 
+from sample import copy_sample  # noqa: E402  (bench/sample.py)
+
 ONE_PAGE = """---
 id: BENCH-1
 title: 会议室使用管理规定
@@ -87,12 +89,7 @@ def main() -> None:
         print(f"ratio policy/baseline        {policy / baseline:7.2f}×")
 
         # --- whole sample set --------------------------------------------------------
-        proj = work / "samples"
-        proj.mkdir()
-        for name in ("policydocs.toml", "glossary.yaml"):
-            if (REPO / name).exists():
-                shutil.copy2(REPO / name, proj / name)
-        shutil.copytree(REPO / "policies", proj / "policies")
+        proj = copy_sample(work / "samples")
         n_docs = len(list((proj / "policies").glob("*.md")))
         t = time.perf_counter()
         build(proj, formats=["pdf"], locales=["zh-Hans"], sign=False, force=True, handbooks=False)

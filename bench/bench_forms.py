@@ -25,7 +25,6 @@ import json
 import os
 import re
 import resource
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -34,6 +33,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
+
+from sample import copy_sample  # noqa: E402  (bench/sample.py)
 
 REGISTER_TARGET_S = 10.0
 HANDBOOK_TARGET_S = 20.0
@@ -73,12 +74,7 @@ def bench_register(tmp: Path, names: int) -> dict:
 
 def synthetic_project(tmp: Path, copies: int) -> Path:
     """The sample project plus ``copies`` clones of every policy in force (new ids)."""
-    root = tmp / "proj"
-    root.mkdir()
-    for name in ("policydocs.toml", "glossary.yaml"):
-        if (ROOT / name).exists():
-            shutil.copy2(ROOT / name, root / name)
-    shutil.copytree(ROOT / "policies", root / "policies")
+    root = copy_sample(tmp / "proj")
     ids = []
     for src in sorted((ROOT / "policies").glob("*.md")):
         text = src.read_text(encoding="utf-8")

@@ -7,6 +7,7 @@ import pytest
 
 from conftest import REPO, copy_project
 from policydocs import build as build_module
+from policydocs import fsutil
 from policydocs.build import build
 
 
@@ -52,6 +53,6 @@ def test_a_project_template_change_renders_everything(root):
 def test_new_policydocs_code_renders_everything_even_with_the_same_version(root, monkeypatch):
     """An upgrade (or an editable install) with a fixed writer must not serve outputs of the old one."""
     run(root)
-    monkeypatch.setattr(build_module, "_CODE_HASH", "another build of policydocs")
+    monkeypatch.setattr(fsutil, "package_hash", lambda: "another build of policydocs")
     again = run(root)
     assert again.rendered == N and again.reused == 0

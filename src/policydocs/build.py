@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from . import __version__
+from . import __version__, fsutil
 from .errors import Collector, PolicyError
 from .fsutil import atomic_write_bytes, sha256_file  # noqa: F401 (re-exported for callers)
 from .model import Document, VersionInfo
@@ -70,25 +70,6 @@ class BuildResult:
                 f"to review{f' ({detail})' if detail else ''} → build/reports/")
 
 
-def _code_hash() -> str:
-    """Hash of the package's own code and data: a new renderer (a fix, a DOCX
-    watermark) must re-render outputs even when the version number did not
-    change, as with an editable install."""
-    global _CODE_HASH
-    if _CODE_HASH is None:
-        here = Path(__file__).resolve().parent
-        h = hashlib.sha256()
-        for p in sorted([*here.rglob("*.py"), *(here / "data").rglob("*")]):
-            if p.is_file() and "__pycache__" not in p.parts:
-                h.update(str(p.relative_to(here)).encode())
-                h.update(p.read_bytes())
-        _CODE_HASH = h.hexdigest()
-    return _CODE_HASH
-
-
-_CODE_HASH: str | None = None
-
-
 def _templates_hash(project: Project) -> str:
     """Hash of what shapes a policy's output: package version and code, and the
     policy templates (top-level files of the packaged and the project's
@@ -96,16 +77,13 @@ def _templates_hash(project: Project) -> str:
     from .render.pdf import PACKAGE_TEMPLATES
 
     h = hashlib.sha256(__version__.encode())
-    h.update(_code_hash().encode())
+    h.update(fsutil.package_hash().encode())
     for base in (PACKAGE_TEMPLATES, project.config.templates_dir):
         if base.is_dir():
             for p in sorted(base.iterdir()):
                 if p.is_file():
                     h.update(p.name.encode())
                     h.update(p.read_bytes())
-    data_dir = Path(__file__).resolve().parent / "data"
-    for p in sorted(data_dir.rglob("*.docx")) if data_dir.is_dir() else []:
-        h.update(p.read_bytes())
     return h.hexdigest()
 
 

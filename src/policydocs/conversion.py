@@ -39,7 +39,7 @@ import json
 import re
 import shutil
 import subprocess
-import threading
+import functools
 import unicodedata
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -101,21 +101,14 @@ OPENCC_CONFIGS: dict[tuple[str, str], tuple[tuple[str, ...], tuple[str, ...]]] =
     ("zh-Hant-HK", "zh-Hant-TW"): (("hk2t", "t2tw"), ("hk2t", "t2tw")),
 }
 
-_opencc_lock = threading.Lock()
-_opencc_cache: dict[tuple[str, bool], opencc.OpenCC] = {}
-
-
 def opencc_converter(config: str, *, tofu_risk: bool = False) -> opencc.OpenCC:
-    """The shared ``opencc.OpenCC`` for ``config`` (created once, ~5–60 ms)."""
-    key = (config, tofu_risk)
-    cc = _opencc_cache.get(key)
-    if cc is None:
-        with _opencc_lock:
-            cc = _opencc_cache.get(key)
-            if cc is None:
-                cc = opencc.OpenCC(config, include_tofu_risk_dictionaries=tofu_risk)
-                _opencc_cache[key] = cc
-    return cc
+    """The shared ``opencc.OpenCC`` for ``config`` (created once per process, ~5–60 ms)."""
+    return _opencc(config, tofu_risk)
+
+
+@functools.lru_cache(maxsize=None)
+def _opencc(config: str, tofu_risk: bool) -> opencc.OpenCC:
+    return opencc.OpenCC(config, include_tofu_risk_dictionaries=tofu_risk)
 
 
 def opencc_configs(source: str, target: str, phrase_mode: bool = False) -> tuple[str, ...]:
@@ -674,10 +667,6 @@ class Converter:
         return out
 
 
-_converter_lock = threading.Lock()
-_converter_cache: dict[tuple, Converter] = {}
-
-
 def get_converter(source: str, target: str, *, phrase_mode: bool = False,
                   glossary: Glossary | None = None, tofu_risk: bool = False) -> Converter:
     """A cached :class:`Converter` for a direction, mode and glossary.
@@ -685,16 +674,13 @@ def get_converter(source: str, target: str, *, phrase_mode: bool = False,
     ``tofu_risk`` turns on OpenCC's tofu-risk dictionaries (characters outside
     what fonts commonly cover); leave it off for PDF output.
     """
-    glossary = glossary or EMPTY_GLOSSARY
-    key = (normalize_locale(source), normalize_locale(target), phrase_mode, glossary, tofu_risk)
-    conv = _converter_cache.get(key)
-    if conv is None:
-        with _converter_lock:
-            conv = _converter_cache.get(key)
-            if conv is None:
-                conv = Converter(key[0], key[1], phrase_mode=phrase_mode, glossary=glossary, tofu_risk=tofu_risk)
-                _converter_cache[key] = conv
-    return conv
+    return _converter(normalize_locale(source), normalize_locale(target), phrase_mode, glossary or EMPTY_GLOSSARY,
+                      tofu_risk)
+
+
+@functools.lru_cache(maxsize=None)
+def _converter(source: str, target: str, phrase_mode: bool, glossary: Glossary, tofu_risk: bool) -> Converter:
+    return Converter(source, target, phrase_mode=phrase_mode, glossary=glossary, tofu_risk=tofu_risk)
 
 
 def config_direction(config: str) -> tuple[str, str, bool] | None:
@@ -971,8 +957,6 @@ def convert_source(text: str, conv: Converter, *, markdown: bool = False,
 # Glyph coverage
 # --------------------------------------------------------------------------
 
-_cmap_lock = threading.Lock()
-_cmap_cache: dict[tuple[str, int], frozenset[int]] = {}
 _font_cache: dict[str, tuple[str, int, str]] = {}
 
 
@@ -999,21 +983,18 @@ def resolve_font(family: str) -> tuple[str, int]:
 
 def font_codepoints(file: str, index: int = 0) -> frozenset[int]:
     """Code points in a font's cmap (cached per file and index)."""
-    key = (file, index)
-    cps = _cmap_cache.get(key)
-    if cps is None:
-        with _cmap_lock:
-            cps = _cmap_cache.get(key)
-            if cps is None:
-                from fontTools.ttLib import TTFont
+    return _font_codepoints(file, index)
 
-                font = TTFont(file, fontNumber=index, lazy=True)
-                try:
-                    cps = frozenset(font.getBestCmap() or {})
-                finally:
-                    font.close()
-                _cmap_cache[key] = cps
-    return cps
+
+@functools.lru_cache(maxsize=None)
+def _font_codepoints(file: str, index: int) -> frozenset[int]:
+    from fontTools.ttLib import TTFont
+
+    font = TTFont(file, fontNumber=index, lazy=True)
+    try:
+        return frozenset(font.getBestCmap() or {})
+    finally:
+        font.close()
 
 
 def _rendered_strings(doc: Document) -> Iterable[tuple[str, int]]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import tempfile
@@ -28,3 +29,17 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+@functools.lru_cache(maxsize=1)
+def package_hash() -> str:
+    """SHA-256 over policydocs' own code and data files: part of every cache key,
+    so a changed writer re-renders even when the version number is the same
+    (an editable install, a patched release)."""
+    here = Path(__file__).resolve().parent
+    h = hashlib.sha256()
+    for p in sorted([*here.rglob("*.py"), *(here / "data").rglob("*")]):
+        if p.is_file() and "__pycache__" not in p.parts:
+            h.update(str(p.relative_to(here)).encode())
+            h.update(p.read_bytes())
+    return h.hexdigest()

@@ -27,7 +27,7 @@ from pathlib import Path
 import yaml
 
 from .errors import Collector, PolicyError
-from .fsutil import sha256_file
+from .fsutil import package_hash, sha256_file
 
 IN_FORCE = ("effective", "trial")
 HANDBOOK_CSS = ("policy.css", "handbook/handbook.css")
@@ -617,10 +617,7 @@ def _handbook_keys(project, books: list[Handbook], locales: list[str]) -> dict[t
                 if p.is_file() and "site" not in p.relative_to(root).parts:
                     base.update(str(p.relative_to(root)).encode())
                     base.update(p.read_bytes())
-    here = Path(__file__).resolve().parent
-    for p in [here / "handbook.py", *sorted((here / "render").glob("*.py")), *sorted((here / "data").rglob("*.docx"))]:
-        if p.is_file():
-            base.update(p.read_bytes())
+    base.update(package_hash().encode())  # the code that writes it
     cfg = project.config
     base.update(json.dumps([cfg.organisation.name, cfg.versions.roles, cfg.versions.scheme, cfg.locales.source,
                             cfg.locales.phrase_mode, cfg.locales.roc_dates, cfg.locales.date_style, cfg.docx.preset,
