@@ -64,9 +64,9 @@ def main() -> None:
     os.environ.setdefault("XDG_CONFIG_HOME", tempfile.mkdtemp(prefix="bench-xdg-"))
     import weasyprint
 
-    from policydocs.build import build
-    from policydocs.model import VersionInfo
-    from policydocs.project import load_project
+    from policydocs.core.model import VersionInfo
+    from policydocs.pipeline.build import build
+    from policydocs.read.project import load_project
     from policydocs.render.context import RenderContext
     from policydocs.render.pdf import PdfRenderer
 

@@ -24,7 +24,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from policydocs.conversion import OPENCC_VERSION, get_converter, load_glossary  # noqa: E402
+from policydocs.convert.conversion import OPENCC_VERSION, get_converter, load_glossary  # noqa: E402
 
 LEGACY = ROOT.parent / "shared" / "testdata" / "legacy"
 TARGET_MCPS = 3.0

@@ -30,9 +30,9 @@ sys.path.insert(0, str(ROOT / "src"))
 
 import docx  # noqa: E402
 
-from policydocs.conversion import load_glossary, localize  # noqa: E402
-from policydocs.model import Approval, Revision, VersionInfo  # noqa: E402
-from policydocs.project import load_project  # noqa: E402
+from policydocs.convert.conversion import load_glossary, localize  # noqa: E402
+from policydocs.core.model import Approval, Revision, VersionInfo  # noqa: E402
+from policydocs.read.project import load_project  # noqa: E402
 from policydocs.render.context import RenderContext  # noqa: E402
 from policydocs.render.docx import write_docx  # noqa: E402
 

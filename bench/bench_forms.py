@@ -97,8 +97,8 @@ def synthetic_project(tmp: Path, copies: int) -> Path:
 
 
 def bench_handbook(tmp: Path, pages: int, baseline: bool = True) -> dict:
-    from policydocs.handbook import HandbookRenderer, load_handbook
-    from policydocs.project import load_project
+    from policydocs.products.handbook import HandbookRenderer, load_handbook
+    from policydocs.read.project import load_project
 
     per_copy = 34  # pages of one set of the sample policies in force (measured)
     root = synthetic_project(tmp, max(0, round(pages / per_copy) - 1))

@@ -19,9 +19,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from policydocs import keys as keymod
-from policydocs import ledger
-from policydocs.config import load_config
+from policydocs.read.config import load_config
+from policydocs.trust import keys as keymod
+from policydocs.trust import ledger
 
 ROLES = ["编制", "审核", "批准"]
 PEOPLE = [("张伟", "编制"), ("李娜", "审核"), ("王强", "批准")]

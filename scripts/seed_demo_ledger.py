@@ -29,9 +29,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
 
-from policydocs import keys as keymod  # noqa: E402
-from policydocs import ledger  # noqa: E402
-from policydocs.config import load_config  # noqa: E402
+from policydocs.trust import keys as keymod  # noqa: E402
+from policydocs.trust import ledger  # noqa: E402
+from policydocs.read.config import load_config  # noqa: E402
 
 PEOPLE = [("张伟", "编制"), ("李娜", "审核"), ("王强", "批准")]
 CST = timezone(timedelta(hours=8))

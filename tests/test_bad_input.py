@@ -7,7 +7,6 @@ import re
 from pathlib import Path
 
 import pytest
-
 from conftest import run_cli
 
 GOOD = """---
@@ -113,7 +112,7 @@ def test_build_refuses_bad_input_and_keeps_previous_outputs(mini_project: Path) 
 
 def test_render_failure_midway_leaves_previous_outputs(mini_project: Path, monkeypatch) -> None:
     """A crash while rendering (not a validation error) must not publish anything either."""
-    from policydocs import build as build_mod
+    from policydocs.pipeline import build as build_mod
 
     write(mini_project, "good.md", GOOD.format(id="X-1"))
     write(mini_project, "other.md", GOOD.format(id="X-2"))
@@ -159,7 +158,7 @@ def test_bad_config_is_reported(mini_project: Path) -> None:
 def test_errors_survive_the_trip_from_a_worker_process() -> None:
     import pickle
 
-    from policydocs.errors import Diagnostic, PolicyError, PolicyErrors
+    from policydocs.core.errors import Diagnostic, PolicyError, PolicyErrors
 
     one = pickle.loads(pickle.dumps(PolicyError("policies/a.md", 3, "bad")))
     assert str(one) == "policies/a.md:3: error: bad"

@@ -4,11 +4,11 @@ text, a template or policydocs' own code re-renders what it affects."""
 from __future__ import annotations
 
 import pytest
-
 from conftest import REPO, copy_project
-from policydocs import build as build_module
-from policydocs import fsutil
-from policydocs.build import build
+
+from policydocs.core import fsutil
+from policydocs.pipeline import build as build_module
+from policydocs.pipeline.build import build
 
 
 @pytest.fixture
@@ -45,7 +45,7 @@ def test_a_project_template_change_renders_everything(root):
     run(root)
     (root / "templates").mkdir()
     (root / "templates" / "policy.css").write_text(
-        (build_module.Path(build_module.__file__).parent / "templates" / "policy.css").read_text(encoding="utf-8")
+        (build_module.Path(build_module.__file__).parent.parent / "templates" / "policy.css").read_text(encoding="utf-8")
         + "\nh1.title { letter-spacing: 0.1em; }\n", encoding="utf-8")
     assert run(root).rendered == N
 

@@ -1,4 +1,4 @@
-"""policydocs.conversion: converters, glossary loading, localize, reports, glyph coverage,
+"""policydocs.convert.conversion: converters, glossary loading, localize, reports, glyph coverage,
 round trips of the sample policies and the legacy Taiwan text, and `policydocs convert`."""
 
 from __future__ import annotations
@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from policydocs import conversion as cv
-from policydocs.errors import PolicyError, PolicyErrors
-from policydocs.model import Code, Link, Ref, Text
-from policydocs.parsing import parse_policy, parse_policy_text
+from policydocs.convert import conversion as cv
+from policydocs.core.errors import PolicyError, PolicyErrors
+from policydocs.core.model import Code, Link, Ref, Text
+from policydocs.read.markdown import parse_policy, parse_policy_text
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"

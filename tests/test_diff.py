@@ -5,9 +5,18 @@ from __future__ import annotations
 import zipfile
 
 import pytest
+from test_ledger_support import (
+    POLICY_A,
+    add_people,
+    cli,
+    isolate_env,
+    make_project,
+    release_one,
+    text_of,
+)
 
-from policydocs import diff, ledger, parsing
-from test_ledger_support import POLICY_A, add_people, cli, isolate_env, make_project, release_one, text_of
+from policydocs.products import diff, history
+from policydocs.read import markdown as parsing
 
 OLD = """---
 id: HR-X-001
@@ -59,8 +68,8 @@ def test_char_segments_chinese():
 def test_grouped_per_article():
     old = parsing.parse_policy_text(OLD, "old.md")
     new = parsing.parse_policy_text(NEW, "new.md")
-    from policydocs import references
-    from policydocs.errors import Collector
+    from policydocs.core.errors import Collector
+    from policydocs.read import references
 
     references.resolve({"HR-X-001": old}, Collector())
     references.resolve({"HR-X-001": new}, Collector())
@@ -123,5 +132,5 @@ def test_diff_pdf(project):
 
 
 def test_revision_history_sections_column(project):
-    info = ledger.version_info(project, None, "HR-ATT-001", text_of(project))
+    info = history.version_info(project, None, "HR-ATT-001", text_of(project))
     assert [(r.version, r.sections) for r in info.revisions] == [("A/0", ""), ("A/1", "新增第二条；修改第三条")]

@@ -11,16 +11,30 @@ import docx
 import pytest
 from docx.oxml.ns import qn
 from docx.shared import Mm
+from test_docx_support import (
+    CJK,
+    all_parts_runs,
+    articles_doc,
+    assert_cjk_fonts,
+    body_paragraph_texts,
+    context,
+    header_text,
+    instr_texts,
+    run_text,
+    sectioned_doc,
+)
 
-from policydocs.config import Config
-from policydocs.errors import PolicyError
+from policydocs.core.errors import PolicyError
+from policydocs.core.model import Ref, VersionInfo
+from policydocs.read.config import Config
 from policydocs.render import docx_styles
-from policydocs.render.docx import (append_policy, base_document, load_reference, policy_docx_document,
-                                    write_docx)
-from policydocs.model import Ref, VersionInfo
-
-from test_docx_support import (CJK, all_parts_runs, articles_doc, assert_cjk_fonts, body_paragraph_texts, context,
-                               header_text, instr_texts, run_text, sectioned_doc)
+from policydocs.render.docx import (
+    append_policy,
+    base_document,
+    load_reference,
+    policy_docx_document,
+    write_docx,
+)
 
 
 def readback(ctx, tmp_path: Path, name: str = "out.docx"):

@@ -15,16 +15,15 @@ from pathlib import Path
 
 import docx
 import pytest
+from test_docx_support import assert_cjk_fonts, body_paragraph_texts, header_text
 
-from policydocs.conversion import load_glossary, localize
-from policydocs.model import Approval, Ref, Revision, VersionInfo
-from policydocs.numbering import article_label, chapter_label, ref_text
-from policydocs.project import load_project
+from policydocs.convert.conversion import load_glossary, localize
+from policydocs.core.model import Approval, Ref, Revision, VersionInfo
+from policydocs.core.numbering import article_label, chapter_label, ref_text
+from policydocs.read.project import load_project
 from policydocs.render.context import RenderContext
 from policydocs.render.docx import write_docx
 from policydocs.render.docx_styles import get_preset
-
-from test_docx_support import assert_cjk_fonts, body_paragraph_texts, header_text
 
 REPO = Path(__file__).resolve().parent.parent
 LOCALES = ("zh-Hans", "zh-Hant-TW", "zh-Hant-HK")

@@ -8,9 +8,28 @@ from pathlib import Path
 
 from docx.oxml.ns import qn
 
-from policydocs.config import Config
-from policydocs.model import (Approval, Article, Chapter, Code, Document, Emph, Item, ItemList, Note, Paragraph,
-                              PolicyMeta, Ref, Revision, Section, SourcePos, Strong, Table, Text, VersionInfo)
+from policydocs.core.model import (
+    Approval,
+    Article,
+    Chapter,
+    Code,
+    Document,
+    Emph,
+    Item,
+    ItemList,
+    Note,
+    Paragraph,
+    PolicyMeta,
+    Ref,
+    Revision,
+    Section,
+    SourcePos,
+    Strong,
+    Table,
+    Text,
+    VersionInfo,
+)
+from policydocs.read.config import Config
 from policydocs.render.context import RenderContext
 
 CJK = re.compile(r"[\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef\u3000-\u303f]")

@@ -18,15 +18,13 @@ from pathlib import Path
 
 import docx
 import pytest
-from docx.oxml.ns import qn
-from lxml import etree
-
 from conftest import copy_project, run_cli
-from policydocs.config import Config
-from policydocs.model import VersionInfo
-from policydocs.render.docx import write_docx
-
+from lxml import etree
 from test_docx_support import articles_doc, context
+
+from policydocs.core.model import VersionInfo
+from policydocs.read.config import Config
+from policydocs.render.docx import write_docx
 
 W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 R = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -205,8 +203,8 @@ def test_build_watermarks_the_changed_policy_only(tmp_path, monkeypatch):
 
 def test_handbook_watermarks_the_draft_policy_section_only(tmp_path, monkeypatch):
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))
-    from policydocs.handbook import HandbookRenderer, load_handbook
-    from policydocs.project import load_project
+    from policydocs.products.handbook import HandbookRenderer, load_handbook
+    from policydocs.read.project import load_project
 
     root = copy_project(tmp_path / "proj", ledger=True)
     _edit(root, "HR-TRN-001")

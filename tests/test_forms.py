@@ -16,11 +16,11 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-
 from conftest import pdftotext, run_cli
-from policydocs import forms
-from policydocs.forms import FormOptions, Material, Session
-from policydocs.roster import Employee
+
+from policydocs.products import forms
+from policydocs.products.forms import FormOptions, Material, Session
+from policydocs.read.roster import Employee
 
 MATERIAL = Material("考勤管理制度", "HR-ATT-002", "A/1")
 DEPTS = ["人力资源部", "研发中心", "财务部"]

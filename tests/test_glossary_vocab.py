@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from policydocs import conversion as cv
+from policydocs.convert import conversion as cv
 
 ROOT = Path(__file__).resolve().parents[1]
 GLOSSARY = cv.load_glossary(ROOT)

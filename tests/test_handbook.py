@@ -10,11 +10,15 @@ import zipfile
 from pathlib import Path
 
 import pytest
-
 from conftest import REPO, copy_project, pdftotext
-from policydocs.errors import PolicyError, PolicyErrors
-from policydocs.handbook import HandbookRenderer, build_handbooks, load_handbook
-from policydocs.project import load_project
+
+from policydocs.core.errors import PolicyError, PolicyErrors
+from policydocs.products.handbook import (
+    HandbookRenderer,
+    build_handbooks,
+    load_handbook,
+)
+from policydocs.read.project import load_project
 
 
 def pages_of(pdf: Path) -> int:
@@ -230,7 +234,7 @@ def test_same_input_same_bytes(sample):
 
 
 def test_unchanged_handbook_is_reused_and_an_edited_policy_rerenders_it(project, monkeypatch):
-    from policydocs.build import build
+    from policydocs.pipeline.build import build
 
     write_hb(project, "title: 手册\npolicies: [HR-ATT-002]\n", "small")
     build(project, formats=["pdf"], locales=["zh-Hans"], sign=False, jobs=1)

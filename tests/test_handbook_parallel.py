@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pikepdf
 import pytest
-
 from conftest import copy_project, run_cli
-from policydocs import handbook
-from policydocs.handbook import HandbookRenderer, load_handbook
-from policydocs.project import load_project
+
+from policydocs.products import handbook
+from policydocs.products.handbook import HandbookRenderer, load_handbook
+from policydocs.read.project import load_project
 
 
 @pytest.fixture(scope="module")
@@ -114,7 +114,7 @@ def test_a_single_handbook_build_is_laid_out_in_parallel_signed_and_verified(tmp
     calls = []
     original = handbook._pdf_parallel
     monkeypatch.setattr(handbook, "_pdf_parallel", lambda *a: calls.append(a[4]) or original(*a))
-    from policydocs.build import build
+    from policydocs.pipeline.build import build
 
     build(root, formats=["pdf"], jobs=2)
     assert calls == [2]

@@ -5,11 +5,11 @@ from __future__ import annotations
 import stat
 
 import pytest
-
-from policydocs import keys as keymod
-from policydocs import versioning
-from policydocs.errors import PolicyError
 from test_ledger_support import isolate_env
+
+from policydocs.core import versioning
+from policydocs.core.errors import PolicyError
+from policydocs.trust import keys as keymod
 
 
 @pytest.fixture(autouse=True)

@@ -8,13 +8,24 @@ from pathlib import Path
 
 import pytest
 import yaml
+from test_ledger_support import (
+    POLICY_A,
+    add_people,
+    add_person,
+    approve_all,
+    isolate_env,
+    lines,
+    make_project,
+    release_one,
+    text_of,
+    verify,
+    write_lines,
+)
 
-from policydocs import keys as keymod
-from policydocs import ledger
-from policydocs.config import load_config
-from policydocs.errors import PolicyError
-from test_ledger_support import (POLICY_A, add_people, add_person, approve_all, isolate_env, lines, make_project,
-                                 records_path, release_one, text_of, verify, write_lines)
+from policydocs.core.errors import PolicyError
+from policydocs.read.config import load_config
+from policydocs.trust import keys as keymod
+from policydocs.trust import ledger
 
 
 @pytest.fixture

@@ -8,10 +8,18 @@ import os
 import stat
 
 import pytest
+from test_ledger_support import (
+    POLICY_A,
+    cli,
+    cli_process,
+    isolate_env,
+    lines,
+    make_project,
+    records_path,
+    verify,
+)
 
-from policydocs import ledger
-from test_ledger_support import (POLICY_A, cli, cli_process, isolate_env, lines, make_project, records_path,
-                                 text_of, verify)
+from policydocs.trust import ledger
 
 
 @pytest.fixture
@@ -146,8 +154,9 @@ def test_cli_out_of_order_and_missing_role(root, people, capsys):
 
 
 def test_keys_subparsers_exposed_for_init_org():
-    from policydocs.cli import ledger_cmds
     from test_ledger_support import parser
+
+    from policydocs.cli import ledger_cmds
 
     parser()
     sub = ledger_cmds.keys_subparsers()
@@ -182,10 +191,9 @@ def test_racing_api_appends_many(root, people):
     """Two processes × 15 approvals each (different policies), interleaved under the lock."""
     import subprocess
     import sys
-    from pathlib import Path
 
     code = (
-        "import sys; from pathlib import Path; from policydocs import ledger, keys;"
+        "import sys; from pathlib import Path; from policydocs.trust import ledger, keys;"
         "root=Path(sys.argv[1]); pid=sys.argv[2]; k=keys.load_private_key('张伟');"
         "[ledger.approve(root, None, pid, '编制', '张伟', k, f'---\\nid: {pid}\\n---\\n\\n第{i}版\\n') for i in range(15)]"
     )
@@ -333,7 +341,7 @@ def test_key_rotation(root, people, capsys):
 
 
 def test_forged_rotation_detected(root, people):
-    from policydocs import keys as keymod
+    from policydocs.trust import keys as keymod
 
     led = ledger.Ledger(root)
     attacker = keymod.generate_private_key()

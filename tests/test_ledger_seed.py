@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from policydocs import ledger
+from policydocs.trust import ledger
 
 REPO = Path(__file__).resolve().parent.parent
 

@@ -12,10 +12,10 @@ import subprocess
 import sys
 from pathlib import Path
 
-from policydocs import keys as keymod
-from policydocs import ledger
 from policydocs.cli import ledger_cmds
-from policydocs.config import load_config
+from policydocs.read.config import load_config
+from policydocs.trust import keys as keymod
+from policydocs.trust import ledger
 
 POLICY_A = """---
 id: HR-ATT-001
@@ -133,7 +133,7 @@ def parser() -> argparse.ArgumentParser:
 
 def cli(argv: list[str]) -> int:
     """Run the ledger subcommands like `policydocs` does (errors → exit 2)."""
-    from policydocs.errors import PolicyError, PolicyErrors
+    from policydocs.core.errors import PolicyError, PolicyErrors
 
     args = parser().parse_args(argv)
     try:

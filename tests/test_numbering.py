@@ -2,8 +2,15 @@
 
 import pytest
 
-from policydocs.model import Ref, SourcePos
-from policydocs.numbering import article_label, chapter_label, chinese_numeral, item_marker, ref_text, section_label
+from policydocs.core.model import Ref, SourcePos
+from policydocs.core.numbering import (
+    article_label,
+    chapter_label,
+    chinese_numeral,
+    item_marker,
+    ref_text,
+    section_label,
+)
 
 
 @pytest.mark.parametrize("n, words", [

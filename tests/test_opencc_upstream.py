@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from policydocs import conversion as cv
+from policydocs.convert import conversion as cv
 
 TESTCASES = Path(__file__).resolve().parents[2] / "shared" / "testdata" / "opencc" / "testcases.json"
 

@@ -2,11 +2,17 @@
 
 from pathlib import Path
 
-from policydocs.model import Article, Chapter, Item, ItemList, Ref, Section, Table, plain_text
-from policydocs.parsing import parse_policy_text
-from policydocs.project import load_project
-
 from conftest import REPO
+
+from policydocs.core.model import (
+    Chapter,
+    Ref,
+    Section,
+    Table,
+    plain_text,
+)
+from policydocs.read.markdown import parse_policy_text
+from policydocs.read.project import load_project
 
 POLICY = """---
 id: T-1

@@ -7,7 +7,6 @@ import subprocess
 from pathlib import Path
 
 import pytest
-
 from conftest import copy_project, pdftotext, run_cli
 
 CLOSING = "。，、；：？！）》」』〕】"
@@ -35,15 +34,15 @@ def test_articles_numbered_in_order(built: Path) -> None:
         assert expected in labels
     # every article label appears in document order at the start of its article
     starts = [m.group(0) for m in re.finditer(r"^第[一二三四五六七八九十百]+条", text, re.M)]
-    from policydocs.numbering import article_label
+    from policydocs.core.numbering import article_label
     assert starts[:25] == [article_label(i, "zh-Hans") for i in range(1, 26)]
     assert "第一章" in text and "总则" in text and "附则" in text
 
 
 def test_references_resolved_in_place(built: Path) -> None:
-    from policydocs.model import Ref
-    from policydocs.numbering import ref_text
-    from policydocs.project import load_project
+    from policydocs.core.model import Ref
+    from policydocs.core.numbering import ref_text
+    from policydocs.read.project import load_project
 
     project = load_project(built)
     doc = project.documents["HR-ATT-002"]

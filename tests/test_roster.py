@@ -7,8 +7,8 @@ from datetime import date, datetime
 import openpyxl
 import pytest
 
-from policydocs.errors import PolicyError, PolicyErrors
-from policydocs.roster import load_roster, parse_date
+from policydocs.core.errors import PolicyError, PolicyErrors
+from policydocs.read.roster import load_roster, parse_date
 
 ROWS = [
     ["序号", "部门", "姓名", "工号", "岗位", "备注"],

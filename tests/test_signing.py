@@ -18,8 +18,8 @@ from pathlib import Path
 
 import pytest
 
-from policydocs import signing
-from policydocs.config import load_config
+from policydocs.read.config import load_config
+from policydocs.trust import signing
 
 PDFSIG = shutil.which("pdfsig")
 CERTUTIL = shutil.which("certutil")
@@ -344,11 +344,12 @@ def test_trailing_garbage_is_caught(org, signed_pdf):
 @functools.lru_cache(maxsize=1)
 def _test_tsa():
     """A throw-away CA + TSA certificate for pyHanko's DummyTimeStamper (RSA-only)."""
+    from asn1crypto import keys as asn1_keys
+    from asn1crypto import x509 as asn1_x509
     from cryptography import x509
     from cryptography.hazmat.primitives import hashes, serialization
     from cryptography.hazmat.primitives.asymmetric import rsa
     from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
-    from asn1crypto import keys as asn1_keys, x509 as asn1_x509
 
     now = dt.datetime.now(dt.timezone.utc)
     ca_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)

@@ -11,9 +11,9 @@ import shutil
 
 import pytest
 
-from policydocs import signing
 from policydocs.cli import main
-from policydocs.config import load_config
+from policydocs.read.config import load_config
+from policydocs.trust import signing
 
 
 def _render(text: str) -> bytes:

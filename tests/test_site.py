@@ -15,13 +15,12 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-
 from conftest import run_cli
 from test_site_support import XSS_TITLE, make_site_project
 
-from policydocs.build import build
-from policydocs.errors import PolicyError
-from policydocs.site import build_site, generate_site, js_data
+from policydocs.core.errors import PolicyError
+from policydocs.pipeline.build import build
+from policydocs.products.site import build_site, generate_site, js_data
 
 
 @pytest.fixture(scope="module")
@@ -164,7 +163,7 @@ def test_history_versions_approvers_and_not_in_force(site_project):
         assert hashlib.sha256((site / rel).read_bytes()).hexdigest() == digest
     # redlines between consecutive releases, when the diff module is there; said so when not
     try:
-        from policydocs import diff as diffmod
+        from policydocs.products import diff as diffmod
     except ImportError:
         diffmod = None
     if diffmod is not None and hasattr(diffmod, "diff_versions"):

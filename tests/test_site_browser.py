@@ -9,7 +9,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-import os
 import random
 import shutil
 import urllib.parse
@@ -17,9 +16,14 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-
 from conftest import run_cli
-from test_site_support import XSS_TITLE, Browser, StaticServer, find_chromium, make_site_project
+from test_site_support import (
+    XSS_TITLE,
+    Browser,
+    StaticServer,
+    find_chromium,
+    make_site_project,
+)
 
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 CHROMIUM = find_chromium()

@@ -408,9 +408,9 @@ def make_site_project(root: Path, *, release: bool = True) -> Path:
     (pol / "HR-LV-001.md").write_text(LEAVE_OLD, encoding="utf-8")
     (pol / "HR-LV-002.md").write_text(LEAVE_NEW, encoding="utf-8")
     if release:
-        from policydocs import keys as keymod
-        from policydocs import ledger, signing
-        from policydocs.config import load_config
+        from policydocs.read.config import load_config
+        from policydocs.trust import keys as keymod
+        from policydocs.trust import ledger, signing
 
         config = load_config(root)
         signing.init_org(config, passphrase=signing.DEMO_PASSPHRASE)

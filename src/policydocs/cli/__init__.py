@@ -13,7 +13,7 @@ import argparse
 import importlib
 import sys
 
-from ..errors import PolicyError, PolicyErrors
+from ..core.errors import PolicyError, PolicyErrors
 
 #: Modules under policydocs.cli that add subcommands, in --help order.
 COMMAND_MODULES = [

@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from ..errors import PolicyError
+from ..core.errors import PolicyError
 
 
 def register(sub) -> None:
@@ -38,7 +38,7 @@ def register(sub) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from .. import conversion as cv
+    from ..convert import conversion as cv
 
     try:
         target = cv.normalize_locale(args.to)

@@ -12,7 +12,7 @@ import sys
 from datetime import date
 from pathlib import Path
 
-from ..errors import PolicyError
+from ..core.errors import PolicyError
 
 
 def register(sub) -> None:
@@ -68,7 +68,7 @@ def _common(p: argparse.ArgumentParser, blank_help: str) -> None:
 
 
 def _parse_date(text: str | None, flag: str) -> date | None:
-    from ..roster import parse_date
+    from ..read.roster import parse_date
 
     if text is None:
         return None
@@ -88,7 +88,7 @@ def _formats(text: str) -> list[str]:
 
 def _policy_material(project, policy_id: str, locale: str):
     """(Material, Document) for a policy in ``locale``; PolicyError when unknown or no longer in force."""
-    from ..forms import Material
+    from ..products.forms import Material
 
     doc = project.get(policy_id)
     meta = doc.meta
@@ -103,22 +103,17 @@ def _policy_material(project, policy_id: str, locale: str):
 
 def _version(project, doc) -> str:
     """The released version, or the draft marker when never released / edited since."""
-    from ..model import VersionInfo
+    from ..products import history
 
-    try:
-        from .. import ledger
-
-        info = ledger.version_info(project.root, project.config, doc.meta.id, doc.source_text,
-                                   fallback_effective=doc.meta.effective_date)
-    except (ImportError, AttributeError):
-        info = VersionInfo.draft(doc)
+    info = history.version_info(project.root, project.config, doc.meta.id, doc.source_text,
+                                fallback_effective=doc.meta.effective_date)
     return info.version
 
 
 def _convert(project, text: str, source: str, target: str) -> str:
     if not text or source == target:
         return text
-    from .. import conversion
+    from ..convert import conversion
 
     glossary = conversion.load_glossary(project.root)
     return conversion.convert_text(text, source, target, phrase_mode=project.config.locales.phrase_mode,
@@ -126,7 +121,7 @@ def _convert(project, text: str, source: str, target: str) -> str:
 
 
 def _options(args, project, locale: str, default_form_no: str):
-    from ..forms import FormOptions, check_options
+    from ..products.forms import FormOptions, check_options
 
     cfg = project.config
     style = cfg.locales.date_style
@@ -141,7 +136,7 @@ def _options(args, project, locale: str, default_form_no: str):
 
 
 def _locale(args, project) -> str:
-    from ..locales import LOCALES
+    from ..core.locales import LOCALES
 
     locale = args.locale or project.config.locales.source
     if locale not in LOCALES:
@@ -150,7 +145,7 @@ def _locale(args, project) -> str:
 
 
 def _roster(args):
-    from ..roster import load_roster
+    from ..read.roster import load_roster
 
     if not args.roster:
         return []
@@ -162,7 +157,7 @@ def _out_dir(args, project) -> Path:
 
 
 def _write(outputs: dict[Path, bytes]) -> int:
-    from ..forms import write_outputs
+    from ..products.forms import write_outputs
 
     for path in write_outputs(outputs):
         print(path)
@@ -173,9 +168,16 @@ def _write(outputs: dict[Path, bytes]) -> int:
 
 
 def cmd_register(args: argparse.Namespace) -> int:
-    from ..forms import (Material, Session, form_words, parse_time_range, register_docx, register_pdf,
-                         safe_name)
-    from ..project import load_project
+    from ..products.forms import (
+        Material,
+        Session,
+        form_words,
+        parse_time_range,
+        register_docx,
+        register_pdf,
+        safe_name,
+    )
+    from ..read.project import load_project
 
     formats = _formats(args.format)
     when = _parse_date(args.date, "--date")
@@ -188,7 +190,7 @@ def cmd_register(args: argparse.Namespace) -> int:
                                                                             doc.locale, locale)
         subject = args.policy
     else:
-        from ..handbook import handbook_path, load_handbook
+        from ..products.handbook import handbook_path, load_handbook
 
         hb = load_handbook(handbook_path(project, args.handbook), project)
         material = Material(title=_convert(project, hb.title, project.config.locales.source, locale),
@@ -216,8 +218,14 @@ def cmd_register(args: argparse.Namespace) -> int:
 
 
 def cmd_receipts(args: argparse.Namespace) -> int:
-    from ..forms import batch_receipt_docx, batch_receipt_pdf, receipts_docx, receipts_pdf, safe_name
-    from ..project import load_project
+    from ..products.forms import (
+        batch_receipt_docx,
+        batch_receipt_pdf,
+        receipts_docx,
+        receipts_pdf,
+        safe_name,
+    )
+    from ..read.project import load_project
 
     formats = _formats(args.format)
     when = _parse_date(args.date, "--date")

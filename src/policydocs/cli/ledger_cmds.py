@@ -17,10 +17,10 @@ from datetime import date
 from pathlib import Path
 from typing import Callable
 
-from .. import keys as keymod
-from .. import ledger
-from ..config import load_config
-from ..errors import PolicyError
+from ..core.errors import PolicyError
+from ..read.config import load_config
+from ..trust import keys as keymod
+from ..trust import ledger
 
 _KEYS_SUB = None
 
@@ -307,7 +307,7 @@ def cmd_ledger_repair(args) -> int:
 
 
 def cmd_diff(args) -> int:
-    from .. import diff as diffmod
+    from ..products import diff as diffmod
 
     root = _root(args)
     cfg = load_config(root)

@@ -9,7 +9,6 @@ import sys
 from pathlib import Path
 
 
-
 def register(sub) -> None:
     """Add check/build/init/doctor to the ``policydocs`` parser."""
     p = sub.add_parser("check", help="validate every policy and the configuration; report all errors",
@@ -45,10 +44,9 @@ def register(sub) -> None:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from ..project import load_project
-
-    from ..errors import Collector, PolicyError, PolicyErrors
-    from ..handbook import handbook_files, load_handbook
+    from ..core.errors import Collector, PolicyError, PolicyErrors
+    from ..products.handbook import handbook_files, load_handbook
+    from ..read.project import load_project
 
     project = load_project(args.project)
     errors = Collector()
@@ -66,7 +64,7 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def cmd_build(args: argparse.Namespace) -> int:
-    from ..build import build, print_progress
+    from ..pipeline.build import build, print_progress
 
     formats = [f.strip() for f in args.formats.split(",")] if args.formats else None
     locales = [x.strip() for x in args.locales.split(",")] if args.locales else None
@@ -83,14 +81,14 @@ def cmd_build(args: argparse.Namespace) -> int:
     if drafts:
         print(f"drafts (not released, watermarked, unsigned): {', '.join(drafts)}")
     if args.all:
-        from ..site import build_site
+        from ..products.site import build_site
 
         print(f"portal → {build_site(args.project)}")
     return 0
 
 
 def cmd_init(args: argparse.Namespace) -> int:
-    from ..scaffold import init_project
+    from .scaffold import init_project
 
     target = init_project(Path(args.dir), company=args.company)
     print(f"created project in {target}\nnext: cd {args.dir} && policydocs check && policydocs build")

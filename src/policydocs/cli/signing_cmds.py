@@ -14,7 +14,7 @@ import os
 import sys
 from pathlib import Path
 
-from ..config import load_config
+from ..read.config import load_config
 
 
 def _keys_subparsers(sub):
@@ -74,7 +74,7 @@ def register(sub) -> None:
 
 
 def _passphrase(config) -> str:
-    from ..signing import DEMO_PASSPHRASE
+    from ..trust.signing import DEMO_PASSPHRASE
 
     env = config.signing.passphrase_env
     if env and os.environ.get(env):
@@ -93,7 +93,7 @@ def _passphrase(config) -> str:
 
 
 def cmd_init_org(args) -> int:
-    from .. import signing
+    from ..trust import signing
 
     config = load_config(args.project)
     passphrase = _passphrase(config)
@@ -114,7 +114,7 @@ def cmd_init_org(args) -> int:
 
 def verify_pdfs(args, root, config) -> list[str]:
     """The PDF part of ``policydocs verify`` (called by ledger_cmds)."""
-    from .. import signing
+    from ..trust import signing
 
     manifest = config.build_dir / "manifest.json"
     if not manifest.exists():
@@ -124,8 +124,8 @@ def verify_pdfs(args, root, config) -> list[str]:
 
 
 def cmd_verify_file(args) -> int:
-    from .. import signing
-    from ..errors import PolicyError
+    from ..core.errors import PolicyError
+    from ..trust import signing
 
     config = load_config(args.project)
     trust_root = args.trust_root or signing.trust_root_path(config)

@@ -11,7 +11,7 @@ import threading
 import time
 from pathlib import Path
 
-from ..errors import PolicyError, PolicyErrors
+from ..core.errors import PolicyError, PolicyErrors
 
 #: What `serve` watches (relative to the project); a change rebuilds.
 WATCHED = ("policies", "templates", "handbooks", "ledger", "policydocs.toml", "glossary.yaml", "people.yaml")
@@ -44,10 +44,10 @@ def _say(msg: str) -> None:
 
 def rebuild(project: str, *, build: bool, sign: bool, quiet: bool = False):
     """Normal build (incremental) then the site; returns the SiteResult."""
-    from ..site import generate_site
+    from ..products.site import generate_site
 
     if build:
-        from ..build import build as run_build
+        from ..pipeline.build import build as run_build
 
         res = run_build(project, sign=sign, progress=None if quiet else _say)
         drafts = sorted({a["policy_id"] for a in res.artifacts if a.get("draft") and a.get("kind") == "policy"})

@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-from ..config import Config
-from ..locales import Locale, format_date, get_locale
-from ..model import Document, VersionInfo
+from ..core.locales import Locale, format_date, get_locale
+from ..core.model import Document, VersionInfo
+from ..read.config import Config
 
 #: Words by which a policy states its own effective date (then none is added).
 EFFECTIVE_WORDS = ("起施行", "起实施", "起實施", "起执行", "起執行", "起实行", "起實行", "起生效")

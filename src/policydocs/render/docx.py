@@ -37,14 +37,38 @@ from docx.opc.constants import RELATIONSHIP_TYPE as RT
 from docx.oxml import parse_xml
 from docx.oxml.ns import qn
 
-from ..errors import PolicyError
-from ..locales import Locale
-from ..model import (Article, Chapter, Code, Emph, Inline, Item, ItemList, LineBreak, Link, Note, Paragraph, Ref,
-                     Section, Strong, Table, Text, plain_text)
-from ..numbering import article_label, chapter_label, heading_marker, item_marker, ref_text, section_label
+from ..core.errors import PolicyError
+from ..core.locales import Locale
+from ..core.model import (
+    Article,
+    Chapter,
+    Code,
+    Emph,
+    Inline,
+    Item,
+    ItemList,
+    LineBreak,
+    Link,
+    Note,
+    Paragraph,
+    Ref,
+    Section,
+    Strong,
+    Table,
+    Text,
+    plain_text,
+)
+from ..core.numbering import (
+    article_label,
+    chapter_label,
+    heading_marker,
+    item_marker,
+    ref_text,
+    section_label,
+)
 from . import docx_styles
 from .context import RenderContext
-from .docx_styles import W_NS, R_NS, STYLE_NAMES, get_preset, locale_fonts, word_lang
+from .docx_styles import R_NS, STYLE_NAMES, W_NS, get_preset, locale_fonts, word_lang
 
 __all__ = ["write_docx", "load_reference", "policy_docx_document", "append_policy", "base_document",
            "write_control_header", "docx_bytes", "DOCX_CONTENT_TYPE"]
@@ -156,7 +180,7 @@ _OUR_STYLES: dict[tuple, dict] = {}
 
 
 def _locale(code: str) -> Locale:
-    from ..locales import get_locale
+    from ..core.locales import get_locale
     return get_locale(code)
 
 

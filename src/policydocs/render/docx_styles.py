@@ -30,8 +30,8 @@ reference DOCX from it (``[docx] reference = "templates/reference.docx"``).
 from __future__ import annotations
 
 import argparse
-import math
 import io
+import math
 import re
 import zipfile
 from dataclasses import dataclass
@@ -41,7 +41,7 @@ from xml.sax.saxutils import quoteattr
 
 import docx
 
-from ..locales import Locale, get_locale
+from ..core.locales import Locale, get_locale
 
 W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 R_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"

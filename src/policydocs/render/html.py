@@ -10,9 +10,32 @@ from __future__ import annotations
 
 from markupsafe import Markup, escape
 
-from ..model import (Article, Chapter, Code, Document, Emph, Inline, Item, ItemList, LineBreak, Link, Note,
-                     Paragraph, Ref, Section, Strong, Table, Text)
-from ..numbering import article_label, chapter_label, heading_marker, item_marker, ref_text, section_label
+from ..core.model import (
+    Article,
+    Chapter,
+    Code,
+    Emph,
+    Inline,
+    Item,
+    ItemList,
+    LineBreak,
+    Link,
+    Note,
+    Paragraph,
+    Ref,
+    Section,
+    Strong,
+    Table,
+    Text,
+)
+from ..core.numbering import (
+    article_label,
+    chapter_label,
+    heading_marker,
+    item_marker,
+    ref_text,
+    section_label,
+)
 from .context import RenderContext
 
 _SAFE_SCHEMES = ("http://", "https://", "mailto:")

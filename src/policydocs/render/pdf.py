@@ -16,11 +16,17 @@ from pathlib import Path
 from urllib.parse import unquote, urlparse
 
 import weasyprint
-from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from jinja2 import (
+    ChoiceLoader,
+    Environment,
+    FileSystemLoader,
+    StrictUndefined,
+    select_autoescape,
+)
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher
 
-from ..locales import get_locale
+from ..core.locales import get_locale
 from .context import RenderContext
 from .html import HtmlWriter
 

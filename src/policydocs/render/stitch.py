@@ -27,7 +27,6 @@ from dataclasses import dataclass
 
 import pikepdf
 
-
 OVERLAY_NAME = "/PolicydocsPageNumbers"  # + page number
 
 

@@ -9,10 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..core.errors import Collector, PolicyError, PolicyErrors
+from ..core.model import Document
 from .config import Config, load_config
-from .errors import Collector, PolicyError, PolicyErrors
-from .model import Document
-from .parsing import parse_policy
+from .markdown import parse_policy
 from .references import resolve
 
 

@@ -34,11 +34,11 @@ from datetime import date
 from pathlib import Path
 from typing import Sequence
 
-from .errors import PolicyError
-from .locales import format_date, get_locale
-from .roster import Employee
+from ..core.errors import PolicyError
+from ..core.locales import format_date, get_locale
+from ..read.roster import Employee
 
-PACKAGE_TEMPLATES = Path(__file__).resolve().parent / "templates"
+PACKAGE_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 
 # --------------------------------------------------------------------------
 # Words (forms are not in locales.words: they are ours alone)
@@ -591,7 +591,7 @@ def _render_parallel(htmls: list[str], project_root) -> bytes:
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
-    from .render.stitch import RenderedPart, assemble
+    from ..render.stitch import RenderedPart, assemble
 
     root = str(Path(project_root or ".").resolve())
     # spawn, not fork: the parent may already hold Pango/fontconfig state.
@@ -698,7 +698,7 @@ def html_to_pdf(html: str, project_root: str | Path | None = None) -> bytes:
 
     import weasyprint
 
-    from .render.pdf import renderer_for
+    from ..render.pdf import renderer_for
 
     renderer = renderer_for(Path(project_root or ".").resolve())
     doc = weasyprint.HTML(string=html, base_url=str(renderer.root) + "/", url_fetcher=renderer.fetcher)
@@ -714,8 +714,8 @@ def html_to_pdf(html: str, project_root: str | Path | None = None) -> bytes:
 def _docx_base(locale: str, *, top_mm: float, header_mm: float = 10):
     from docx import Document as DocxDocument
     from docx.enum.section import WD_ORIENT
-    from docx.oxml.ns import qn
     from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
     from docx.shared import Mm, Pt
 
     loc = get_locale(locale)
@@ -895,9 +895,7 @@ def _docx_footer(section, words: dict[str, str], with_signoff: bool = True) -> N
 
 def _docx_header(section, company: str, form_label: str) -> None:
     from docx.enum.text import WD_TAB_ALIGNMENT
-    from docx.shared import Mm, Pt
-
-    from docx.shared import Twips
+    from docx.shared import Mm, Pt, Twips
 
     para = section.header.paragraphs[0]
     stops = para.paragraph_format.tab_stops

@@ -27,11 +27,34 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
-from . import ledger
-from .errors import Collector, PolicyError, PolicyErrors
-from .model import (Article, Chapter, Code, Document, Emph, Inline, ItemList, LineBreak, Link, Note, Paragraph, Ref,
-                    Section, Strong, Table, Text)
-from .numbering import article_label, chapter_label, heading_marker, item_marker, ref_text, section_label
+from ..core.errors import Collector, PolicyError, PolicyErrors
+from ..core.model import (
+    Article,
+    Chapter,
+    Code,
+    Document,
+    Emph,
+    Inline,
+    ItemList,
+    LineBreak,
+    Link,
+    Note,
+    Paragraph,
+    Ref,
+    Section,
+    Strong,
+    Table,
+    Text,
+)
+from ..core.numbering import (
+    article_label,
+    chapter_label,
+    heading_marker,
+    item_marker,
+    ref_text,
+    section_label,
+)
+from ..trust import ledger
 
 WORKING = "working"  # the name of the working text as the newer side
 
@@ -318,7 +341,8 @@ def diff_documents(old: Document, new: Document, *, old_version: str, new_versio
 
 
 def _parse(text: str, name: str, titles: dict[str, str], others: dict[str, Document]) -> Document:
-    from . import parsing, references
+    from ..read import markdown as parsing
+    from ..read import references
 
     doc = parsing.parse_policy_text(text, Path(name))
     errors = Collector()
@@ -331,7 +355,8 @@ def _parse(text: str, name: str, titles: dict[str, str], others: dict[str, Docum
 
 def diff_snapshots(project_root: Path, old_snapshot: str, new_snapshot: str) -> DiffResult:
     """Compare two frozen texts (no output files, references resolved within the policy only)."""
-    from . import parsing, references
+    from ..read import markdown as parsing
+    from ..read import references
 
     docs = []
     for snap in (old_snapshot, new_snapshot):
@@ -342,7 +367,7 @@ def diff_snapshots(project_root: Path, old_snapshot: str, new_snapshot: str) -> 
 
 
 def _project_docs(root: Path) -> tuple[dict[str, str], dict[str, Document]]:
-    from . import parsing
+    from ..read import markdown as parsing
 
     titles: dict[str, str] = {}
     docs: dict[str, Document] = {}
@@ -396,7 +421,7 @@ def diff_versions(project_root: str | Path, config, policy_id: str, old: str, ne
         result.files.append(_write(out / f"{stem}.html", page.encode("utf-8")))
     if "pdf" in formats:
         try:
-            from .render.pdf import renderer_for
+            from ..render.pdf import renderer_for
 
             pdf = renderer_for(root).render(page, new_doc.locale or "zh-Hans", stylesheets=(),
                                             identifier=f"diff|{stem}|{page}")

@@ -18,8 +18,8 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover
     import tomli as tomllib
 
-from .errors import PolicyError
-from .locales import LOCALES
+from ..core.errors import PolicyError
+from ..core.locales import LOCALES
 
 CONFIG_NAME = "policydocs.toml"
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from .numerals import chinese_numeral
+
 ROLE_KEYS = ("编制", "审核", "批准")  # canonical role keys, as stored in the ledger
 
 
@@ -80,8 +82,6 @@ def format_date(d: date | None, locale: str, style: str = "arabic") -> str:
     if style == "roc":
         return f"中華民國{d.year - 1911}年{d.month}月{d.day}日"
     if style == "hanzi":
-        from .numbering import chinese_numeral
-
         digits = "〇一二三四五六七八九"
         year = "".join(digits[int(c)] for c in str(d.year))
         return f"{year}年{chinese_numeral(d.month)}月{chinese_numeral(d.day)}日"

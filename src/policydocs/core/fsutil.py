@@ -36,7 +36,7 @@ def package_hash() -> str:
     """SHA-256 over policydocs' own code and data files: part of every cache key,
     so a changed writer re-renders even when the version number is the same
     (an editable install, a patched release)."""
-    here = Path(__file__).resolve().parent
+    here = Path(__file__).resolve().parent.parent
     h = hashlib.sha256()
     for p in sorted([*here.rglob("*.py"), *(here / "data").rglob("*")]):
         if p.is_file() and "__pycache__" not in p.parts:

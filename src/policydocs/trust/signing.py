@@ -33,8 +33,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .config import Config, user_config_dir
-from .errors import PolicyError
+from ..core.errors import PolicyError
+from ..read.config import Config, user_config_dir
 
 #: Passphrase of the demo identity when ``$POLICYDOCS_SIGNING_PASSPHRASE`` (or
 #: the configured variable) is not set. Only ever used for the demo identity
@@ -83,11 +83,17 @@ def _fast_signer_class():
     signature; for RSA, ``cryptography`` then re-runs its key consistency
     checks, ~30 ms per PDF. Keeping the loaded key halves signing time.
     """
-    from cryptography.hazmat.primitives.asymmetric.ec import ECDSA, EllipticCurvePrivateKey
+    from cryptography.hazmat.primitives.asymmetric.ec import (
+        ECDSA,
+        EllipticCurvePrivateKey,
+    )
     from cryptography.hazmat.primitives.asymmetric.padding import PKCS1v15
     from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey
-    from pyhanko_certvalidator.util import get_pyca_cryptography_hash, process_pss_params
     from pyhanko.sign.signers import SimpleSigner
+    from pyhanko_certvalidator.util import (
+        get_pyca_cryptography_hash,
+        process_pss_params,
+    )
 
     class _KeptKeySigner(SimpleSigner):
         _pyca_key = None
@@ -403,11 +409,11 @@ def sign_pdf(
     ``TimeStamper``) overrides ``timestamp_url``; tests use it with pyHanko's
     ``DummyTimeStamper``.
     """
-    from pyhanko.version import __version__ as pyhanko_version
     from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
     from pyhanko.pdf_utils.misc import PdfReadError
     from pyhanko.sign import fields, signers
     from pyhanko.sign.signers.pdf_byterange import BuildProps
+    from pyhanko.version import __version__ as pyhanko_version
 
     where = f"{policy_id} {version} {locale}"
     if not pdf_bytes.startswith(b"%PDF-"):
@@ -422,7 +428,7 @@ def sign_pdf(
     writer = new_writer()
     if writer.prev.embedded_signatures:
         raise SigningError(where, "cannot sign: the PDF is already signed")
-    from . import __version__
+    from .. import __version__
 
     meta = signers.PdfSignatureMetadata(
         field_name=FIELD_NAME,

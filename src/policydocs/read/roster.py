@@ -12,8 +12,8 @@ from whatever system they have, so we accept what Excel in China produces:
 
 Every problem is reported with the file and the *row number as a spreadsheet
 shows it* (header = row 1 in a file without leading blank rows) in the
-``line`` slot of :class:`~policydocs.errors.PolicyError`; all problems are
-collected and raised together as :class:`~policydocs.errors.PolicyErrors`.
+``line`` slot of :class:`~policydocs.core.errors.PolicyError`; all problems are
+collected and raised together as :class:`~policydocs.core.errors.PolicyErrors`.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
-from .errors import Collector, PolicyError
+from ..core.errors import Collector, PolicyError
 
 #: field → accepted column names (compared after :func:`_norm_header`).
 COLUMNS: dict[str, tuple[str, ...]] = {

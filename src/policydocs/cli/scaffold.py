@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .errors import PolicyError
+from ..core.errors import PolicyError
 
 CONFIG = """\
 # policydocs configuration — every key has a default; see docs/ in the policydocs repository.

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import yaml
 
-from .errors import Collector, PolicyError
-from .locales import LOCALES
-from .model import NUMBERING_STYLES, STATUSES, PolicyMeta
+from ..core.errors import Collector, PolicyError
+from ..core.locales import LOCALES
+from ..core.model import NUMBERING_STYLES, STATUSES, PolicyMeta
 
 ID_PATTERN = re.compile(r"^[A-Za-z0-9]+(?:-[A-Za-z0-9]+)*$")
 _DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")

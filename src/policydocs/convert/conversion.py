@@ -34,12 +34,12 @@ Layers, from the bottom:
 from __future__ import annotations
 
 import difflib
+import functools
 import hashlib
 import json
 import re
 import shutil
 import subprocess
-import functools
 import unicodedata
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -49,12 +49,12 @@ from typing import Iterable
 import opencc
 import yaml
 
-from .errors import Diagnostic, PolicyError, PolicyErrors
-from .locales import LOCALES, get_locale
-from .model import Document, PolicyMeta, Ref, Text
+from ..core.errors import Diagnostic, PolicyError, PolicyErrors
+from ..core.locales import LOCALES, get_locale
+from ..core.model import Document, PolicyMeta, Ref, Text
 
 OPENCC_VERSION: str = opencc.__version__
-DEFAULT_GLOSSARY = Path(__file__).parent / "data" / "glossary-default.yaml"
+DEFAULT_GLOSSARY = Path(__file__).resolve().parent.parent / "data" / "glossary-default.yaml"
 PROJECT_GLOSSARY = "glossary.yaml"
 
 SIMPLIFIED = "zh-Hans"

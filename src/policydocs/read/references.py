@@ -7,8 +7,18 @@ duplicate labels are errors with file and line.
 
 from __future__ import annotations
 
-from .errors import Collector
-from .model import Article, Chapter, Document, Item, ItemList, Labelled, Note, Ref, Section
+from ..core.errors import Collector
+from ..core.model import (
+    Article,
+    Chapter,
+    Document,
+    Item,
+    ItemList,
+    Labelled,
+    Note,
+    Ref,
+    Section,
+)
 
 
 def label_index(doc: Document, errors: Collector) -> dict[str, tuple[str, tuple[int, ...], Labelled]]:

@@ -33,15 +33,39 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path, PurePosixPath
 
-from .errors import PolicyError
-from .fsutil import sha256_file
-from .locales import get_locale
-from .model import (Article, Chapter, Code, Document, Emph, Item, ItemList, LineBreak, Link, Note, Paragraph, Ref,
-                    Section, Strong, Table, Text)
-from .numbering import article_label, chapter_label, heading_marker, item_marker, ref_text
-from .project import Project, load_project
-from .render.context import RenderContext
-from .render.html import HtmlWriter, inline_html
+from ..core.errors import PolicyError
+from ..core.fsutil import sha256_file
+from ..core.locales import get_locale
+from ..core.model import (
+    Article,
+    Chapter,
+    Code,
+    Document,
+    Emph,
+    Item,
+    ItemList,
+    LineBreak,
+    Link,
+    Note,
+    Paragraph,
+    Ref,
+    Section,
+    Strong,
+    Table,
+    Text,
+)
+from ..core.numbering import (
+    article_label,
+    chapter_label,
+    heading_marker,
+    item_marker,
+    ref_text,
+)
+from ..read.project import Project, load_project
+from ..render.context import RenderContext
+from ..render.html import HtmlWriter, inline_html
+from ..trust import ledger
+from . import history
 from .site_words import SWITCH_NAMES, site_words
 
 IN_FORCE = ("trial", "effective")
@@ -215,7 +239,7 @@ class SiteBuilder:
         self.out = out
         self.today = today or date.today()
         self.result = SiteResult(path=self.cfg.build_dir / "site")
-        from .render.pdf import template_env
+        from ..render.pdf import template_env
 
         self.env = template_env(self.root)
         self.locales = [code for code in self.cfg.locales.publish]
@@ -262,7 +286,7 @@ class SiteBuilder:
         return self.result
 
     def copy_static(self) -> None:
-        from .render.pdf import PACKAGE_TEMPLATES
+        from ..render.pdf import PACKAGE_TEMPLATES
 
         dst = self.out / "static"
         dst.mkdir(parents=True, exist_ok=True)
@@ -308,17 +332,12 @@ class SiteBuilder:
         self.ledger_summary: dict = {"exists": False, "records": 0, "people": 0, "releases": 0,
                                      "problems": [], "error": "", "head": ""}
         self.version_infos = {}
-        try:
-            from . import ledger
-        except ImportError as exc:  # pragma: no cover - ledger module missing
-            self.ledger_summary["error"] = str(exc)
-            return
         records = self.cfg.ledger_dir / "records.jsonl"
         try:
             for pid, doc in self.project.documents.items():
                 self.releases[pid] = ledger.released_versions(self.root, pid, self.cfg)
-                self.version_infos[pid] = ledger.version_info(self.root, self.cfg, pid, doc.source_text,
-                                                              fallback_effective=doc.meta.effective_date)
+                self.version_infos[pid] = history.version_info(self.root, self.cfg, pid, doc.source_text,
+                                                               fallback_effective=doc.meta.effective_date)
             if records.exists():
                 state = ledger.load_state(self.root, self.cfg)
                 self.ledger_summary.update(exists=True, records=state.count, people=len(state.people),
@@ -375,7 +394,7 @@ class SiteBuilder:
             self.history[pid] = rows
 
     def make_redlines(self) -> None:
-        """Redlines between consecutive releases, through ``policydocs.diff`` when it is available."""
+        """Redlines between consecutive releases, through ``policydocs.products.diff`` when it is available."""
         self.redline_note = ""
         pairs = [(pid, rows[i - 1].version, rows[i]) for pid, rows in self.history.items() for i in range(1, len(rows))]
         if not pairs:
@@ -401,7 +420,7 @@ class SiteBuilder:
                 self.result.warnings.append(f"redline {pid} {old}→{row.version}: {type(exc).__name__}: {exc}")
 
     def localize_all(self) -> None:
-        from . import conversion
+        from ..convert import conversion
 
         glossary = self.glossary = conversion.load_glossary(self.root)
         self.docs: dict[str, dict[str, Document]] = {}
@@ -418,7 +437,7 @@ class SiteBuilder:
                                                        policy_links={p: f"{p}.html" for p in self.project.documents})
 
     def version_for(self, pid: str):
-        from .model import VersionInfo
+        from ..core.model import VersionInfo
 
         info = getattr(self, "version_infos", {}).get(pid)
         return info or VersionInfo.draft(self.project.documents[pid])
@@ -550,7 +569,7 @@ class SiteBuilder:
     def policy_page(self, ctx: RenderContext, page: str, *, anchors: dict, downloads: list, stale: bool = False,
                     old: dict | None = None) -> None:
         """One rendering of policy.html.j2: the current text, or (``old``) a frozen earlier version."""
-        from .render.pdf import policy_template_vars
+        from ..render.pdf import policy_template_vars
 
         code = ctx.locale.code
         meta = ctx.doc.meta
@@ -580,9 +599,11 @@ class SiteBuilder:
         marked as not in force.  Their text comes from the ledger's frozen snapshot."""
         import copy
 
-        from . import conversion, parsing, references
-        from .errors import Collector, PolicyErrors
-        from .model import Approval, VersionInfo
+        from ..convert import conversion
+        from ..core.errors import Collector, PolicyErrors
+        from ..core.model import Approval, VersionInfo
+        from ..read import markdown as parsing
+        from ..read import references
 
         self.version_pages: dict[tuple[str, str], str] = {}
         for pid, releases in self.releases.items():
@@ -593,7 +614,7 @@ class SiteBuilder:
                 if r.content_hash == working_hash:
                     continue
                 try:
-                    from . import ledger
+                    from ..trust import ledger
 
                     text = ledger.snapshot_text(self.root, r.snapshot)
                     doc = parsing.parse_policy_text(text, Path("ledger") / "snapshots" / f"{r.snapshot}.md")
@@ -661,7 +682,7 @@ class SiteBuilder:
         """Ledger text (release summaries) shown in the page's script; the signed original stays in the title."""
         if not text or source == target:
             return text
-        from . import conversion
+        from ..convert import conversion
 
         try:
             return conversion.convert_text(text, source, target, phrase_mode=self.cfg.locales.phrase_mode,

@@ -28,11 +28,14 @@ from pathlib import Path
 import yaml
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from cryptography.hazmat.primitives.asymmetric.ed25519 import (
+    Ed25519PrivateKey,
+    Ed25519PublicKey,
+)
 
-from .config import user_config_dir
-from .errors import PolicyError
-from .locales import LOCALES
+from ..core.errors import PolicyError
+from ..core.locales import LOCALES
+from ..read.config import user_config_dir
 
 PASSPHRASE_ENV = "POLICYDOCS_KEY_PASSPHRASE"
 PEOPLE_FILE = "people.yaml"

@@ -32,19 +32,17 @@ import json
 import os
 import re
 import tempfile
-import time as _time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
-from functools import lru_cache
 from pathlib import Path
 from typing import Iterator
 
+from ..core import model
+from ..core.errors import PolicyError
+from ..core.versioning import VersionError, next_version
+from ..read.config import Config, load_config
 from . import keys as keymod
-from . import model
-from .config import Config, load_config
-from .errors import PolicyError
-from .versioning import VersionError, next_version
 
 FORMAT_VERSION = 1
 GENESIS = "0" * 64
@@ -783,41 +781,12 @@ def find_release(project_root: str | Path, policy_id: str, version: str, config=
     raise LedgerError(Paths(Path(project_root)).records, 0, f"{policy_id} has no version {version} (released: {known})")
 
 
-def revisions_of(releases: list[ReleaseRecord], project_root: str | Path | None = None) -> list[model.Revision]:
-    """Rows of the revision history; with ``project_root`` the 修订章节 column is filled
-    from a per-article comparison with the previous release ("新增第十一条；修改第二十九条")."""
-    out = []
-    for i, r in enumerate(releases):
-        sections = ""
-        if project_root is not None and i > 0:
-            sections = revision_sections(str(Path(project_root).resolve()), releases[i - 1].snapshot, r.snapshot)
-        out.append(model.Revision(version=r.version, date=r.date, summary=r.summary,
-                                  approvals={a.role: a.person for a in r.approvals}, sections=sections))
-    return out
-
-
-@lru_cache(maxsize=512)
-def revision_sections(project_root: str, old_snapshot: str, new_snapshot: str) -> str:
-    """Which articles changed between two frozen texts, in the source locale's words (cached)."""
-    try:
-        from . import diff
-
-        result = diff.diff_snapshots(Path(project_root), old_snapshot, new_snapshot)
-    except Exception:  # an old snapshot the current parser rejects: leave the column empty
-        return ""
-    groups: dict[str, list[str]] = {"added": [], "modified": [], "deleted": []}
-    for c in result.changed:
-        unit = c.new if c.new is not None else c.old
-        name = unit.label if unit.kind == "article" else unit.display
-        groups[c.kind].append(name if c.new is not None else "原" + name)
-    words = {"added": "新增", "modified": "修改", "deleted": "删除"}
-    parts = []
-    for kind in ("added", "modified", "deleted"):
-        labels = groups[kind]
-        if labels:
-            shown = "、".join(labels[:4]) + (f"等{len(labels)}处" if len(labels) > 4 else "")
-            parts.append(words[kind] + shown)
-    return "；".join(parts)
+def revisions_of(releases: list[ReleaseRecord]) -> list[model.Revision]:
+    """Rows of the revision history (修订章节 is left empty: ``products.history``
+    fills it from a comparison of the frozen texts)."""
+    return [model.Revision(version=r.version, date=r.date, summary=r.summary,
+                           approvals={a.role: a.person for a in r.approvals})
+            for r in releases]
 
 
 def version_info(project_root: str | Path, config, policy_id: str, source_text: str, *,
@@ -837,9 +806,9 @@ def version_info(project_root: str | Path, config, policy_id: str, source_text: 
             version=last.version, is_draft=False,
             effective_date=last.effective_date or fallback_effective,
             approvals=[model.Approval(a.role, a.person, a.date) for a in last.approvals],
-            revisions=revisions_of(releases, project_root), content_hash=ch)
+            revisions=revisions_of(releases), content_hash=ch)
     return model.VersionInfo(version="草稿", is_draft=True, effective_date=fallback_effective,
-                             approvals=[], revisions=revisions_of(releases, project_root), content_hash=ch)
+                             approvals=[], revisions=revisions_of(releases), content_hash=ch)
 
 
 def _list_value(text: str | None) -> list[str]:

@@ -25,12 +25,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from . import __version__, fsutil
-from .errors import Collector, PolicyError
-from .fsutil import atomic_write_bytes, sha256_file  # noqa: F401 (re-exported for callers)
-from .model import Document, VersionInfo
-from .project import Project, load_project
-from .render.context import RenderContext
+from .. import __version__
+from ..core import fsutil
+from ..core.errors import Collector, PolicyError
+from ..core.fsutil import atomic_write_bytes, sha256_file  # noqa: F401 (re-exported for callers)
+from ..core.model import Document, VersionInfo
+from ..products import history
+from ..read.project import Project, load_project
+from ..render.context import RenderContext
 
 MANIFEST_FORMAT = 1
 
@@ -74,7 +76,7 @@ def _templates_hash(project: Project) -> str:
     """Hash of what shapes a policy's output: package version and code, and the
     policy templates (top-level files of the packaged and the project's
     templates/; site/ and forms/ templates do not affect policy PDFs)."""
-    from .render.pdf import PACKAGE_TEMPLATES
+    from ..render.pdf import PACKAGE_TEMPLATES
 
     h = hashlib.sha256(__version__.encode())
     h.update(fsutil.package_hash().encode())
@@ -88,10 +90,8 @@ def _templates_hash(project: Project) -> str:
 
 
 def _version_info(project: Project, doc: Document) -> VersionInfo:
-    from . import ledger
-
-    return ledger.version_info(project.root, project.config, doc.meta.id, doc.source_text,
-                               fallback_effective=doc.meta.effective_date)
+    return history.version_info(project.root, project.config, doc.meta.id, doc.source_text,
+                                fallback_effective=doc.meta.effective_date)
 
 
 # ---------------------------------------------------------------------------
@@ -102,7 +102,7 @@ _WORKER: dict = {}
 
 
 def _worker_init(root: str, sign: bool) -> None:
-    from .render.pdf import renderer_for
+    from ..render.pdf import renderer_for
 
     _WORKER["root"] = Path(root)
     _WORKER["renderer"] = renderer_for(Path(root))
@@ -112,7 +112,7 @@ def _worker_init(root: str, sign: bool) -> None:
 
 def _worker_identity(config):
     if "identity" not in _WORKER:
-        from . import signing
+        from ..trust import signing
 
         _WORKER["identity"] = signing.load_identity(config) if _WORKER.get("sign") else None
     return _WORKER["identity"]
@@ -141,7 +141,7 @@ def render_job(job: Job, config, staging: str) -> list[dict]:
             record["unsigned_size"] = len(data)
             identity = None if job.version.is_draft else _worker_identity(config)
             if identity is not None:
-                from . import signing
+                from ..trust import signing
 
                 data = signing.sign_pdf(data, identity, policy_id=meta.id, version=job.version.version,
                                         locale=job.locale, location=config.signing.location,
@@ -149,7 +149,7 @@ def render_job(job: Job, config, staging: str) -> list[dict]:
                 record["signed"] = True
             target.write_bytes(data)
         else:
-            from .render.docx import write_docx
+            from ..render.docx import write_docx
 
             # other policies' DOCX sit beside this one: link their titles there
             refs = {n.policy_id for n in job.doc.walk() if getattr(n, "policy_id", None)}
@@ -167,7 +167,7 @@ def render_job(job: Job, config, staging: str) -> list[dict]:
 def plan_jobs(project: Project, locales: list[str], formats: tuple[str, ...], policy_ids: list[str] | None,
               result: BuildResult, reports_dir: Path | None, signer_id: str = "unsigned") -> list[Job]:
     """Convert every selected policy to every locale and key each job by its inputs."""
-    from . import conversion
+    from ..convert import conversion
 
     cfg = project.config
     glossary = conversion.load_glossary(project.root)
@@ -175,7 +175,7 @@ def plan_jobs(project: Project, locales: list[str], formats: tuple[str, ...], po
     result.glossary_sha256 = ghash
     thash = _templates_hash(project)
     if "docx" in formats:  # the organisation's reference DOCX shapes every DOCX
-        from .render.docx import load_reference
+        from ..render.docx import load_reference
 
         thash = hashlib.sha256(thash.encode() + load_reference(cfg)).hexdigest()
     errors = Collector()
@@ -217,7 +217,7 @@ def _localize_version(version: VersionInfo, source: str, target: str, glossary, 
         return version
     from dataclasses import replace
 
-    from . import conversion
+    from ..convert import conversion
 
     def convert(text: str) -> str:
         return conversion.convert_text(text, source, target, phrase_mode=phrase_mode, glossary=glossary) if text else text
@@ -249,17 +249,17 @@ def build(root: str | Path = ".", *, formats: list[str] | None = None, locales: 
         if fmt not in ("pdf", "docx"):
             raise PolicyError(cfg.path, 0, f"unknown format {fmt!r}; known: pdf, docx")
     locale_list = locales or list(cfg.locales.publish)
-    from .locales import LOCALES
+    from ..core.locales import LOCALES
 
     for code in locale_list:
         if code not in LOCALES:
             raise PolicyError(cfg.path, 0, f"unknown locale {code!r}; known: {', '.join(LOCALES)}")
     if "docx" in formats_t:
-        from .render.docx import load_reference
+        from ..render.docx import load_reference
 
         load_reference(cfg)  # a bad reference DOCX is an input error: fail before rendering
     if sign:
-        from . import signing
+        from ..trust import signing
 
         identity = signing.load_identity(cfg)
         signer_id = identity.fingerprint if identity is not None else "unsigned"
@@ -339,7 +339,8 @@ def _build_handbooks(project: Project, staging: Path, locales: list[str], format
     """Render handbooks; sign each handbook PDF whose policies are all released."""
     import hashlib as _hashlib
 
-    from . import handbook, signing
+    from ..products import handbook
+    from ..trust import signing
 
     arts = handbook.build_handbooks(project, staging, locales, formats, jobs=jobs, force=force)
     books = {hb.name: hb for hb in (handbook.load_handbook(p, project) for p in handbook.handbook_files(project))}
@@ -407,7 +408,7 @@ def _publish(staging: Path, build_dir: Path, result: BuildResult, project: Proje
 def _ledger_head(project: Project) -> dict | None:
     """The ledger's last record (number and hash), published so that deleting
     the newest records cannot go unnoticed (the chain alone cannot show it)."""
-    from .ledger import read_head
+    from ..trust.ledger import read_head
 
     head = read_head(project.root)
     return {"seq": head[0], "hash": head[1]} if head else None
@@ -415,7 +416,7 @@ def _ledger_head(project: Project) -> dict | None:
 
 def _converter_info(result: BuildResult, project: Project) -> dict:
     """Pinned converter version, glossary hash and mode, so an auditor can re-derive locale variants."""
-    from .conversion import OPENCC_VERSION
+    from ..convert.conversion import OPENCC_VERSION
 
     return {"opencc": OPENCC_VERSION, "glossary_sha256": result.glossary_sha256,
             "phrase_mode": project.config.locales.phrase_mode}

@@ -16,10 +16,29 @@ from markdown_it import MarkdownIt
 from markdown_it.rules_inline import StateInline
 from markdown_it.tree import SyntaxTreeNode
 
-from .errors import Collector, PolicyError
-from .metadata import parse_front_matter, split_front_matter
-from .model import (Article, Block, Chapter, Code, Document, Emph, Inline, Item, ItemList, LineBreak, Link, Note,
-                    Paragraph, Ref, Section, SourcePos, Strong, Table, Text)
+from ..core.errors import Collector, PolicyError
+from ..core.model import (
+    Article,
+    Block,
+    Chapter,
+    Code,
+    Document,
+    Emph,
+    Inline,
+    Item,
+    ItemList,
+    LineBreak,
+    Link,
+    Note,
+    Paragraph,
+    Ref,
+    Section,
+    SourcePos,
+    Strong,
+    Table,
+    Text,
+)
+from .frontmatter import parse_front_matter, split_front_matter
 
 LABEL_PATTERN = re.compile(r"^[A-Za-z0-9_-]+$")
 _TRAILING_LABEL = re.compile(r"\s*\{#([^}]*)\}\s*$")

@@ -26,8 +26,9 @@ from pathlib import Path
 
 import yaml
 
-from .errors import Collector, PolicyError
-from .fsutil import package_hash, sha256_file
+from ..core.errors import Collector, PolicyError
+from ..core.fsutil import package_hash, sha256_file
+from . import history
 
 IN_FORCE = ("effective", "trial")
 HANDBOOK_CSS = ("policy.css", "handbook/handbook.css")
@@ -115,7 +116,7 @@ def load_handbook(path: str | Path, project) -> Handbook:
                   audience=text_field("audience"), company=text_field("company"),
                   doc_no=text_field("doc_no") or path.stem, version=text_field("version") or "—",
                   cover=text_field("cover"), foreword=text_field("foreword"))
-    from .locales import LOCALES
+    from ..core.locales import LOCALES
 
     locales = data.get("locales")
     if locales is not None:
@@ -215,7 +216,7 @@ class HandbookRenderer:
     """Renders handbooks of one project; holds the glossary and version lookups."""
 
     def __init__(self, project):
-        from . import conversion
+        from ..convert import conversion
 
         self.project = project
         self.config = project.config
@@ -224,22 +225,14 @@ class HandbookRenderer:
 
     # -- inputs ----------------------------------------------------------
     def version(self, doc):
-        from .model import VersionInfo
-
         pid = doc.meta.id
         if pid not in self._versions:
-            try:
-                from . import ledger
-
-                info = ledger.version_info(self.project.root, self.config, pid, doc.source_text,
-                                           fallback_effective=doc.meta.effective_date)
-            except (ImportError, AttributeError):
-                info = VersionInfo.draft(doc)
-            self._versions[pid] = info
+            self._versions[pid] = history.version_info(self.project.root, self.config, pid, doc.source_text,
+                                                       fallback_effective=doc.meta.effective_date)
         return self._versions[pid]
 
     def convert(self, text: str, source: str, target: str) -> str:
-        from . import conversion
+        from ..convert import conversion
 
         if not text or source == target:
             return text
@@ -249,8 +242,8 @@ class HandbookRenderer:
     def parts(self, hb: Handbook, locale: str) -> list[_Part]:
         from dataclasses import replace
 
-        from . import conversion
-        from .render.context import RenderContext
+        from ..convert import conversion
+        from ..render.context import RenderContext
 
         parts = []
         links = {pid: f"#p-{pid}" for pid in hb.policy_ids}
@@ -273,10 +266,10 @@ class HandbookRenderer:
 
         from markupsafe import Markup
 
+        from ..core.locales import get_locale
+        from ..core.numbering import chapter_label, heading_marker
+        from ..render.html import HtmlWriter, inline_html
         from .forms import _css_string
-        from .locales import get_locale
-        from .numbering import chapter_label, heading_marker
-        from .render.html import HtmlWriter, inline_html
 
         loc = get_locale(locale)
         parts = parts if parts is not None else self.parts(hb, locale)
@@ -334,7 +327,7 @@ class HandbookRenderer:
         For the parallel renderer: ``front=False`` leaves out the cover and front
         matter, ``policies`` renders only those policies, and ``page_numbers``
         (anchor → page) prints the given numbers in the contents and summary."""
-        from .render.pdf import renderer_for
+        from ..render.pdf import renderer_for
 
         book = book if book is not None else self.book(hb, locale, parts)
         shown = book["policies"] if policies is None else policies
@@ -343,7 +336,7 @@ class HandbookRenderer:
 
     def pdf(self, hb: Handbook, locale: str, parts: list[_Part] | None = None, *, jobs: int = 1) -> bytes:
         """The handbook PDF.  ``jobs`` > 1 lays it out in that many processes (see ``_pdf_parallel``)."""
-        from .render.pdf import renderer_for
+        from ..render.pdf import renderer_for
 
         book = self.book(hb, locale, parts)
         if jobs > 1 and len(book["policies"]) > 1:
@@ -354,8 +347,8 @@ class HandbookRenderer:
 
     # -- DOCX ------------------------------------------------------------
     def docx(self, hb: Handbook, locale: str, parts: list[_Part] | None = None) -> bytes:
-        from .locales import get_locale
-        from .render.docx import append_policy, base_document, docx_bytes
+        from ..core.locales import get_locale
+        from ..render.docx import append_policy, base_document, docx_bytes
 
         loc = get_locale(locale)
         parts = parts if parts is not None else self.parts(hb, locale)
@@ -606,8 +599,9 @@ def _handbook_keys(project, books: list[Handbook], locales: list[str]) -> dict[t
     import hashlib
     import json
 
-    from . import __version__, conversion
-    from .render.pdf import PACKAGE_TEMPLATES
+    from .. import __version__
+    from ..convert import conversion
+    from ..render.pdf import PACKAGE_TEMPLATES
 
     renderer = HandbookRenderer(project)
     base = hashlib.sha256(__version__.encode())
@@ -665,7 +659,7 @@ _TASK_STATE: dict = {}
 
 def _render_task(root: str, name: str, locale: str, formats: tuple[str, ...], out_dir: str) -> list[dict]:
     """Worker side: load the project once per process, render one handbook in one locale."""
-    from .project import load_project
+    from ..read.project import load_project
 
     if _TASK_STATE.get("root") != root:
         project = load_project(root)
@@ -728,7 +722,7 @@ def _with_stand_ins(html: str) -> tuple[str, frozenset[str]]:
 
 def _render_part(root: str, html: str, locale: str, stylesheets: tuple[str, ...], identifier: str):
     """Worker side: one part of a handbook → (PDF bytes, anchor → page index, page count)."""
-    from .render.pdf import renderer_for
+    from ..render.pdf import renderer_for
 
     return renderer_for(Path(root)).render_with_anchors(html, locale, stylesheets=stylesheets, identifier=identifier)
 
@@ -738,8 +732,8 @@ def _pdf_parallel(renderer: HandbookRenderer, hb: Handbook, locale: str, book: d
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
-    from .render.pdf import renderer_for
-    from .render.stitch import RenderedPart, assemble
+    from ..render.pdf import renderer_for
+    from ..render.stitch import RenderedPart, assemble
 
     root = str(renderer.project.root)
     tag = f"handbook|{hb.name}|{locale}"
