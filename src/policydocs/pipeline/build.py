@@ -32,7 +32,9 @@ from ..core.fsutil import atomic_write_bytes, sha256_file  # noqa: F401 (re-expo
 from ..core.model import Document, VersionInfo
 from ..products import history
 from ..read.project import Project, load_project
+from ..render import writers
 from ..render.context import RenderContext
+from ..trust import signing
 
 MANIFEST_FORMAT = 1
 
@@ -102,59 +104,46 @@ _WORKER: dict = {}
 
 
 def _worker_init(root: str, sign: bool) -> None:
-    from ..render.pdf import renderer_for
-
     _WORKER["root"] = Path(root)
-    _WORKER["renderer"] = renderer_for(Path(root))
-    _WORKER["config"] = None
     _WORKER["sign"] = sign
 
 
 def _worker_identity(config):
     if "identity" not in _WORKER:
-        from ..trust import signing
-
-        _WORKER["identity"] = signing.load_identity(config) if _WORKER.get("sign") else None
+        _WORKER["identity"] = signing.load_identity(config) if _WORKER.get("sign", True) else None
     return _WORKER["identity"]
 
 
 def render_job(job: Job, config, staging: str) -> list[dict]:
     """Render one job into ``staging``; returns artifact records (paths relative to staging)."""
-    if "renderer" not in _WORKER:
-        _worker_init(str(config.root), True)
-    renderer = _WORKER["renderer"]
-    ctx = RenderContext(doc=job.doc, config=config, version=job.version)
-    out: list[dict] = []
     meta = job.doc.meta
+    # other policies' files sit beside this one: writers that can link point there
+    refs = sorted({n.policy_id for n in job.doc.walk() if getattr(n, "policy_id", None)})
+    out: list[dict] = []
     base = {"kind": "policy", "policy_id": meta.id, "title": meta.title, "version": job.version.version,
             "locale": job.locale, "draft": job.version.is_draft, "status": meta.status, "key": job.key,
             "effective_date": (job.version.effective_date or meta.effective_date).isoformat()
             if (job.version.effective_date or meta.effective_date) else None}
     for fmt in job.formats:
-        rel = f"{job.locale}/{meta.id}.{fmt}"
+        writer = writers.get_writer(fmt, config.root)
+        ctx = RenderContext(doc=job.doc, config=config, version=job.version,
+                            policy_links={pid: f"{pid}{writer.suffix}" for pid in refs}
+                            if getattr(writer, "links_policies", False) else {})
+        rel = f"{job.locale}/{meta.id}{writer.suffix}"
         target = Path(staging) / rel
         target.parent.mkdir(parents=True, exist_ok=True)
         record = dict(base, path=rel, format=fmt, signed=False)
+        data = writer.write(ctx)
         if fmt == "pdf":
-            data = renderer.render_policy(ctx)
             record["unsigned_sha256"] = hashlib.sha256(data).hexdigest()
             record["unsigned_size"] = len(data)
             identity = None if job.version.is_draft else _worker_identity(config)
             if identity is not None:
-                from ..trust import signing
-
                 data = signing.sign_pdf(data, identity, policy_id=meta.id, version=job.version.version,
                                         locale=job.locale, location=config.signing.location,
                                         contact=config.signing.contact, timestamp_url=config.signing.timestamp_url)
                 record["signed"] = True
-            target.write_bytes(data)
-        else:
-            from ..render.docx import write_docx
-
-            # other policies' DOCX sit beside this one: link their titles there
-            refs = {n.policy_id for n in job.doc.walk() if getattr(n, "policy_id", None)}
-            write_docx(RenderContext(doc=job.doc, config=config, version=job.version,
-                                     policy_links={pid: f"{pid}.docx" for pid in refs}), target)
+        target.write_bytes(data)
         out.append(record)
     return out
 
@@ -246,8 +235,8 @@ def build(root: str | Path = ".", *, formats: list[str] | None = None, locales: 
     cfg = project.config
     formats_t = tuple(formats or cfg.build.formats)
     for fmt in formats_t:
-        if fmt not in ("pdf", "docx"):
-            raise PolicyError(cfg.path, 0, f"unknown format {fmt!r}; known: pdf, docx")
+        if fmt not in writers.formats():
+            raise PolicyError(cfg.path, 0, f"unknown format {fmt!r}; known: {', '.join(writers.formats())}")
     locale_list = locales or list(cfg.locales.publish)
     from ..core.locales import LOCALES
 
@@ -259,8 +248,6 @@ def build(root: str | Path = ".", *, formats: list[str] | None = None, locales: 
 
         load_reference(cfg)  # a bad reference DOCX is an input error: fail before rendering
     if sign:
-        from ..trust import signing
-
         identity = signing.load_identity(cfg)
         signer_id = identity.fingerprint if identity is not None else "unsigned"
         if identity is None:

@@ -866,6 +866,22 @@ def docx_bytes(document, when: date | None = None) -> bytes:
     return out.getvalue()
 
 
+class DocxWriter:
+    """The ``docx`` writer (python-docx, the organisation's reference styles)."""
+
+    format = "docx"
+    suffix = ".docx"
+    links_policies = True  # a cited policy's title links to its DOCX beside this one
+
+    def __init__(self, project_root: Path):
+        self.root = project_root
+
+    def write(self, ctx: RenderContext) -> bytes:
+        """One policy DOCX; the bytes depend only on the inputs, not on the clock."""
+        when = ctx.version.effective_date or ctx.doc.meta.effective_date
+        return docx_bytes(policy_docx_document(ctx), when)
+
+
 def write_docx(ctx: RenderContext, out_path: Path) -> None:
     """Write one policy DOCX to ``out_path`` (the caller handles temp file + rename).
 

@@ -133,6 +133,19 @@ class PdfRenderer:
         return self.render(html, ctx.locale.code, identifier=f"{ctx.doc.meta.id}|{ctx.locale.code}|{ctx.version.version}|{html}")
 
 
+class PdfWriter:
+    """The ``pdf`` writer: one policy as an unsigned PDF (the pipeline signs released ones)."""
+
+    format = "pdf"
+    suffix = ".pdf"
+
+    def __init__(self, project_root: Path):
+        self.renderer = renderer_for(project_root)
+
+    def write(self, ctx: RenderContext) -> bytes:
+        return self.renderer.render_policy(ctx)
+
+
 def _anchor_pages(document) -> dict[str, int]:
     """Anchor name → 0-based index of the first page it is on."""
     anchors: dict[str, int] = {}
