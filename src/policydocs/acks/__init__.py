@@ -1,0 +1,1 @@
+"""The acknowledgement service: employees confirm each published version they read."""

@@ -1,0 +1,1 @@
+"""Import: bring existing regulations (.docx, .doc/.wps, .pdf, .txt/.md) into the source format."""
