@@ -20,7 +20,7 @@ from typing import Callable
 from ..core.errors import PolicyError
 from ..read.config import load_config
 from ..trust import keys as keymod
-from ..trust import ledger
+from ..trust import ledger, status
 
 _KEYS_SUB = None
 
@@ -247,7 +247,7 @@ def cmd_as_of(args) -> int:
     root = _root(args)
     cfg = load_config(root)
     gone: dict[str, str] = {}
-    found = ledger.as_of(root, args.date, cfg, superseded=gone)
+    found = status.as_of(root, args.date, cfg, superseded=gone)
     if args.json:
         print(json.dumps({"date": args.date.isoformat(), "policies": {k: v.to_json() for k, v in sorted(found.items())},
                           "not_in_force": gone}, ensure_ascii=False, indent=2))
