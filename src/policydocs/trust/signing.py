@@ -759,7 +759,8 @@ def check_against_entry(data: bytes, check: SignatureCheck, entry: dict) -> list
 
 
 def verify_published(build_dir: Path, trust_root: Path, *, manifest_path: Path | None = None,
-                     prefix: str = "", pdfsig: bool = False) -> list[str]:
+                     prefix: str = "", pdfsig: bool = False,
+                     checks: dict[str, "SignatureCheck"] | None = None) -> list[str]:
     """Problems with the published PDFs listed in ``build_dir/manifest.json``.
 
     For each PDF artifact: the file exists and matches the manifest's sha256
@@ -769,7 +770,9 @@ def verify_published(build_dir: Path, trust_root: Path, *, manifest_path: Path |
     all is well. Problems name the artifact path from the manifest, with
     ``prefix`` in front (e.g. ``"build/"``). With ``pdfsig`` (and poppler
     installed), every signed PDF pyHanko accepts must also pass poppler's
-    ``pdfsig`` — a second, independent implementation.
+    ``pdfsig`` — a second, independent implementation. ``checks`` (if
+    given) receives the signature check of every signed policy PDF by manifest
+    path, for the ledger checks of ``trust/verify.py``.
     """
     build_dir = Path(build_dir)
     manifest_path = Path(manifest_path) if manifest_path else build_dir / "manifest.json"
@@ -820,6 +823,8 @@ def verify_published(build_dir: Path, trust_root: Path, *, manifest_path: Path |
                 problems.insert(0, root_error)
             continue
         check = validate_pdf(data, root_pem)
+        if checks is not None and entry.get("kind", "policy") == "policy":
+            checks[rel] = check
         problems.extend(f"{where}: {p}" for p in check.problems)
         if check.signed:
             problems.extend(f"{where}: {p}" for p in check_against_entry(data, check, entry))
