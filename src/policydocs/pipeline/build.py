@@ -34,7 +34,7 @@ from ..products import history
 from ..read.project import Project, load_project
 from ..render import writers
 from ..render.context import RenderContext
-from ..trust import signing
+from ..trust import publication, signing
 
 MANIFEST_FORMAT = 1
 
@@ -106,6 +106,7 @@ _WORKER: dict = {}
 def _worker_init(root: str, sign: bool) -> None:
     _WORKER["root"] = Path(root)
     _WORKER["sign"] = sign
+    _WORKER["head"] = publication.ledger_head(root)  # signed copies name the ledger record they are published under
 
 
 def _worker_identity(config):
@@ -141,7 +142,8 @@ def render_job(job: Job, config, staging: str) -> list[dict]:
             if identity is not None:
                 data = signing.sign_pdf(data, identity, policy_id=meta.id, version=job.version.version,
                                         locale=job.locale, location=config.signing.location,
-                                        contact=config.signing.contact, timestamp_url=config.signing.timestamp_url)
+                                        contact=config.signing.contact, timestamp_url=config.signing.timestamp_url,
+                                        ledger_head=_WORKER.get("head"))
                 record["signed"] = True
         target.write_bytes(data)
         out.append(record)
@@ -250,14 +252,9 @@ def build(root: str | Path = ".", *, formats: list[str] | None = None, locales: 
     if sign:
         identity = signing.load_identity(cfg)
         signer_id = identity.fingerprint if identity is not None else "unsigned"
-        if identity is None:
-            result_warning = ("no signing identity: released PDFs are published unsigned and `verify` will "
-                              "report them (run `policydocs keys init-org` or set [signing] pkcs12)")
-        else:
-            reason = signing.identity_matches_trust_root(identity, cfg)
-            result_warning = f"signing identity does not match the trust root: {reason}" if reason else ""
     else:
-        identity, result_warning, signer_id = None, "", "unsigned"
+        identity, signer_id = None, "unsigned"
+    result_warning = ""
     build_dir = cfg.build_dir
     build_dir.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=build_dir))
@@ -266,6 +263,8 @@ def build(root: str | Path = ".", *, formats: list[str] | None = None, locales: 
         result.warnings.append(result_warning)
     try:
         jobs_list = plan_jobs(project, locale_list, formats_t, policy_ids, result, staging / "reports", signer_id)
+        if sign and "pdf" in formats_t and any(not j.version.is_draft for j in jobs_list):
+            identity = signing.require_identity(cfg, identity)  # exit 2 naming the fix; drafts never need it
         previous = {} if force else _load_previous(build_dir)
         todo: list[Job] = []
         for job in jobs_list:
@@ -349,7 +348,8 @@ def _build_handbooks(project: Project, staging: Path, locales: list[str], format
             cfg = project.config
             signed = signing.sign_pdf(data, identity, policy_id=hb.doc_no if hb else art.get("handbook", ""),
                                       version=art["version"], locale=art["locale"], location=cfg.signing.location,
-                                      contact=cfg.signing.contact, timestamp_url=cfg.signing.timestamp_url)
+                                      contact=cfg.signing.contact, timestamp_url=cfg.signing.timestamp_url,
+                                      ledger_head=publication.ledger_head(project.root))
             path.write_bytes(signed)
             art["signed"] = True
     if arts:
