@@ -1442,17 +1442,19 @@ def verify_ledger(project_root: str | Path, config, working_texts: dict[str, str
     rel_records = paths.rel(paths.records)
     report = VerifyReport()
     lf = read_ledger(root)
-    report.records = len(lf.entries)
     repairable = []
-    # 1. chain
-    report.problems += _check_chain(paths, lf)
     complete = _complete_record(lf.torn, lf) if lf.torn is not None else None
-    if complete is not None:
+    if complete is not None:  # a whole record that only lacks its "\n": it is part of the ledger
         report.problems.append(
             f"{rel_records} line {lf.torn.line}: {describe(complete)} is complete but lacks its end of line; "
             f"run `policydocs ledger repair` to add it (the record is kept)")
         repairable.append(len(report.problems) - 1)
-    elif lf.torn is not None:
+        lf.entries.append(Entry(lf.torn.line, complete, lf.torn.data))
+        lf.torn = None
+    report.records = len(lf.entries)
+    # 1. chain
+    report.problems += _check_chain(paths, lf)
+    if lf.torn is not None:
         guess = lf.torn.guess_policy()
         report.problems.append(
             f"{rel_records} line {lf.torn.line}: incomplete record ({len(lf.torn.data)} bytes without end of line) "

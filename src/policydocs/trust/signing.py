@@ -35,6 +35,7 @@ from pathlib import Path
 from ..core.errors import PolicyError
 from ..core.fsutil import atomic_write_bytes
 from ..read.config import Config, user_config_dir
+from . import clock
 from .orgsig import OrgKey
 from .records import LedgerHead
 
@@ -268,7 +269,9 @@ def init_org(config: Config, *, passphrase: str, force: bool = False, days: int 
 
     org = config.organisation.name or "policydocs"
     now = _dt.datetime.now(_dt.timezone.utc).replace(microsecond=0)
-    start = now - _dt.timedelta(hours=1)
+    # valid from the trust clock's "now" when that is earlier ($POLICYDOCS_NOW: demo seeding, tests), so records
+    # the organisation signs at that time verify; the end stays relative to the real time
+    start = min(now, clock.now().astimezone(_dt.timezone.utc)) - _dt.timedelta(hours=1)
 
     def name(cn: str) -> x509.Name:
         return x509.Name([x509.NameAttribute(NameOID.ORGANIZATION_NAME, org), x509.NameAttribute(NameOID.COMMON_NAME, cn)])
