@@ -61,12 +61,12 @@ from ..core.numbering import (
     item_marker,
     ref_text,
 )
+from ..core.words import words as word_catalogue
 from ..read.project import Project, load_project
 from ..render.context import RenderContext
 from ..render.html import HtmlWriter, inline_html
 from ..trust import ledger
 from . import history
-from .site_words import SWITCH_NAMES, site_words
 
 IN_FORCE = ("trial", "effective")
 STATUS_ORDER = {"effective": 0, "trial": 1, "draft": 2, "superseded": 3, "repealed": 4}
@@ -450,11 +450,11 @@ class SiteBuilder:
                                                   "unsigned_sha256", "status", "effective_date")}
                           for a in self.manifest.get("artifacts", [])],
             "manifest_sha256": hashlib.sha256(self.manifest_bytes).hexdigest(),
-            "locale_names": {c: SWITCH_NAMES.get(c, c) for c in self.locales},
+            "locale_names": {c: get_locale(c).short_name for c in self.locales},
         }
         self.write("data/manifest.js", js_data("POLICYDOCS_MANIFEST", manifest_view))
         for code in self.locales:
-            words = site_words(code)
+            words = word_catalogue(code, "site")
             loc = get_locale(code)
             docs = []
             for pid in self.project.documents:
@@ -482,8 +482,8 @@ class SiteBuilder:
     def common(self, code: str, page: str) -> dict:
         """Variables every page template needs."""
         loc = get_locale(code)
-        words = site_words(code)
-        switch = [{"code": c, "name": SWITCH_NAMES.get(c, get_locale(c).name), "current": c == code,
+        words = word_catalogue(code, "site")
+        switch = [{"code": c, "name": get_locale(c).short_name, "current": c == code,
                    "href": f"../{c}/{page}"} for c in self.locales]
         return {"loc": loc, "sw": words, "company": self.cfg.organisation.name, "switch": switch, "code": code,
                 "page": page, "locales": self.locales}
@@ -497,7 +497,7 @@ class SiteBuilder:
                 art = self.arts.get(pid, {}).get(c, {}).get(fmt)
                 if art is None or "site_path" not in art:
                     continue
-                rows.append({"locale": c, "locale_name": SWITCH_NAMES.get(c, c), "format": fmt.upper(),
+                rows.append({"locale": c, "locale_name": get_locale(c).short_name, "format": fmt.upper(),
                              "href": "../" + art["site_path"], "size": human_size(art.get("size")),
                              "bytes": art.get("size"), "sha256": art.get("sha256", ""), "version": art.get("version", ""),
                              "signed": bool(art.get("signed")), "draft": bool(art.get("draft")),
@@ -508,7 +508,7 @@ class SiteBuilder:
         """(categories with in-force policies, policies not in force) for the index."""
         cats: dict[str, list[dict]] = {}
         old: list[dict] = []
-        words = site_words(code)
+        words = word_catalogue(code, "site")
         for pid in self.project.documents:
             ctx = self.ctxs[(pid, code)]
             meta = ctx.doc.meta
@@ -636,7 +636,7 @@ class SiteBuilder:
                 anchors = {c: " ".join(page_anchors(HtmlWriter(ctxs[c]), ctxs[c].doc)) for c in self.locales}
                 row = rows.get(r.version)
                 for code in self.locales:
-                    words = site_words(code)
+                    words = word_catalogue(code, "site")
                     status = row.status if row else "withdrawn"
                     status_text = {"current": words["v_current"], "pending": words["v_pending"],
                                    "replaced": words["v_replaced"].format(v=row.replaced_by if row else ""),
@@ -650,7 +650,7 @@ class SiteBuilder:
     def write_history(self, pid: str, code: str) -> None:
         ctx = self.ctxs[(pid, code)]
         meta = ctx.doc.meta
-        words = site_words(code)
+        words = word_catalogue(code, "site")
         rows = []
         for r in reversed(self.history.get(pid, [])):
             status_text = {"current": words["v_current"], "pending": words["v_pending"],
@@ -691,7 +691,7 @@ class SiteBuilder:
             return text
 
     def write_auditor(self, code: str) -> None:
-        words = site_words(code)
+        words = word_catalogue(code, "site")
         policies = []
         for pid in self.project.documents:
             ctx = self.ctxs[(pid, code)]
