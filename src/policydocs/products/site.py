@@ -39,32 +39,19 @@ from ..core.locales import get_locale
 from ..core.model import (
     Article,
     Chapter,
-    Code,
     Document,
-    Emph,
-    Item,
-    ItemList,
-    LineBreak,
-    Link,
-    Note,
-    Paragraph,
-    Ref,
     Section,
-    Strong,
-    Table,
-    Text,
 )
 from ..core.numbering import (
     article_label,
     chapter_label,
     heading_marker,
-    item_marker,
-    ref_text,
 )
 from ..core.words import words as word_catalogue
 from ..read.project import Project, load_project
 from ..render.context import RenderContext
 from ..render.html import HtmlWriter, inline_html
+from ..render.text import TextWriter
 from ..trust import ledger
 from . import history
 
@@ -103,56 +90,18 @@ def safe_rel(path_text: str, where: Path) -> PurePosixPath:
     return p
 
 
-def _inline_text(nodes, loc) -> str:
-    out: list[str] = []
-    for node in nodes:
-        if isinstance(node, (Text, Code)):
-            out.append(node.text)
-        elif isinstance(node, (Strong, Emph, Link)):
-            out.append(_inline_text(node.children, loc))
-        elif isinstance(node, LineBreak):
-            out.append(" ")
-        elif isinstance(node, Ref):
-            out.append(ref_text(node, loc))
-    return "".join(out)
-
-
-def _block_text(block, loc) -> str:
-    if isinstance(block, Paragraph):
-        return _inline_text(block.inlines, loc)
-    if isinstance(block, ItemList):
-        return " ".join(_item_text(i, loc) for i in block.items)
-    if isinstance(block, Table):
-        cells = [_inline_text(c, loc) for c in block.header]
-        cells += [_inline_text(c, loc) for row in block.rows for c in row]
-        return " ".join(cells)
-    if isinstance(block, Note):
-        return " ".join(_block_text(b, loc) for b in block.blocks)
-    if isinstance(block, Article):
-        head = _inline_text(block.title, loc)
-        return " ".join([head] + [_block_text(b, loc) for b in block.blocks]).strip()
-    if isinstance(block, (Chapter, Section)):
-        return " ".join([_inline_text(block.title, loc)] + [_block_text(c, loc) for c in block.children]).strip()
-    return ""
-
-
-def _item_text(item: Item, loc) -> str:
-    parts = [item_marker(item.number, item.depth, loc) + _inline_text(item.inlines, loc)]
-    parts += [_item_text(c, loc) for c in item.children]
-    return " ".join(parts)
-
-
 def search_segments(writer: HtmlWriter, doc: Document) -> list[dict]:
     """The searchable pieces of a policy: one per article (or per part in sectioned style),
     each with the anchor it is rendered under, so a hit links to ``ID.html#第五条``."""
     loc = writer.loc
+    text = TextWriter(loc, line_break=" ")
     segs: list[dict] = []
 
     def article(art: Article) -> None:
-        title = _inline_text(art.title, loc)
+        title = text.inline(art.title)
         label = article_label(art.number, loc)
         segs.append({"a": writer.article_id(art), "l": f"{label}　{title}".strip("　"),
-                     "t": " ".join(_block_text(b, loc) for b in art.blocks)})
+                     "t": text.text(art.blocks)})
 
     def container(children) -> None:
         for c in children:
@@ -165,17 +114,17 @@ def search_segments(writer: HtmlWriter, doc: Document) -> list[dict]:
         if isinstance(node, Chapter):
             if writer.sectioned:
                 segs.append({"a": writer.chapter_id(node),
-                             "l": heading_marker(1, node.number, loc) + _inline_text(node.title, loc),
-                             "t": " ".join(_block_text(c, loc) for c in node.children)})
+                             "l": heading_marker(1, node.number, loc) + text.inline(node.title),
+                             "t": text.text(node.children)})
             else:
                 container(node.children)
         elif isinstance(node, Article):
             if writer.sectioned:
-                segs.append({"a": "", "l": _inline_text(node.title, loc), "t": _block_text(node, loc)})
+                segs.append({"a": "", "l": text.inline(node.title), "t": text.text([node])})
             else:
                 article(node)
         else:
-            segs.append({"a": "", "l": "", "t": _block_text(node, loc)})
+            segs.append({"a": "", "l": "", "t": text.text([node])})
     return [s for s in segs if s["t"] or s["l"]]
 
 
