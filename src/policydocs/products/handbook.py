@@ -284,15 +284,12 @@ class HandbookRenderer:
                           else chapter_label(ch.number, loc) + "\u3000")
                 chapters.append({"anchor": writer.chapter_id(ch), "label": marker + str(inline_html(ctx, ch.title))})
             when = ctx.version.effective_date or meta.effective_date
-            plain = ctx.doc.source_text
-            has_clause = any(x in plain for x in ("起施行", "起实施", "起執行", "起实行", "起生效"))
             items.append({
                 "id": meta.id, "anchor": part.anchor, "title": meta.title, "meta": meta, "body": body,
                 "version": ctx.version.version, "is_draft": ctx.version.is_draft,
                 "effective": ctx.date(when) if when else "—", "chapters": chapters,
                 "roles": [(key, ctx.role(key)) for key in self.config.versions.roles],
                 "approvals": {a.role: a for a in ctx.version.approvals}, "revisions": ctx.version.revisions,
-                "effective_clause": "" if has_clause or not when else ctx.word("effective_clause", date=ctx.date(when)),
                 "w": ctx.word, "fmt_date": ctx.date,
             })
         dates = [p.ctx.version.effective_date or p.ctx.doc.meta.effective_date for p in parts]

@@ -90,7 +90,7 @@ def safe_rel(path_text: str, where: Path) -> PurePosixPath:
     return p
 
 
-def search_segments(writer: HtmlWriter, doc: Document) -> list[dict]:
+def search_segments(writer: HtmlWriter) -> list[dict]:
     """The searchable pieces of a policy: one per article (or per part in sectioned style),
     each with the anchor it is rendered under, so a hit links to ``ID.html#第五条``."""
     loc = writer.loc
@@ -110,7 +110,7 @@ def search_segments(writer: HtmlWriter, doc: Document) -> list[dict]:
             elif isinstance(c, Article):
                 article(c)
 
-    for node in doc.body:
+    for node in writer.ctx.body:
         if isinstance(node, Chapter):
             if writer.sectioned:
                 segs.append({"a": writer.chapter_id(node),
@@ -128,7 +128,7 @@ def search_segments(writer: HtmlWriter, doc: Document) -> list[dict]:
     return [s for s in segs if s["t"] or s["l"]]
 
 
-def page_anchors(writer: HtmlWriter, doc: Document) -> list[str]:
+def page_anchors(writer: HtmlWriter) -> list[str]:
     """Chapter and article ids in document order (same order in every locale: used by the 简/繁 switch
     to keep the reader at the same article)."""
     out: list[str] = []
@@ -143,7 +143,7 @@ def page_anchors(writer: HtmlWriter, doc: Document) -> list[str]:
             elif isinstance(n, Article) and not writer.sectioned:
                 out.append(writer.article_id(n))
 
-    walk(doc.body)
+    walk(writer.ctx.body)
     return out
 
 
@@ -413,7 +413,7 @@ class SiteBuilder:
                 docs.append({"id": pid, "title": doc.meta.title, "category": doc.meta.category,
                              "department": doc.meta.department, "status": doc.meta.status,
                              "status_label": self.status_label(ctx), "in_force": doc.meta.status in IN_FORCE,
-                             "url": f"{pid}.html", "segments": search_segments(writer, doc)})
+                             "url": f"{pid}.html", "segments": search_segments(writer)})
             self.write(f"data/search.{code}.js", js_data("POLICYDOCS_SEARCH", {"locale": loc.code, "docs": docs,
                                                                            "words": {k: words[k] for k in (
                                                                                "search_none", "search_count",
@@ -512,7 +512,7 @@ class SiteBuilder:
         if stale:
             self.result.warnings.append(f"{pid} {code}: build/ has version {built_version}, the ledger says "
                                         f"{ctx.version.version}: run `policydocs build` before `site`")
-        anchors = {c: " ".join(page_anchors(HtmlWriter(self.ctxs[(pid, c)]), self.docs[pid][c])) for c in self.locales}
+        anchors = {c: " ".join(page_anchors(HtmlWriter(self.ctxs[(pid, c)]))) for c in self.locales}
         self.policy_page(ctx, f"{pid}.html", anchors=anchors, downloads=self.downloads(pid, code), stale=stale)
 
     def policy_page(self, ctx: RenderContext, page: str, *, anchors: dict, downloads: list, stale: bool = False,
@@ -532,7 +532,7 @@ class SiteBuilder:
         pending = bool(eff and eff > self.today and meta.status in IN_FORCE and old is None)
         current = self.project.documents[meta.id].meta  # links and status come from the working text
         self.render("policy.html.j2", f"{code}/{page}", meta=meta, title=meta.title, body=tv["body"],
-                    effective_clause=tv["effective_clause"], effective_text=tv["effective_text"],
+                    effective_text=tv["effective_text"],
                     version=ctx.version, approvals=tv["approvals"], roles=tv["roles"], fmt_date=ctx.date, w=ctx.word,
                     status_label=old["status_text"] if old else self.status_label(ctx),
                     badge_class=f"v-{old['status']}" if old else f"status-{meta.status}",
@@ -582,7 +582,7 @@ class SiteBuilder:
                     localized, _ = conversion.localize(doc, code, self.glossary, phrase_mode=self.cfg.locales.phrase_mode)
                     ctxs[code] = RenderContext(doc=localized, config=self.cfg, version=info,
                                                policy_links={p: f"{p}.html" for p in self.project.documents})
-                anchors = {c: " ".join(page_anchors(HtmlWriter(ctxs[c]), ctxs[c].doc)) for c in self.locales}
+                anchors = {c: " ".join(page_anchors(HtmlWriter(ctxs[c]))) for c in self.locales}
                 row = rows.get(r.version)
                 for code in self.locales:
                     words = word_catalogue(code, "site")

@@ -109,7 +109,7 @@ class HtmlWriter(Visitor):
 
     # -- blocks and containers ----------------------------------------------
     def body(self) -> Markup:
-        return Markup("\n").join(self.visit_all(self.ctx.doc.body))
+        return Markup("\n").join(self.visit_all(self.ctx.body))
 
     def visit_Chapter(self, ch: Chapter) -> Markup:
         label = heading_marker(1, ch.number, self.loc) if self.sectioned else chapter_label(ch.number, self.loc) + "\u3000"
