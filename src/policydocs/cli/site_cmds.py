@@ -48,9 +48,10 @@ def rebuild(project: str, *, build: bool, sign: bool, quiet: bool = False):
 
     if build:
         from ..pipeline.build import build as run_build
+        from ..pipeline.progress import for_terminal
 
-        res = run_build(project, sign=sign, progress=None if quiet else _say)
-        drafts = sorted({a["policy_id"] for a in res.artifacts if a.get("draft") and a.get("kind") == "policy"})
+        res = run_build(project, sign=sign, progress=for_terminal(quiet))
+        drafts = sorted({a.policy_id for a in res.artifacts if a.draft and a.kind == "policy"})
         print(f"built {len(res.artifacts)} file(s) ({res.rendered} rendered, {res.reused} reused) in {res.seconds:.1f} s"
               + (f"; drafts: {', '.join(drafts)}" if drafts else ""), flush=True)
     return generate_site(project)
