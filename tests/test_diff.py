@@ -125,7 +125,6 @@ def test_diff_working_text_and_unknown_version(project, capsys):
 
 
 def test_diff_pdf(project):
-    pytest.importorskip("weasyprint")
     r = diff.diff_versions(project, None, "HR-ATT-001", "A/0", "A/1", formats=["pdf"])
     pdf = r.files[0]
     assert pdf.suffix == ".pdf" and pdf.read_bytes().startswith(b"%PDF")

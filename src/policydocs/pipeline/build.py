@@ -3,8 +3,8 @@
 1. ``load_project`` validates all sources (any error → nothing is written).
 2. The ledger says which version each policy is (released or draft).
 3. Each policy is converted to every published locale (main process; fast).
-4. PDFs/DOCX are rendered in a process pool, one PdfRenderer (one
-   FontConfiguration) per worker; released PDFs are signed there too.
+4. PDFs/DOCX are rendered in a process pool, one writer per format (one
+   Typst compiler, one font scan) per worker; released PDFs are signed there too.
    Outputs whose inputs did not change are reused (content-hash cache).
 5. Only when everything succeeded are the staged files renamed into
    ``build/`` (os.replace per file) and ``manifest.json`` written last, so a
@@ -76,18 +76,19 @@ class BuildResult:
 
 def _templates_hash(project: Project) -> str:
     """Hash of what shapes a policy's output: package version and code, and the
-    policy templates (top-level files of the packaged and the project's
-    templates/; site/ and forms/ templates do not affect policy PDFs)."""
-    from ..render.pdf import PACKAGE_TEMPLATES
+    policy templates (top-level files and typst/ of the packaged and the
+    project's templates/; site/ templates do not affect policy PDFs)."""
+    from ..render.templates import PACKAGE_TEMPLATES
 
     h = hashlib.sha256(__version__.encode())
     h.update(fsutil.package_hash().encode())
     for base in (PACKAGE_TEMPLATES, project.config.templates_dir):
-        if base.is_dir():
-            for p in sorted(base.iterdir()):
-                if p.is_file():
-                    h.update(p.name.encode())
-                    h.update(p.read_bytes())
+        for folder in (base, base / "typst"):  # typst/: the PDF templates (render/typst)
+            if folder.is_dir():
+                for p in sorted(folder.iterdir()):
+                    if p.is_file():
+                        h.update(str(p.relative_to(base)).encode())
+                        h.update(p.read_bytes())
     return h.hexdigest()
 
 

@@ -188,7 +188,7 @@ class SiteBuilder:
         self.out = out
         self.today = today or date.today()
         self.result = SiteResult(path=self.cfg.build_dir / "site")
-        from ..render.pdf import template_env
+        from ..render.templates import template_env
 
         self.env = template_env(self.root)
         self.locales = [code for code in self.cfg.locales.publish]
@@ -235,7 +235,7 @@ class SiteBuilder:
         return self.result
 
     def copy_static(self) -> None:
-        from ..render.pdf import PACKAGE_TEMPLATES
+        from ..render.templates import PACKAGE_TEMPLATES
 
         dst = self.out / "static"
         dst.mkdir(parents=True, exist_ok=True)
@@ -518,7 +518,7 @@ class SiteBuilder:
     def policy_page(self, ctx: RenderContext, page: str, *, anchors: dict, downloads: list, stale: bool = False,
                     old: dict | None = None) -> None:
         """One rendering of policy.html.j2: the current text, or (``old``) a frozen earlier version."""
-        from ..render.pdf import policy_template_vars
+        from ..render.templates import policy_template_vars
 
         code = ctx.locale.code
         meta = ctx.doc.meta
