@@ -128,6 +128,10 @@ def test_diff_pdf(project):
     r = diff.diff_versions(project, None, "HR-ATT-001", "A/0", "A/1", formats=["pdf"])
     pdf = r.files[0]
     assert pdf.suffix == ".pdf" and pdf.read_bytes().startswith(b"%PDF")
+    text = re.sub(r"\s+", "", pdftotext(pdf))
+    assert "《考勤管理制度》修订对照" in text and "A/0→A/1" in text
+    for change in r.changed:
+        assert re.sub(r"\s+", "", change.heading) in text
 
 
 def test_revision_history_sections_column(project):

@@ -252,3 +252,38 @@ def test_project_template_overrides_and_stays_in_the_project(tmp_path: Path) -> 
         assert result.returncode == 2, (line, result.stdout, result.stderr)
         assert f"templates/typst/policy.typ:{ours.count(chr(10)) + 1}" in result.stderr, result.stderr
         assert "TOP-SECRET" not in result.stderr and "root:" not in result.stderr
+
+
+HOSTILE = '''---
+id: ADM-EVIL-001
+title: "恶意制度 #read(\\"/etc/passwd\\") ] #set page(fill: red) ["
+department: "#pagebreak() 行政部 $x$"
+category: 行政
+status: effective
+effective_date: 2025-01-01
+applies_to: "*全体* _员工_ <lab> @ref"
+lang: zh-Hans
+---
+
+# 总则
+
+正文 #read("/etc/passwd") 与 #set text(fill: red) 以及 ] [ \\\\ `#code` = 标题 // 注释 /* 块 1. 列表 - 项 http://x.cn
+
+| 项目 #image("x.png") | 说明 ] |
+|---|---|
+| #pagebreak() | $y$ &lt; @ref |
+'''
+
+
+def test_hostile_text_cannot_inject_typst(mini_project: Path) -> None:
+    """Typst syntax in titles, departments, body text and table cells prints as text."""
+    (mini_project / "policies" / "ADM-EVIL-001.md").write_text(HOSTILE, encoding="utf-8")
+    result = run_cli("build", "--no-sign", "--formats", "pdf", cwd=mini_project)
+    assert result.returncode == 0, result.stderr
+    pdf = mini_project / "build" / "zh-Hans" / "ADM-EVIL-001.pdf"
+    text = re.sub(r"\s+", "", pdftotext(pdf))
+    for shown in ('#read("/etc/passwd")]#setpage(fill:red)[', "#pagebreak()行政部$x$", "*全体*_员工_<lab>@ref",
+                  '正文#read("/etc/passwd")与#settext(fill:red)以及][\\#code=标题//注释/*块1.列表-项http://x.cn',
+                  '项目#image("x.png")', "说明]", "$y$<@ref"):
+        assert shown in text, shown
+    assert "root:" not in text
