@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import re
 import zipfile
 
 import pytest
+from conftest import pdftotext
 from test_ledger_support import (
     POLICY_A,
     add_people,
@@ -129,7 +131,7 @@ def test_diff_pdf(project):
     pdf = r.files[0]
     assert pdf.suffix == ".pdf" and pdf.read_bytes().startswith(b"%PDF")
     text = re.sub(r"\s+", "", pdftotext(pdf))
-    assert "《考勤管理制度》修订对照" in text and "A/0→A/1" in text
+    assert f"《{r.title}》修订对照" in text and "A/0→A/1" in text
     for change in r.changed:
         assert re.sub(r"\s+", "", change.heading) in text
 
