@@ -43,6 +43,7 @@ from ..render.typst.engine import engine_for
 from ..render.typst.escape import value
 from ..render.typst.presets import locale_data
 
+
 def form_words(locale: str) -> dict[str, str]:
     """The words of registers and receipts in ``locale`` (core/words.py, domain ``forms``)."""
     return dict(words(locale, "forms"))

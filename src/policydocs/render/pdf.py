@@ -73,6 +73,7 @@ class PdfWriter:
 
     format = "pdf"
     suffix = ".pdf"
+    templates = tuple(f"typst/{name}" for name in POLICY_TEMPLATES)  # what shapes the output (cache keys)
 
     def __init__(self, project_root: Path):
         self.engine: TypstEngine = engine_for(project_root)

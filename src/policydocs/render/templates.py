@@ -1,14 +1,22 @@
-"""The Jinja2 templates of the portal (HTML): the project's templates/ first, then ours.
+"""Where templates come from: the project's ``templates/`` first, then policydocs' own.
 
-PDFs are laid out by Typst from ``templates/typst/*.typ`` (``render/typst``);
-this module serves the HTML side only.
+One Jinja2 environment per project and process, autoescaping on, undefined
+variables an error. A company overrides a template by putting a file of the
+same name under its project's ``templates/``.
 """
 
 from __future__ import annotations
 
+from functools import lru_cache
 from pathlib import Path
 
-from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from jinja2 import (
+    ChoiceLoader,
+    Environment,
+    FileSystemLoader,
+    StrictUndefined,
+    select_autoescape,
+)
 
 from .context import RenderContext
 from .html import HtmlWriter
@@ -16,13 +24,24 @@ from .html import HtmlWriter
 PACKAGE_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 
 
+def template_dirs(project_root: Path | None) -> list[Path]:
+    """Template folders in lookup order: the project's, then the package's."""
+    dirs = []
+    if project_root is not None and (Path(project_root) / "templates").is_dir():
+        dirs.append(Path(project_root) / "templates")
+    dirs.append(PACKAGE_TEMPLATES)
+    return dirs
+
+
 def template_env(project_root: Path | None) -> Environment:
-    """Jinja2 environment: the project's templates/ first, then the packaged defaults."""
-    loaders = []
-    if project_root is not None and (project_root / "templates").is_dir():
-        loaders.append(FileSystemLoader(str(project_root / "templates")))
-    loaders.append(FileSystemLoader(str(PACKAGE_TEMPLATES)))
-    return Environment(loader=ChoiceLoader(loaders), autoescape=select_autoescape(["html", "j2", "xml"]),
+    """The Jinja2 environment of a project (cached per process)."""
+    return _env(str(Path(project_root).resolve()) if project_root is not None else "")
+
+
+@lru_cache(maxsize=8)
+def _env(root: str) -> Environment:
+    loader = ChoiceLoader([FileSystemLoader(str(d)) for d in template_dirs(Path(root) if root else None)])
+    return Environment(loader=loader, autoescape=select_autoescape(["html", "j2", "xml"]),
                        undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
 
 
@@ -30,7 +49,7 @@ def policy_template_vars(ctx: RenderContext) -> dict:
     """What the portal's policy page needs besides its own data: the body as HTML,
     approvals by role, the document's words and date format."""
     meta = ctx.doc.meta
-    created = (ctx.version.effective_date or meta.effective_date)
+    created = ctx.version.effective_date or meta.effective_date
     return {
         "ctx": ctx,
         "meta": meta,
