@@ -29,9 +29,10 @@ from policydocs.trust.publication import FileToPublish
 
 
 def _render(text: str) -> bytes:
-    import weasyprint
+    from policydocs.render.typst.engine import engine_for
+    from policydocs.render.typst.escape import markup
 
-    return weasyprint.HTML(string=f"<p style=\"font-family: 'Noto Sans CJK SC'\">{text}</p>").write_pdf()
+    return engine_for(None).compile((), f'#set text(font: "Noto Sans CJK SC", lang: "zh")\n{markup(text)}\n')
 
 
 @pytest.fixture
