@@ -64,7 +64,7 @@ def drop_furniture(blocks: list[SourceBlock], findings: list[Finding]) -> list[S
             for m in list(pattern.finditer(text)):
                 findings.append(Finding(block.where, "furniture", f"removed {reason}: “{m.group(0)}”", block.line))
             text = pattern.sub("", text)
-        if _TOC.match(text) and _looks_like_toc(text):
+        if (_TOC.match(text) and _looks_like_toc(text)) or _is_outline(text):
             findings.append(Finding(block.where, "furniture", f"dropped a table of contents: “{_short(text)}”", block.line))
             continue
         if _is_diagram_residue(text):
@@ -97,9 +97,20 @@ def _looks_like_toc(text: str) -> bool:
     return body.count("。") == 0 and (body.count(" ") >= 3 or len(re.findall(r"\.{3,}|…{2,}|\d+\s", body)) >= 3)
 
 
+_HEADING_MARK = re.compile(r"第[一二三四五六七八九十百\d]+[章节節条條]")
+
+
+def _is_outline(text: str) -> bool:
+    """A run of headings without sentences: a table of contents copied with the text."""
+    marks = len(_HEADING_MARK.findall(text))
+    return marks >= 4 and text.count("。") + text.count("；") <= marks // 4
+
+
 def _is_diagram_residue(text: str) -> bool:
     """"息 指 反 令": single characters separated by spaces — what a flowchart leaves behind."""
     tokens = text.split()
+    if len(tokens) >= 2 and all(len(t) <= 2 for t in tokens) and not re.search(r"[。，；：,;:]", text):
+        return True
     return len(tokens) >= 3 and sum(len(t) <= 2 for t in tokens) >= len(tokens) * 0.7 and "。" not in text
 
 

@@ -222,6 +222,7 @@ def extract(units: list[Unit], header_lines: list[str], title: str, title_where:
 def _guess_from_text(meta: GuessedMeta, units: list[Unit], title: str, title_where: str,
                      findings: list[Finding]) -> None:
     text = "\n".join(u.text for u in units if not u.is_table)
+    traditional = detect_lang(text[:4000]) != "zh-Hans"
     m = _TRIAL.search(title)
     if m:
         title = title[:m.start()].strip()
@@ -247,7 +248,7 @@ def _guess_from_text(meta: GuessedMeta, units: list[Unit], title: str, title_whe
             findings.append(Finding("text", "metadata", f"department “{meta.department}” guessed from the "
                                                         "interpretation clause (本制度由…负责解释)"))
         else:
-            meta.department = "待定"
+            meta.department = "待定"  # the same in both scripts
             findings.append(Finding("text", "metadata", "no department stated: department set to “待定” — fill it in"))
     if not meta.applies_to:
         m = _APPLIES.search(text)
@@ -255,14 +256,14 @@ def _guess_from_text(meta: GuessedMeta, units: list[Unit], title: str, title_whe
             meta.applies_to = m.group("who").strip()
             findings.append(Finding("text", "metadata", f"applies_to “{meta.applies_to}” guessed from “{m.group(0)}”"))
         else:
-            meta.applies_to = "全体员工"
-            findings.append(Finding("text", "metadata", "no scope stated: applies_to set to “全体员工” — check it"))
+            meta.applies_to = "全體員工" if traditional else "全体员工"
+            findings.append(Finding("text", "metadata", f"no scope stated: applies_to set to “{meta.applies_to}” — check it"))
     meta.category = next((cat for word, cat in _CATEGORIES if word in meta.department), "")
     if meta.category:
         findings.append(Finding("text", "metadata", f"category “{meta.category}” guessed from the department"))
     else:
-        meta.category = "未分类"
-        findings.append(Finding("text", "metadata", "category unknown: set to “未分类” — choose one"))
+        meta.category = "未分類" if traditional else "未分类"
+        findings.append(Finding("text", "metadata", f"category unknown: set to “{meta.category}” — choose one"))
     if not meta.status:
         meta.status = "effective" if meta.effective_date else "draft"
     if meta.status == "superseded" and not meta.superseded_by:

@@ -22,7 +22,7 @@ _CLOSERS = "”’」』）)》】"
 _OPENING_CONTINUATION = "，,、。；;：:）)」』”》"
 _BREAK_BEFORE = "。！？!?；;：: \t\u3000"
 REGULATION_NOUN = re.compile(r"(?:制度|办法|辦法|规定|規定|细则|細則|规则|規則|规范|規範|规程|規程|守则|守則|章程|条例|條例|"
-                             r"手册|手冊|准则|準則|须知|須知|流程|范文|範文|范本|範本|方案|要求|职责|職責)"
+                             r"手册|手冊|准则|準則|须知|須知|流程|流程图|流程圖|范文|範文|范本|範本|方案|要求|职责|職責)"
                              r"(?:[（(][^）)]{1,12}[）)])?(?:[一二三四五六七八九十\d]{1,2})?$")
 _TITLE_GLUE = re.compile(rf"第一(?:章|条|條|节|節)|一、|[（(]一[）)]|1\.1\s?|第一部分")
 
@@ -83,7 +83,7 @@ def _continues(prev: str, text: str) -> bool:
         return False
     if prev[-1] in "，,、":
         return True
-    return len(prev) >= 20 and not REGULATION_NOUN.search(prev)
+    return len(prev) >= 20 and not (len(prev) <= 40 and REGULATION_NOUN.search(prev))
 
 
 def clean_text(block: SourceBlock, findings: list[Finding]) -> None:
@@ -173,6 +173,9 @@ def _cut(block: SourceBlock, tracker: SequenceTracker, findings: list[Finding]) 
         glue = _TITLE_GLUE.search(text)
         if glue and 2 <= glue.start() <= 40:
             prefix = text[:glue.start()].strip()
+            half = len(prefix) // 2
+            if len(prefix) % 2 == 0 and prefix[:half] == prefix[half:]:
+                prefix = prefix[:half]  # a breadcrumb and the title, run together
             if REGULATION_NOUN.search(prefix) and not re.search(r"[。；，,：:]", prefix):
                 findings.append(Finding(block.where, "split", f"read “{prefix}” as a title glued to the text after it",
                                         block.line))

@@ -9,6 +9,7 @@ the page's own introduction and is reported as dropped.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from .furniture import is_collection_heading
@@ -31,7 +32,7 @@ def split_parts(units: list[Unit], findings: list[Finding], title_hint: str = ""
     titles = [i for i, u in enumerate(units) if _is_title(u, units, i)]
     collection = [i for i, u in enumerate(units)
                   if u.marker is None and not u.is_table and len(u.text) <= 40 and is_collection_heading(u.text)]
-    starts = [i for i in titles if _restarts_after(units, i)]
+    starts = _collapse([i for i in titles if _restarts_after(units, i)], units)
     substantial = [i for i in starts if _substance(units, i, starts) >= 2]
     if len(substantial) >= 2 or (collection and substantial):
         parts: list[Part] = []
@@ -76,11 +77,35 @@ def _restarts_after(units: list[Unit], i: int) -> bool:
     for u in units[i + 1:i + 12]:
         if u.marker is not None and u.marker.style != "bullet":
             return u.marker.value == 1
-        if u.marker is None and not u.is_table and _is_title(u, units, i) and u.text != units[i].text:
-            return False
     # a titled block of plain sentences (no numbers) is a regulation too when it has several of them
     plain = [u for u in units[i + 1:i + 6] if u.marker is None and not u.is_table and ends_sentence(u.text)]
     return len(plain) >= 2
+
+
+_STRONG = re.compile(r"制度|办法|辦法|规定|規定|细则|細則|规则|規則|章程|条例|條例|手册|手冊|准则|準則|守则|守則|规范|規範")
+
+
+def _collapse(starts: list[int], units: list[Unit]) -> list[int]:
+    """Adjacent titles with no text between them name one regulation: keep the one that names a
+    regulation (制度/办法/规定 …, else the first); the others stay text of their neighbours."""
+    out: list[int] = []
+    run: list[int] = []
+
+    def close() -> None:
+        if run:
+            strong = [i for i in run if _STRONG.search(units[i].text)]
+            out.append((strong or run)[0])
+            run.clear()
+
+    for i in starts:
+        if run and all(u.marker is None and not u.is_table and _is_title(u, units, k) or u.text == units[run[-1]].text
+                       for k, u in enumerate(units[run[-1] + 1:i], start=run[-1] + 1)):
+            run.append(i)
+            continue
+        close()
+        run.append(i)
+    close()
+    return out
 
 
 def _substance(units: list[Unit], i: int, starts: list[int]) -> int:

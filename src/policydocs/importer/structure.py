@@ -145,6 +145,15 @@ def _text(u: Unit) -> list:
     return [Text(u.text)] if u.text else []
 
 
+def _heading_text(u: Unit) -> list:
+    """A heading's title without the colon or full stop some sources end it with."""
+    text = u.text.rstrip("：:。.")
+    return [Text(text)] if text else []
+
+
+_HEADING_WORDS = re.compile(r"^(总则|總則|附则|附則|绪论|緒論|概述|总纲|總綱|罚则|罰則|附录|附錄|总述|總述)(?=[^\s，。；：,])")
+
+
 def _table(u: Unit, pos: SourcePos) -> Table:
     rows = [[cell.strip() for cell in row] for row in (u.table or []) if any(c.strip() for c in row)]
     width = max((len(r) for r in rows), default=1)
@@ -164,6 +173,7 @@ def _articles(units: list[Unit], depth: dict[int, int], article_depth: int | Non
     lists: list[ItemList] = []  # open item lists, outermost first
     item_path: list[int] = []
     has_chapters = any(u.marker is not None and u.marker.style in ("chapter", "part") for u in units)
+    source_numbers: list[tuple[int, Article]] = []
 
     def container() -> list:
         if section is not None:
@@ -187,17 +197,25 @@ def _articles(units: list[Unit], depth: dict[int, int], article_depth: int | Non
             if m.style == "section":
                 findings.append(Finding(u.where, "heading", f"{m.raw.strip()} without chapters: read as a chapter",
                                         u.line))
-            chapter = Chapter(len(out.chapters) + 1, _text(u), pos)
+            lead = _HEADING_WORDS.match(u.text) if len(u.text) > 12 else None
+            title = [Text(lead.group(1))] if lead else _heading_text(u)
+            chapter = Chapter(len(out.chapters) + 1, title, pos)
             out.chapters[m.value or chapter.number] = chapter
             out.body.append(chapter)
             section, article = None, None
             close_lists()
+            if lead:
+                findings.append(Finding(u.where, "heading", f"“{lead.group(1)}” read as the title of {m.raw.strip()}, "
+                                        "the sentence after it as its first article", u.line))
+                article_no += 1
+                article = Article(article_no, [], [Paragraph([Text(u.text[lead.end():])], pos)], pos)
+                chapter.children.append(article)
             continue
         if m is not None and m.style == "section":
             if chapter is None:
                 chapter = Chapter(1, [], pos)
                 out.body.append(chapter)
-            section = Section(len([c for c in chapter.children if isinstance(c, Section)]) + 1, _text(u), pos)
+            section = Section(len([c for c in chapter.children if isinstance(c, Section)]) + 1, _heading_text(u), pos)
             chapter.children.append(section)
             article = None
             close_lists()
@@ -217,7 +235,7 @@ def _articles(units: list[Unit], depth: dict[int, int], article_depth: int | Non
             article = Article(article_no, [Text(title)] if title else [], [], pos)
             if text:
                 article.blocks.append(Paragraph([Text(text)], pos))
-            out.articles.setdefault(m.value or article_no, article)
+            source_numbers.append((m.value or article_no, article))
             container().append(article)
             close_lists()
             continue
@@ -246,7 +264,22 @@ def _articles(units: list[Unit], depth: dict[int, int], article_depth: int | Non
             findings.append(Finding(u.where, "structure", "unnumbered text before the first article: kept as a note "
                                     f"(article style numbers every paragraph): “{u.text[:30]}…”", u.line))
             container().append(Note([Paragraph([Text(u.text)], pos)], pos))
+    _key_articles(out, source_numbers, findings)
     return out
+
+
+def _key_articles(out: Structured, source_numbers: list[tuple[int, Article]], findings: list[Finding]) -> None:
+    """Citations use the source's article numbers; when the source restarted them in every chapter
+    (numbers repeat), they are read as the continuous numbers the text meant."""
+    values = [v for v, _ in source_numbers]
+    if len(set(values)) == len(values):
+        out.articles = {v: a for v, a in source_numbers}
+        seq_to_source = {seq: v for seq, v in enumerate(values, start=1)}
+        out.items = {(seq_to_source.get(k[0], k[0]),) + k[1:]: item for k, item in out.items.items()}
+        return
+    out.articles = {seq: a for seq, (_, a) in enumerate(source_numbers, start=1)}
+    findings.append(Finding("text", "numbering", "the source numbers its articles again in every chapter: citations "
+                            "such as 第三条 are read as the third article of the whole text"))
 
 
 def _followed_by_body(units: list[Unit], i: int, depth: dict[int, int], article_depth: int | None) -> bool:
@@ -360,18 +393,18 @@ def _sectioned(units: list[Unit], depth: dict[int, int], findings: list[Finding]
                                         "read as first level", u.line))
                 level = 1
             if level == 1:
-                chapter = Chapter(len([b for b in out.body if isinstance(b, Chapter)]) + 1, _text(u), pos)
+                chapter = Chapter(len([b for b in out.body if isinstance(b, Chapter)]) + 1, _heading_text(u), pos)
                 out.body.append(chapter)
                 section, article = None, None
                 out.chapters.setdefault(m.value or chapter.number, chapter)
             elif level == 2:
                 assert chapter is not None
-                section = Section(len([c for c in chapter.children if isinstance(c, Section)]) + 1, _text(u), pos)
+                section = Section(len([c for c in chapter.children if isinstance(c, Section)]) + 1, _heading_text(u), pos)
                 chapter.children.append(section)
                 article = None
             else:
                 counters["h3"] += 1
-                article = Article(counters["h3"], _text(u), [], pos)
+                article = Article(counters["h3"], _heading_text(u), [], pos)
                 (section.children if section is not None else chapter.children if chapter is not None
                  else out.body).append(article)
             continue
