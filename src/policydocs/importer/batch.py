@@ -95,7 +95,7 @@ def drafts_from_raw(raw: RawDocument, lang: str | None = None) -> list[Draft]:
             own.insert(0, Finding(part.title_where, "split", f"regulation {n} of {len(parts)} in this file, "
                                   f"titled “{part.title}”", part.first_line))
         meta, units_left = meta_mod.extract(part.units, raw.header_lines if n == 1 else [], part.title,
-                                           part.title_where, own)
+                                           part.title_where, own, raw.header_tables if n == 1 else [])
         if not meta.title:
             meta.title = raw.path.stem
             own.append(Finding("file name", "metadata", f"no title found in the text: title “{meta.title}” from the file name"))

@@ -46,6 +46,7 @@ class RawDocument:
     kind: str  # "text", "docx", "pdf"
     title_hint: str = ""  # document properties / PDF metadata title
     header_lines: list[str] = field(default_factory=list)  # page headers/footers (fields such as 文件编号)
+    header_tables: list[list[list[str]]] = field(default_factory=list)  # tables in page headers (key | value cells)
     dropped: list[tuple[str, str, str]] = field(default_factory=list)  # (where, what, why) removed by the reader
     notes: list[tuple[str, str]] = field(default_factory=list)  # (where, message): reader-level guesses
 

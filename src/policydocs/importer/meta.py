@@ -124,7 +124,7 @@ def _is_revision_table(table: list[list[str]]) -> bool:
 
 
 def extract(units: list[Unit], header_lines: list[str], title: str, title_where: str,
-            findings: list[Finding]) -> tuple[GuessedMeta, list[Unit]]:
+            findings: list[Finding], header_tables: list[list[list[str]]] | None = None) -> tuple[GuessedMeta, list[Unit]]:
     """Take the cover block, revision table and effective clause out of ``units``; guess the rest."""
     meta = GuessedMeta()
     kept: list[Unit] = []
@@ -200,6 +200,10 @@ def extract(units: list[Unit], header_lines: list[str], title: str, title_where:
         kept.append(u)
     for line in header_lines:
         for field_, _, value in fields_in(line):
+            if field_ in ("id", "version", "effective_date", "department"):
+                take(field_, value, "page header")
+    for table in header_tables or []:
+        for field_, value in _table_fields(table):
             if field_ in ("id", "version", "effective_date", "department"):
                 take(field_, value, "page header")
     # the closing clause the renderer adds from effective_date (本制度自2025年1月1日起施行。): after the

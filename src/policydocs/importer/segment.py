@@ -24,6 +24,8 @@ _BREAK_BEFORE = "。！？!?；;：: \t\u3000"
 REGULATION_NOUN = re.compile(r"(?:制度|办法|辦法|规定|規定|细则|細則|规则|規則|规范|規範|规程|規程|守则|守則|章程|条例|條例|"
                              r"手册|手冊|准则|準則|须知|須知|流程|流程图|流程圖|范文|範文|范本|範本|方案|要求|职责|職責)"
                              r"(?:[（(][^）)]{1,12}[）)])?(?:[一二三四五六七八九十\d]{1,2})?$")
+#: 提升2、網站: a number between two characters of one sentence is a page number that landed there
+_STRAY_PAGE_NUMBER = re.compile(r"(?<=[\u4e00-\u9fff])(?<![第共约約前后後至和及或])\d{1,3}、(?=[\u4e00-\u9fff])")
 _TITLE_GLUE = re.compile(rf"第一(?:章|条|條|节|節)|一、|[（(]一[）)]|1\.1\s?|第一部分")
 
 
@@ -213,11 +215,19 @@ def _cut(block: SourceBlock, tracker: SequenceTracker, findings: list[Finding]) 
         start = pos + len(candidate.raw)
         marker_end = start
     segments.append((current_marker, start, len(body)))
+    pieces_text = []
+    for m, a, b in segments:
+        piece = body[a:b]
+        for stray in _STRAY_PAGE_NUMBER.finditer(piece):
+            findings.append(Finding(block.where, "furniture", f"removed “{stray.group(0)}” inside a sentence "
+                                    f"(“…{piece[max(0, stray.start() - 6):stray.end() + 6]}…”): a page number, "
+                                    "not a list number", block.line))
+        pieces_text.append((m, _STRAY_PAGE_NUMBER.sub("", piece)))
     if len(segments) > 1:
         findings.append(Finding(block.where, "split", f"cut run-on text into {len(segments)} units at their numbers",
                                 block.line))
-    for m, a, b in segments:
-        pieces.append((m, body[a:b].strip(), False))
+    for m, piece in pieces_text:
+        pieces.append((m, piece.strip(), False))
     return pieces
 
 

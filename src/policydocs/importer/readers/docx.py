@@ -100,10 +100,15 @@ def read_docx(path: Path, shown: Path | None = None) -> RawDocument:
                 if p.text.strip():
                     raw.header_lines.append(p.text.strip())
             for t in part_.tables:
+                rows = []
                 for row in t.rows:
+                    cells, seen = [], set()
                     for cell in row.cells:
-                        if cell.text.strip():
-                            raw.header_lines.append(cell.text.strip())
+                        if id(cell._tc) not in seen:
+                            seen.add(id(cell._tc))
+                            cells.append(cell.text.strip())
+                    rows.append(cells)
+                raw.header_tables.append(rows)
     return raw
 
 
