@@ -152,7 +152,7 @@ def assign_ids(drafts: list[Draft], options: Options, taken: set[str], findings_
             findings_for(d).append(Finding("file name", "metadata", f"id {wanted} made from the file name — "
                                            "rename it to your numbering scheme"))
         candidate = wanted
-        while candidate in taken and not options.force:
+        while candidate in taken:
             counters[wanted] = counters.get(wanted, 1) + 1
             candidate = f"{wanted}-{counters[wanted]}"
         if candidate != wanted:
@@ -174,8 +174,9 @@ def finish(results: list[FileResult], options: Options) -> list[ImportReport]:
                 rep = ImportReport(source=d.source, title=d.meta.title, part=d.part, findings=d.findings,
                                    error="no regulation text found")
                 reports.append(rep)
-    taken = {pid for pid in existing} if not options.force else set()
-    assign_ids(drafts, options, taken, lambda d: d.findings)
+    # ids already in the project are not dodged: writing one is refused unless --force (a re-import
+    # must not create a second copy); two regulations of this batch wanting one id get -2, -3 …
+    assign_ids(drafts, options, set(), lambda d: d.findings)
     titles: dict[str, references.Target] = {}
     for pid, doc in existing.items():
         titles.setdefault(doc.meta.title, references.Target(pid, doc=doc))
