@@ -64,13 +64,18 @@ def test_folder_imports_in_parallel_with_progress(mini_project, tmp_path):
     folder = tmp_path / "legacy"
     folder.mkdir()
     for n in range(1, 4):
-        (folder / f"rule-{n}.txt").write_text(f"第{n}号管理规定\n第一条 为规范管理，制定本规定。\n第二条 本规定适用于全体员工。\n",
-                                             encoding="utf-8")
+        cite = "第三条 违反本规定的，按照《第1号管理规定》第二条处理。\n" if n > 1 else ""
+        (folder / f"rule-{n}.txt").write_text(f"第{n}号管理规定\n第一条 为规范管理，制定本规定。\n第二条 本规定适用于全体员工。\n"
+                                             + cite, encoding="utf-8")
     (folder / "notes.xyz").write_text("ignored", encoding="utf-8")
     result = run_cli("import", str(folder), "-j", "2", cwd=mini_project)
     assert result.returncode == 0, result.stderr
     assert "[3/3]" in result.stderr and "wrote 3 policies from 3 file(s)" in result.stderr
     assert sorted(p.name for p in (mini_project / "policies").glob("*.md")) == ["RULE-1.md", "RULE-2.md", "RULE-3.md"]
+    # citations across files of one import became references, labels put on the cited article
+    assert "[[RULE-1#art-2]]" in (mini_project / "policies" / "RULE-3.md").read_text(encoding="utf-8")
+    assert "{#art-2}" in (mini_project / "policies" / "RULE-1.md").read_text(encoding="utf-8")
+    assert run_cli("check", cwd=mini_project).returncode == 0
     assert run_cli("import", str(folder / "rule-1.txt"), str(folder / "rule-2.txt"), "--id", "X-1",
                    cwd=mini_project).returncode == 2
 

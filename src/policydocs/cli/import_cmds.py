@@ -88,8 +88,13 @@ def run(args: argparse.Namespace) -> int:
         return 2
     options = Options(into=into, project_root=root, policy_id=args.policy_id, lang=args.lang, force=args.force,
                       dry_run=args.dry_run)
-    results = _read_all(files, args.lang, args.jobs or os.cpu_count() or 1)
-    reports = finish(results, options)
+    jobs = args.jobs or os.cpu_count() or 1
+    if len(files) == 1 or jobs <= 1:
+        reports = finish([read_drafts(f, args.lang) for f in files], options)
+    else:
+        with ProcessPoolExecutor(max_workers=min(jobs, len(files))) as pool:
+            results = _read_all(pool, files, args.lang)
+            reports = finish(results, options, mapper=lambda fn, items: pool.map(fn, items, chunksize=4))
     reports_dir = root / args.reports_dir
     failed = bool(problems)
     out = Console(highlight=False, soft_wrap=True)
@@ -112,23 +117,20 @@ def run(args: argparse.Namespace) -> int:
     return 2 if failed else 0
 
 
-def _read_all(files: list[Path], lang: str | None, jobs: int) -> list[FileResult]:
-    """Read every file; in a process pool with a progress bar when there are several."""
-    if len(files) == 1 or jobs <= 1:
-        return [read_drafts(f, lang) for f in files]
+def _read_all(pool: ProcessPoolExecutor, files: list[Path], lang: str | None) -> list[FileResult]:
+    """Read every file in the pool, with a progress bar (plain lines when stderr is not a terminal)."""
     console = Console(stderr=True)
     results: dict[Path, FileResult] = {}
-    with ProcessPoolExecutor(max_workers=min(jobs, len(files))) as pool:
-        futures = {pool.submit(read_drafts, f, lang): f for f in files}
-        if console.is_terminal:
-            with Progress(TextColumn("importing"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                          TextColumn("{task.description}"), console=console, transient=True) as progress:
-                task = progress.add_task("", total=len(files))
-                for future in as_completed(futures):
-                    results[futures[future]] = future.result()
-                    progress.update(task, advance=1, description=futures[future].name)
-        else:
-            for n, future in enumerate(as_completed(futures), start=1):
+    futures = {pool.submit(read_drafts, f, lang): f for f in files}
+    if console.is_terminal:
+        with Progress(TextColumn("reading"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                      TextColumn("{task.description}"), console=console, transient=True) as progress:
+            task = progress.add_task("", total=len(files))
+            for future in as_completed(futures):
                 results[futures[future]] = future.result()
-                print(f"[{n}/{len(files)}] read {futures[future]}", file=sys.stderr, flush=True)
+                progress.update(task, advance=1, description=futures[future].name)
+    else:
+        for n, future in enumerate(as_completed(futures), start=1):
+            results[futures[future]] = future.result()
+            print(f"[{n}/{len(files)}] read {futures[future]}", file=sys.stderr, flush=True)
     return [results[f] for f in files]

@@ -161,8 +161,25 @@ def assign_ids(drafts: list[Draft], options: Options, taken: set[str], findings_
         taken.add(candidate)
 
 
-def finish(results: list[FileResult], options: Options) -> list[ImportReport]:
-    """Assign ids, link references across the batch, write and validate every policy."""
+@dataclass
+class WriteJob:
+    """One policy to render, validate and write (picklable: runs in a worker process)."""
+
+    draft: Draft
+    options: Options
+    existing_ids: frozenset[str]
+    references: int
+
+
+def run_write_job(job: WriteJob) -> ImportReport:
+    """Render, validate by parsing and write one policy."""
+    return _write(job.draft, job.options, job.existing_ids, job.references)
+
+
+def finish(results: list[FileResult], options: Options, mapper=map) -> list[ImportReport]:
+    """Assign ids, link references across the batch, write and validate every policy.
+
+    ``mapper`` runs the per-policy write jobs (``map``, or a process pool's ``map``)."""
     existing = existing_policies(options.project_root, options.into)
     reports: list[ImportReport] = []
     drafts = [d for r in results for d in r.drafts if _has_body(d)]
@@ -195,7 +212,8 @@ def finish(results: list[FileResult], options: Options) -> list[ImportReport]:
                                       f"superseded by {d.meta.superseded_by}, which is not in the project: "
                                       "status set to repealed"))
             d.meta.status, d.meta.superseded_by = "repealed", ""
-        reports.append(_write(d, options, existing, ref_counts[id(d)]))
+    jobs = [WriteJob(d, options, frozenset(existing), ref_counts[id(d)]) for d in drafts]
+    reports.extend(mapper(run_write_job, jobs))
     return reports
 
 
@@ -215,7 +233,7 @@ def _where_of(d: Draft):
     return where
 
 
-def _write(d: Draft, options: Options, existing: dict[str, Document], refs: int) -> ImportReport:
+def _write(d: Draft, options: Options, existing: frozenset[str], refs: int) -> ImportReport:
     lang = options.lang or d.lang
     report = ImportReport(source=d.source, policy_id=d.policy_id, title=d.meta.title, numbering=d.structured.numbering,
                           findings=d.findings, part=d.part)

@@ -79,7 +79,7 @@ class Emitter:
         self.heading_articles = False
 
     def label(self, node) -> str:
-        name = self.labels.by_node.get(id(node))
+        name = getattr(node, "label", None)
         return f" {{#{name}}}" if name else ""
 
     def blank(self) -> None:

@@ -10,7 +10,7 @@ Citations of laws (《中华人民共和国劳动法》第三条) are left as te
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from ..core.model import Article, Chapter, Document, Inline, Item, ItemList, Note, Paragraph, Ref, Section, SourcePos, Table, Text
 from .markers import CN_NUM, chinese_value
@@ -24,12 +24,16 @@ _TITLED = re.compile(rf"《(?P<title>[^《》]{{2,40}})》(?:第(?P<art>{_NUM})(
 
 @dataclass
 class Labels:
-    """Labels handed out in one document: node id → label."""
+    """Hands out labels in one document: the label is stored on the node itself (``node.label``),
+    so it survives the trip to a worker process."""
 
-    by_node: dict[int, str] = field(default_factory=dict)
+    given: int = 0
 
     def label(self, node, name: str) -> str:
-        return self.by_node.setdefault(id(node), name)
+        if not node.label:
+            node.label = name
+            self.given += 1
+        return node.label
 
 
 @dataclass

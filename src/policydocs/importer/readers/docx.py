@@ -38,6 +38,9 @@ def read_docx(path: Path, shown: Path | None = None) -> RawDocument:
     numbering = WordNumbering(numbering_el, document.styles.element)
     raw = RawDocument(path=shown or path, blocks=[], kind="docx", title_hint=(document.core_properties.title or "").strip())
     counter = [0]
+    # style id → name, read once (python-docx looks each paragraph's style up with an XPath query)
+    style_names = {st.get(qn("w:styleId")): (st.find(qn("w:name")).get(qn("w:val")) if st.find(qn("w:name")) is not None
+                                             else "") for st in document.styles.element.findall(qn("w:style"))}
 
     def add_paragraph(p_el) -> None:
         counter[0] += 1
@@ -47,12 +50,14 @@ def read_docx(path: Path, shown: Path | None = None) -> RawDocument:
         text = paragraph.text
         if not text.strip():
             return
-        style_name = paragraph.style.name if paragraph.style is not None else ""
+        ppr = p_el.find(qn("w:pPr"))
+        style_el = ppr.find(qn("w:pStyle")) if ppr is not None else None
+        style_name = style_names.get(style_el.get(qn("w:val")), "") if style_el is not None else ""
         heading = _heading_level(p_el, style_name)
         prefix = ""
         if number is not None and number.text:
             prefix = number.text + number.separator
-        lead = _bold_lead(paragraph)
+        lead = _bold_lead(p_el, text)
         centered = paragraph.alignment is not None and int(paragraph.alignment) == 1
         pieces = [t for t in text.split("\n") if t.strip()]
         for k, piece in enumerate(pieces):
@@ -123,15 +128,18 @@ def _heading_level(p_el, style_name: str) -> int:
     return 0
 
 
-def _bold_lead(paragraph: Paragraph) -> str:
-    """The bold text a paragraph starts with (a run-in title such as 目的), if any."""
+def _bold_lead(p_el, text: str) -> str:
+    """The bold text a paragraph starts with (a run-in title such as 目的), if any (direct run formatting)."""
     out = []
-    for run in paragraph.runs:
-        if not run.text:
+    for r in p_el.iterchildren(qn("w:r")):
+        run_text = "".join(t.text or "" for t in r.iterchildren(qn("w:t")))
+        if not run_text:
             continue
-        if run.bold:
-            out.append(run.text)
+        rpr = r.find(qn("w:rPr"))
+        b = rpr.find(qn("w:b")) if rpr is not None else None
+        if b is not None and b.get(qn("w:val"), "true") not in ("0", "false"):
+            out.append(run_text)
         else:
             break
     lead = "".join(out).strip()
-    return lead if lead != paragraph.text.strip() else ""
+    return lead if lead != text.strip() else ""

@@ -47,31 +47,21 @@ class _Line:
     page: int
     number: int = 0  # line number on its page (1-based), for the report
     text: str = ""
+    # measured once (read many times while paragraphs are built)
+    x0: float = 0.0
+    x1: float = 0.0
+    top: float = 0.0
+    bottom: float = 0.0
+    size: float = 0.0
+    bold: bool = False
 
-    @property
-    def x0(self) -> float:
-        return self.chars[0].x0
-
-    @property
-    def x1(self) -> float:
-        return self.chars[-1].x1
-
-    @property
-    def top(self) -> float:
-        return min(c.top for c in self.chars)
-
-    @property
-    def bottom(self) -> float:
-        return max(c.bottom for c in self.chars)
-
-    @property
-    def size(self) -> float:
-        return statistics.median(c.size for c in self.chars if not c.ch.isspace()) if self.chars else 0.0
-
-    @property
-    def bold(self) -> bool:
+    def __post_init__(self) -> None:
         visible = [c for c in self.chars if not c.ch.isspace()]
-        return bool(visible) and sum(c.bold for c in visible) > len(visible) / 2
+        self.x0, self.x1 = self.chars[0].x0, self.chars[-1].x1
+        self.top = min(c.top for c in self.chars)
+        self.bottom = max(c.bottom for c in self.chars)
+        self.size = statistics.median(c.size for c in visible) if visible else 0.0
+        self.bold = bool(visible) and sum(c.bold for c in visible) > len(visible) / 2
 
 
 @dataclass
@@ -338,7 +328,9 @@ def _build_blocks(pages: list[_Page], raw: RawDocument) -> None:
     body_lines = [line for page in pages for line in page.lines]
     if not body_lines:
         return
-    sizes = Counter(round(line.size, 1) for line in body_lines for _ in line.text)
+    sizes: Counter[float] = Counter()
+    for line in body_lines:
+        sizes[round(line.size, 1)] += len(line.text)
     body_size = sizes.most_common(1)[0][0]
     lefts = Counter(round(line.x0) for line in body_lines if abs(line.size - body_size) < 0.5)
     left = min(k for k, _ in lefts.most_common(3)) if lefts else min(line.x0 for line in body_lines)
