@@ -175,7 +175,6 @@ def policy_template_vars(ctx: RenderContext) -> dict:
         "approvals": approvals,
         "roles": [(key, ctx.role(key)) for key in ctx.config.versions.roles],
         "effective_text": ctx.date(ctx.effective_date),
-        "effective_clause": ctx.effective_clause,
         "status_word": ctx.status_word,
         "created": _metadata_date(ctx),
         "company": ctx.company,
