@@ -108,13 +108,18 @@ def export_text(ctx: RenderContext) -> str:
             elif isinstance(n, Note):
                 blocks(n.blocks)
 
-    blocks(doc.body)
-    if ctx.effective_clause:
-        lines.append(ctx.effective_clause)
+    blocks(ctx.body)  # the body the writers render: with the closing article 本制度自…起施行 when added
     return "\n".join(lines) + "\n"
 
 
-def outline(doc: Document) -> list:
+def rendered_body(doc: Document) -> list:
+    """The tree the writers print: the body plus the closing article they add (本制度自…起施行)
+    when the text has none — what an import of the rendered file must give back."""
+    project = load_project(REPO)
+    return RenderContext(doc=doc, config=project.config, version=version_for(doc)).body
+
+
+def outline(doc: Document | list) -> list:
     """What a round trip keeps, comparable across labels: kinds, nesting, texts, resolved references."""
     out: list = []
 
@@ -154,5 +159,5 @@ def outline(doc: Document) -> list:
             out.append(("item", depth, text(item.inlines)))
             walk_items(item.children, depth + 1)
 
-    walk(doc.body, 0)
+    walk(doc.body if isinstance(doc, Document) else doc, 0)
     return out

@@ -206,19 +206,21 @@ def extract(units: list[Unit], header_lines: list[str], title: str, title_where:
         for field_, value in _table_fields(table):
             if field_ in ("id", "version", "effective_date", "department"):
                 take(field_, value, "page header")
-    # the closing clause the renderer adds from effective_date (本制度自2025年1月1日起施行。): after the
-    # last 第X条 it cannot be the author's (every paragraph there is an article); in a sectioned text
-    # it may be, and is kept (the renderer then prints no second one)
+    # an unnumbered closing clause after the last 第X条 (本制度自2025年1月1日起施行。) cannot be a 款 of
+    # that article: it becomes effective_date, and the renderer prints it again as the last article.
+    # A numbered closing article stays (it is visible text); a sectioned text's closing paragraph stays.
     has_articles = any(u.marker is not None and u.marker.style == "article" for u in kept)
-    if kept and has_articles and kept[-1].marker is None and not kept[-1].is_table:
-        m = _EFFECTIVE.match(kept[-1].text.strip())
+    last = kept[-1] if kept else None
+    if last is not None and has_articles and not last.is_table and last.marker is None:
+        m = _EFFECTIVE.match(last.text.strip())
         when = parse_date(m.group("date")) if m else None
         if when:
-            last = kept.pop()
+            kept.pop()
             meta.effective_date = meta.effective_date or when
             meta.sources.setdefault("effective_date", last.where)
             findings.append(Finding(last.where, "metadata", f"the unnumbered closing clause “{last.text}” became "
-                                    f"effective_date: {when.isoformat()} (the renderer prints it again)", last.line))
+                                    f"effective_date: {when.isoformat()} (the renderer prints it as the last article)",
+                                    last.line))
     _guess_from_text(meta, kept, title, title_where, findings)
     return meta, kept
 
