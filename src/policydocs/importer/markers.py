@@ -23,8 +23,8 @@ CN_NUM = "[零〇○一二两三四五六七八九十百千壹贰貳叁參肆伍
 _FULLWIDTH_DIGITS = str.maketrans("０１２３４５６７８９", "0123456789")
 
 #: What follows 第五条 when it is cited, not started: 第五条的规定, 第五条、第六条 …
-REFERENCE_CONTINUATIONS = ("的", "规定", "規定", "、", "至", "之", "所", "中", "和", "及", "或", "第", "款", "项", "項",
-                           "（", "(", "》", "，", "。", "；")
+REFERENCE_CONTINUATIONS = ("的", "规定", "規定", "、", "至", "之", "所", "中", "和", "及", "或", "第",
+                           "》", "，", "。", "；")
 
 #: Fixed ranks of the 第X… markers; other styles get their level from context.
 FIXED_STYLES = ("part", "chapter", "section", "article")
