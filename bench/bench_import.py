@@ -56,7 +56,10 @@ def big_policy(articles: int = 200, per_chapter: int = 10) -> str:
             n += 1
             label = f" {{#a{n}}}" if n % 7 == 0 else ""
             cite = f"，并按照[[#a{n - n % 7}]]的规定办理" if n > 7 and n % 5 == 0 else ""
-            lines += [f"{topic}事项第{k + 1}项要求由相关部门负责落实，责任人应当在规定期限内完成登记和报告{cite}。{label}", ""]
+            sentence = f"{topic}事项第{k + 1}项要求由相关部门负责落实，责任人应当在规定期限内完成登记和报告{cite}。{label}"
+            if n == articles:  # the text's own closing clause (else the renderer adds a 201st article)
+                sentence = "本制度自2025年1月1日起施行。"
+            lines += [sentence, ""]
             if n % 4 == 0:
                 lines += ["- 按时提交书面材料；", "- 经部门负责人审核；", "  - 涉及金额的，报财务部复核；",
                           "  - 涉及合同的，报法务复核。", "- 归档保存。", ""]
