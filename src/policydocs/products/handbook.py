@@ -24,22 +24,22 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Mapping
+from typing import Callable, Mapping
 
 import yaml
 
 from ..core.errors import Collector, PolicyError
-from ..core.fsutil import package_hash, sha256_file
 from ..core.locales import get_locale
 from ..core.model import plain_text
 from ..core.numbering import chapter_label, heading_marker
+from ..core.words import words
+from ..read.config import Config
 from ..render.pdf import policy_data
 from ..render.typst.engine import engine_for
 from ..render.typst.escape import value
 from ..render.typst.presets import get_preset, locale_data
 from ..render.typst.writer import TypstWriter
-from ..core.words import words
-from . import history
+from .inputs import Edition, Inputs
 
 IN_FORCE = ("effective", "trial")
 HANDBOOK_TEMPLATES = ("common.typ", "policy.typ", "handbook.typ")
@@ -214,52 +214,42 @@ def _words(locale) -> Mapping[str, str]:
     return words(locale.code, "handbook")
 
 
+@dataclass(frozen=True)
+class Localized:
+    """Handbook texts (title, company, cover, audience, foreword) already in the book's
+    locale: ``convert`` for a renderer that runs where no glossary is loaded."""
+
+    texts: Mapping[str, str]
+
+    def __call__(self, text: str, source: str, target: str) -> str:
+        return self.texts.get(text, text)
+
+
+def book_texts(hb: Handbook, config: Config) -> list[str]:
+    """The handbook's own texts that are printed and converted per locale."""
+    return [t for t in (hb.title, hb.company or config.organisation.name, hb.cover, hb.audience, hb.foreword) if t]
+
+
+def parts_of(hb: Handbook, locale: str, inputs: Inputs, editions: list[Edition] | None = None) -> list[_Part]:
+    """The book's policies as writers need them, localized once by ``inputs`` (the build session).
+
+    ``editions`` (default: the working texts) say which text of each policy is bound in.
+    A reference to another policy of the book links to it inside the book."""
+    editions = editions or [inputs.working(pid) for pid in hb.policy_ids]
+    links = {e.policy_id: f"#p-{e.policy_id}" for e in editions}
+    return [_Part(inputs.context(e, locale, policy_links=links), f"p-{e.policy_id}", f"{e.policy_id}-")
+            for e in editions]
+
+
 class HandbookRenderer:
-    """Renders handbooks of one project; holds the glossary and version lookups."""
+    """Lays out handbooks: parts (localized policies) and the book's own texts in, bytes out.
 
-    def __init__(self, project):
-        from ..convert import conversion
+    ``convert(text, source, target)`` turns the handbook's own texts into the book's
+    locale (the build session's converter, or :class:`Localized`)."""
 
-        self.project = project
-        self.config = project.config
-        self.glossary = conversion.load_glossary(project.root)
-        self._versions: dict[str, object] = {}
-
-    # -- inputs ----------------------------------------------------------
-    def version(self, doc):
-        pid = doc.meta.id
-        if pid not in self._versions:
-            self._versions[pid] = history.version_info(self.project.root, self.config, pid, doc.source_text,
-                                                       fallback_effective=doc.meta.effective_date)
-        return self._versions[pid]
-
-    def convert(self, text: str, source: str, target: str) -> str:
-        from ..convert import conversion
-
-        if not text or source == target:
-            return text
-        return conversion.convert_text(text, source, target, phrase_mode=self.config.locales.phrase_mode,
-                                       glossary=self.glossary)
-
-    def parts(self, hb: Handbook, locale: str) -> list[_Part]:
-        from dataclasses import replace
-
-        from ..convert import conversion
-        from ..render.context import RenderContext
-
-        parts = []
-        links = {pid: f"#p-{pid}" for pid in hb.policy_ids}
-        for pid in hb.policy_ids:
-            doc = self.project.documents[pid]
-            localized, _report = conversion.localize(doc, locale, self.glossary,
-                                                     phrase_mode=self.config.locales.phrase_mode)
-            version = self.version(doc)
-            if version.revisions and doc.locale != locale:
-                version = replace(version, revisions=[replace(r, summary=self.convert(r.summary, doc.locale, locale))
-                                                      for r in version.revisions])
-            ctx = RenderContext(localized, self.config, version, policy_links=links)
-            parts.append(_Part(ctx, f"p-{pid}", f"{pid}-"))
-        return parts
+    def __init__(self, config: Config, convert: Callable[[str, str, str], str]):
+        self.config = config
+        self.convert = convert
 
     # -- PDF -------------------------------------------------------------
     def book_data(self, hb: Handbook, locale: str, parts: list[_Part]) -> dict:
@@ -293,9 +283,8 @@ class HandbookRenderer:
             "policies": entries,
         }
 
-    def typst_source(self, hb: Handbook, locale: str, parts: list[_Part] | None = None) -> str:
+    def typst_source(self, hb: Handbook, locale: str, parts: list[_Part]) -> str:
         """The generated Typst of the whole book (after the templates)."""
-        parts = parts if parts is not None else self.parts(hb, locale)
         linked = frozenset(hb.policy_ids)
         calls = []
         for part in parts:
@@ -307,22 +296,20 @@ class HandbookRenderer:
         return (f"#let hb = {value(self.book_data(hb, locale, parts))}\n"
                 f"#pd-handbook(hb, [\n{''.join(calls)}])\n")
 
-    def pdf(self, hb: Handbook, locale: str, parts: list[_Part] | None = None) -> bytes:
+    def pdf(self, hb: Handbook, locale: str, parts: list[_Part]) -> bytes:
         """The handbook PDF, the whole book laid out in one Typst run."""
-        parts = parts if parts is not None else self.parts(hb, locale)
         source = self.typst_source(hb, locale, parts)
         when = max((p.ctx.version.effective_date or p.ctx.doc.meta.effective_date for p in parts
                     if p.ctx.version.effective_date or p.ctx.doc.meta.effective_date), default=None)
-        return engine_for(self.project.root).compile(HANDBOOK_TEMPLATES, source, when=when,
+        return engine_for(self.config.root).compile(HANDBOOK_TEMPLATES, source, when=when,
                                                      standard="a-2b" if self.config.pdf.pdfa else None)
 
     # -- DOCX ------------------------------------------------------------
-    def docx(self, hb: Handbook, locale: str, parts: list[_Part] | None = None) -> bytes:
+    def docx(self, hb: Handbook, locale: str, parts: list[_Part]) -> bytes:
         from ..core.locales import get_locale
         from ..render.docx import append_policy, base_document, docx_bytes
 
         loc = get_locale(locale)
-        parts = parts if parts is not None else self.parts(hb, locale)
         src = self.config.locales.source
         w = _words(loc)
         document = base_document(self.config, locale)
@@ -465,175 +452,3 @@ def _update_fields_on_open(document) -> None:
         el = OxmlElement("w:updateFields")
         el.set(qn("w:val"), "true")
         settings.append(el)
-
-
-def build_handbooks(project, out_dir: Path, locales: list[str], formats, jobs: int | None = None,
-                    force: bool = False) -> list[dict]:
-    """Render every ``handbooks/*.yaml`` into ``out_dir/handbooks/NAME.LOCALE.pdf|docx``.
-
-    All handbooks are validated before any is rendered (PolicyErrors listing
-    every problem).  A handbook with ``locales:`` is built in those of
-    ``locales`` it names.  Several (handbook, locale) pairs render in parallel
-    processes (``jobs`` default: CPUs); each book is laid out whole, in one
-    Typst run (a 400-page book takes about a second).  A
-    handbook whose inputs hash like the one in the last build's manifest
-    (artifact ``key``) is copied from ``build/`` instead (``force``: never).
-    Returns artifact dicts (path relative to ``out_dir``, kind "handbook",
-    title, locale, format, handbook, policies, key).
-    """
-    import os
-
-    errors = Collector()
-    books: list[Handbook] = []
-    for path in handbook_files(project):
-        try:
-            books.append(load_handbook(path, project))
-        except PolicyError as exc:
-            errors.extend(exc)
-        except Exception as exc:  # PolicyErrors
-            if hasattr(exc, "diagnostics"):
-                errors.extend(exc)
-            else:
-                raise
-    errors.raise_if_any()
-    tasks = [(hb.name, locale) for hb in books for locale in locales if not hb.locales or locale in hb.locales]
-    if not tasks:
-        return []
-    (Path(out_dir) / "handbooks").mkdir(parents=True, exist_ok=True)
-    formats = tuple(formats)
-    by_name = {hb.name: hb for hb in books}
-    # Incremental: a handbook whose inputs hash like last build's is copied from build/.
-    keys = _handbook_keys(project, books, [loc for _, loc in tasks])
-    previous = {} if force else _previous_artifacts(project)
-    artifacts: list[dict] = []
-    todo = []
-    for name, locale in tasks:
-        key = keys[(name, locale)]
-        reused = []
-        for fmt in formats:
-            rel = f"handbooks/{name}.{locale}.{fmt}"
-            prev = previous.get(rel)
-            src = project.config.build_dir / rel
-            if prev and prev.get("key") == key and src.is_file() and sha256_file(src) == prev.get("sha256"):
-                reused.append((rel, prev))
-        if len(reused) == len(formats):
-            import shutil
-
-            for rel, prev in reused:
-                shutil.copy2(project.config.build_dir / rel, Path(out_dir) / rel)
-                artifacts.append({k: v for k, v in prev.items() if k not in ("sha256", "size")})
-        else:
-            todo.append((name, locale))
-    cpus = jobs or os.cpu_count() or 1
-    workers = min(len(todo), cpus)
-    if not todo:
-        results = []
-    elif workers < 2:
-        renderer = HandbookRenderer(project)
-        results = [_render_one(renderer, by_name[name], locale, formats, Path(out_dir))
-                   for name, locale in todo]
-    else:
-        import multiprocessing
-        from concurrent.futures import ProcessPoolExecutor
-
-        # spawn: a fresh interpreter per worker (one Typst compiler each), whatever the parent holds
-        ctx = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(workers, mp_context=ctx) as pool:
-            futures = [pool.submit(_render_task, str(project.root), name, locale, formats, str(out_dir))
-                       for name, locale in todo]
-            results = [f.result() for f in futures]
-    for (name, locale), arts in zip(todo, results):
-        for art in arts:
-            art["key"] = keys[(name, locale)]
-        artifacts.extend(arts)
-    order = {(name, locale): i for i, (name, locale) in enumerate(tasks)}
-    fmt_order = {f: i for i, f in enumerate(formats)}
-    artifacts.sort(key=lambda a: (order[(a["handbook"], a["locale"])], fmt_order.get(a["format"], 9)))
-    return artifacts
-
-
-def _previous_artifacts(project) -> dict[str, dict]:
-    import json
-
-    try:
-        data = json.loads((project.config.build_dir / "manifest.json").read_text(encoding="utf-8"))
-        return {a["path"]: a for a in data.get("artifacts", []) if a.get("kind") == "handbook"}
-    except (OSError, ValueError, KeyError, TypeError):
-        return {}
-
-
-def _handbook_keys(project, books: list[Handbook], locales: list[str]) -> dict[tuple[str, str], str]:
-    """(handbook, locale) → hash of everything its output depends on: the
-    definition, each policy's text and version record, the configuration,
-    glossary, templates, reference DOCX and the code that writes it."""
-    import hashlib
-    import json
-
-    from .. import __version__
-    from ..convert import conversion
-    from ..render.templates import PACKAGE_TEMPLATES
-
-    renderer = HandbookRenderer(project)
-    base = hashlib.sha256(__version__.encode())
-    for root in (PACKAGE_TEMPLATES, project.config.templates_dir):
-        if root.is_dir():
-            for p in sorted(root.rglob("*")):
-                if p.is_file() and "site" not in p.relative_to(root).parts:
-                    base.update(str(p.relative_to(root)).encode())
-                    base.update(p.read_bytes())
-    base.update(package_hash().encode())  # the code that writes it
-    cfg = project.config
-    base.update(json.dumps([cfg.organisation.name, cfg.versions.roles, cfg.versions.scheme, cfg.locales.source,
-                            cfg.locales.phrase_mode, cfg.locales.roc_dates, cfg.locales.date_style, cfg.docx.preset,
-                            cfg.docx.reference, conversion.glossary_hash(renderer.glossary)],
-                           ensure_ascii=False).encode())
-    ref = Path(cfg.docx.reference) if cfg.docx.reference else None
-    if ref is not None:
-        ref = ref if ref.is_absolute() else project.root / ref
-        if ref.is_file():
-            base.update(ref.read_bytes())
-    keys = {}
-    for hb in books:
-        h = base.copy()
-        h.update((project.root / hb.path).read_bytes() if not hb.path.is_absolute() else hb.path.read_bytes())
-        for pid in hb.policy_ids:
-            doc = project.documents[pid]
-            v = renderer.version(doc)
-            h.update(json.dumps([pid, doc.source_text, v.version, v.is_draft, str(v.effective_date),
-                                 [(a.role, a.person, str(a.date)) for a in v.approvals],
-                                 [(r.version, str(r.date), r.summary, sorted(r.approvals.items()))
-                                  for r in v.revisions],
-                                 {p: d.meta.title for p, d in project.documents.items()}],
-                                ensure_ascii=False).encode())
-        for locale in set(locales):
-            keys[(hb.name, locale)] = hashlib.sha256(h.hexdigest().encode() + locale.encode()).hexdigest()
-    return keys
-
-
-def _render_one(renderer: HandbookRenderer, hb: Handbook, locale: str, formats: tuple[str, ...],
-                out_dir: Path) -> list[dict]:
-    parts = renderer.parts(hb, locale)
-    title = renderer.convert(hb.title, renderer.config.locales.source, locale)
-    arts = []
-    for fmt in formats:
-        data = renderer.pdf(hb, locale, parts) if fmt == "pdf" else renderer.docx(hb, locale, parts)
-        rel = f"handbooks/{hb.name}.{locale}.{fmt}"
-        (out_dir / rel).write_bytes(data)
-        arts.append({"path": rel, "kind": "handbook", "title": title, "locale": locale, "format": fmt,
-                     "handbook": hb.name, "policies": list(hb.policy_ids)})
-    return arts
-
-
-_TASK_STATE: dict = {}
-
-
-def _render_task(root: str, name: str, locale: str, formats: tuple[str, ...], out_dir: str) -> list[dict]:
-    """Worker side: load the project once per process, render one handbook in one locale."""
-    from ..read.project import load_project
-
-    if _TASK_STATE.get("root") != root:
-        project = load_project(root)
-        _TASK_STATE.update(root=root, project=project, renderer=HandbookRenderer(project))
-    project = _TASK_STATE["project"]
-    hb = load_handbook(handbook_path(project, name), project)
-    return _render_one(_TASK_STATE["renderer"], hb, locale, formats, Path(out_dir))
