@@ -294,6 +294,8 @@ def test_header_fields_never_split_and_are_on_every_page(laid_out, key):
         assert meta.id in text and nospace(ctx.company) in text, f"{key} page {n}: no header"
         for field in fields + [ctx.word("page_of", page=n, pages=len(pages))]:
             assert on_one_line(head, field), f"{key} page {n}: {field!r} is split across lines or missing"
+    for a in v.approvals:  # the approval block's dates (中華民國113年12月10日 in a quarter of the line)
+        assert on_one_line(pages[0], ctx.date(a.date)), f"{key}: approval date {ctx.date(a.date)} split"
 
 
 # --------------------------------------------------------------------------

@@ -877,28 +877,27 @@ DOCX_PT, DOCX_MIN_PT = 10.0, 6.0
 _DOCX_CELL_MARGIN = 1.0  # mm each side (w:tblCellMar 57 twips)
 
 
-def docx_cell_size(text: str, width_mm: float, base_pt: float = DOCX_PT) -> float:
-    """The size (pt) a value is printed at in a DOCX cell ``width_mm`` wide: the base size
-    when it fits one line, else smaller on one line down to 7.5 pt, else small enough for
-    two lines (down to 6 pt).  Rows are at least, not exactly, their height: a value that
-    needs more still prints whole, its row grows."""
+def docx_cell_fit(text: str, width_mm: float, base_pt: float = DOCX_PT) -> tuple[float, list[str]]:
+    """How a value is printed in a DOCX cell ``width_mm`` wide: (size in pt, lines).  The base
+    size on one line when it fits, else smaller on one line down to 7.5 pt, else two lines
+    cut where they read best (``_docx_lines``) at the size the longer one fits, down to 6 pt.
+    Rows are at least, not exactly, their height: whatever is left prints whole, the row grows."""
     inner = width_mm - 2 * _DOCX_CELL_MARGIN - 0.5
     wide = text_width(text, base_pt)
     if wide <= inner:
-        return base_pt
+        return base_pt, [text]
     one_line = base_pt * inner / wide
     if one_line >= 7.5:
-        return math.floor(one_line * 2) / 2
-    two_lines = base_pt * 2 * inner * 0.9 / wide
-    return max(DOCX_MIN_PT, min(8.5, math.floor(two_lines * 2) / 2))
+        return math.floor(one_line * 2) / 2, [text]
+    lines = _docx_lines(text)
+    widest = max(text_width(line, base_pt) for line in lines)
+    return max(DOCX_MIN_PT, min(8.5, math.floor(base_pt * inner / widest * 2) / 2)), lines
 
 
-def _docx_lines(text: str, width_mm: float, size: float) -> list[str]:
-    """``text`` as it is printed in a cell: one line when it fits at ``size``, else two lines
-    of about equal width cut at a space when there is one (never before 。，、）…)."""
-    if text_width(text, size) <= width_mm - 2 * _DOCX_CELL_MARGIN - 0.5:
-        return [text]
-    dots = [i for i, ch in enumerate(text) if ch in "·・•"]  # 阿卜杜热合曼·买买提: given name · family name
+def _docx_lines(text: str) -> list[str]:
+    """``text`` on two lines of about equal width: a name at its middle dot (阿卜杜热合曼·
+    买买提), else at a space, else between characters (never before 。，、）…)."""
+    dots = [i for i, ch in enumerate(text) if ch in "·・•"]
     if dots:
         cut = min(dots, key=lambda i: abs(i + 0.5 - len(text) / 2)) + 1
         return [text[:cut], text[cut:]]
@@ -912,7 +911,7 @@ def _docx_grid(doc, columns: list[Column], pages: list[list[_Row]], height_mm: f
     The first row is a repeated header row (w:tblHeader); no row may split
     across pages (w:cantSplit).  Rows are at least ``height_mm`` high (room to
     sign) and grow when a value needs it; a value too wide for its column is
-    printed smaller (``docx_cell_size``), never clipped.
+    printed smaller or on two lines (``docx_cell_fit``), never clipped.
     """
     from xml.sax.saxutils import escape
 
@@ -926,10 +925,9 @@ def _docx_grid(doc, columns: list[Column], pages: list[list[_Row]], height_mm: f
         shd = '<w:shd w:val="clear" w:color="auto" w:fill="E8E8E8"/>' if head else ""
         run, ppr = "", '<w:jc w:val="center"/>'
         if text:
-            size = docx_cell_size(text, col.width)
+            size, lines = docx_cell_fit(text, col.width)
             rpr = ("<w:b/>" if head else "") + (f'<w:sz w:val="{round(size * 2)}"/>' if size != DOCX_PT else "")
             rpr = f"<w:rPr>{rpr}</w:rPr>" if rpr else ""
-            lines = _docx_lines(text, col.width, size)
             run = "<w:r><w:br/></w:r>".join(f'<w:r>{rpr}<w:t xml:space="preserve">{escape(line)}</w:t></w:r>'
                                              for line in lines)
             if size != DOCX_PT:  # tight lines, so two lines of small type fit a row
@@ -1034,10 +1032,11 @@ def receipts_docx(material: Material, employees: Sequence[Employee], opts: FormO
     def cell(text: str, width: int, label: bool) -> str:
         shd = '<w:shd w:val="clear" w:color="auto" w:fill="F2F2F2"/>' if label else ""
         jc = "center" if label else "left"
-        size = docx_cell_size(text, width / 1440 * 25.4, 11.0) if text else 11.0
+        size, lines = docx_cell_fit(text, width / 1440 * 25.4, 11.0) if text else (11.0, [])
         spacing = f'<w:spacing w:line="{round(size * 24)}" w:lineRule="exact"/>' if size < 11.0 else ""
-        run = (f'<w:r><w:rPr>{"<w:b/>" if label else ""}<w:sz w:val="{round(size * 2)}"/></w:rPr>'
-               f'<w:t xml:space="preserve">{escape(text)}</w:t></w:r>') if text else ""
+        rpr = f'<w:rPr>{"<w:b/>" if label else ""}<w:sz w:val="{round(size * 2)}"/></w:rPr>'
+        run = "<w:r><w:br/></w:r>".join(f'<w:r>{rpr}<w:t xml:space="preserve">{escape(line)}</w:t></w:r>'
+                                         for line in lines)
         return (f'<w:tc><w:tcPr><w:tcW w:w="{width}" w:type="dxa"/>{shd}<w:vAlign w:val="center"/></w:tcPr>'
                 f'<w:p><w:pPr>{spacing}<w:jc w:val="{jc}"/></w:pPr>{run}</w:p></w:tc>')
 

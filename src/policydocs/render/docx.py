@@ -803,10 +803,17 @@ class _BodyWriter(DocxBlocks, Visitor):
         head += [(self.run(ctx.role(r), sans, bold=True), 1, "center", "F2F2F2") for r in roles]
         names = [(self.run(ctx.word("name"), sans, bold=True), 1, "center", "F2F2F2")]
         names += [(self.run(approvals[r].person if r in approvals else "", font), 1, "center", None) for r in roles]
+        # the label column as wide as its words, the roles share the rest equally; a date never
+        # wraps (中華民國113年12月10日 in a quarter of the line): smaller type if it must
+        size = self.info.table_size
+        label_need = max(text_twips(ctx.word(k), size, bold=True) for k in ("approval", "name", "date")) + CELL_PAD
+        widths = fit_widths(self.info.text_width, [label_need] + [0] * len(roles), {0},
+                            {k: 1.0 for k in range(1, len(roles) + 1)})
+        texts = [ctx.date(approvals[r].date) if r in approvals else "" for r in roles]
+        need = max([text_twips(t, size) + CELL_PAD for t in texts] + [0])
+        date_size = _shrink(size, need, min(widths[1:]))
         dates = [(self.run(ctx.word("date"), sans, bold=True), 1, "center", "F2F2F2")]
-        dates += [(self.run(ctx.date(approvals[r].date) if r in approvals else "", font), 1, "center", None)
-                  for r in roles]
-        widths = _widths(self.info.text_width, [1.2] + [2.0] * len(roles))
+        dates += [(self.run(t, font, size=date_size), 1, "center", None) for t in texts]
         return self.table([head, names, dates], widths)  # labelled by its own first cell
 
     def revision_history(self) -> str:
