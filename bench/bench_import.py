@@ -71,7 +71,15 @@ def big_policy(articles: int = 200, per_chapter: int = 10) -> str:
 
 def typed_text(doc) -> str:
     """The same policy as typed text (numbers written out), as copied from a web page."""
-    from policydocs.core.model import Article, Chapter, ItemList, Paragraph, Ref, Table, Text
+    from policydocs.core.model import (
+        Article,
+        Chapter,
+        ItemList,
+        Paragraph,
+        Ref,
+        Table,
+        Text,
+    )
     from policydocs.core.numbering import ref_text
 
     def text(nodes) -> str:

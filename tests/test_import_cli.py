@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from conftest import run_cli
 
 POLICY_TEXT = ("值班管理规定（试行）\n文件编号：ADM-DUTY-001　版本：A/0\n"

@@ -11,9 +11,31 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
-from policydocs.core.model import (Approval, Article, Chapter, Document, Item, ItemList, Note, Paragraph, Ref,
-                                   Revision, Section, Table, Text, VersionInfo, plain_text)
-from policydocs.core.numbering import article_label, chapter_label, heading_marker, item_marker, ref_text, section_label
+from policydocs.core.model import (
+    Approval,
+    Article,
+    Chapter,
+    Document,
+    Item,
+    ItemList,
+    Note,
+    Paragraph,
+    Ref,
+    Revision,
+    Section,
+    Table,
+    Text,
+    VersionInfo,
+    plain_text,
+)
+from policydocs.core.numbering import (
+    article_label,
+    chapter_label,
+    heading_marker,
+    item_marker,
+    ref_text,
+    section_label,
+)
 from policydocs.read.project import load_project
 from policydocs.render.context import RenderContext
 from policydocs.render.writers import get_writer

@@ -15,10 +15,21 @@ from pathlib import Path
 from ..core.errors import PolicyError, PolicyErrors
 from ..core.fsutil import atomic_write_bytes
 from ..core.locales import LOCALES
-from ..core.model import Article, Chapter, Document, Item, ItemList, Note, Paragraph, Section, Table
+from ..core.model import (
+    Article,
+    Chapter,
+    Document,
+    Item,
+    ItemList,
+    Note,
+    Paragraph,
+    Section,
+    Table,
+)
 from ..read.markdown import parse_policy_text
 from ..read.project import load_project
-from . import emit, furniture, meta as meta_mod, references, segment, split, structure
+from . import emit, furniture, references, segment, split, structure
+from . import meta as meta_mod
 from .blocks import RawDocument, UnreadableFile
 from .readers import read_file
 from .report import Counts, Finding, ImportReport

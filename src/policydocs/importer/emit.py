@@ -13,8 +13,21 @@ import json
 import re
 from datetime import date
 
-from ..core.model import (Article, Chapter, Document, Inline, Item, ItemList, Note, Paragraph, Ref, Section, Table, Text,
-                          plain_text)
+from ..core.model import (
+    Article,
+    Chapter,
+    Document,
+    Inline,
+    Item,
+    ItemList,
+    Note,
+    Paragraph,
+    Ref,
+    Section,
+    Table,
+    Text,
+    plain_text,
+)
 from .meta import GuessedMeta
 from .references import Labels
 

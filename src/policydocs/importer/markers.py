@@ -79,11 +79,11 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("gan-dun", re.compile(rf"^([{_GAN}])[、．](?P<sep>{_SEP})")),
     ("num-dun", re.compile(rf"^(\d{{1,3}}|[０-９]{{1,3}})[、](?P<sep>{_SEP})")),
     ("num-dot", re.compile(rf"^(\d{{1,3}}|[０-９]{{1,3}})[.．](?![\d０-９])(?P<sep>{_SEP})")),
-    ("num-paren", re.compile(rf"^[（(](\d{{1,3}}|[０-９]{{1,3}})[）)](?P<sep>[ \t\u3000、.．]*)")),
+    ("num-paren", re.compile(r"^[（(](\d{1,3}|[０-９]{1,3})[）)](?P<sep>[ \t\u3000、.．]*)")),
     ("num-half", re.compile(rf"^(\d{{1,2}})[)）](?P<sep>{_SEP})")),
     ("circled", re.compile(rf"^([{_CIRCLED}{_PAREN_DIGITS}])(?P<sep>[ \t\u3000、.．]*)")),
     ("latin", re.compile(rf"^([a-z])[.．、)）](?P<sep>{_SEP})(?=[\u3400-\u9fff（(])")),
-    ("bullet", re.compile(rf"^([•·●○◆◇■□▪►➢✓√\-*－])(?P<sep>[ \t\u3000]+|(?=[\u3400-\u9fff]))")),
+    ("bullet", re.compile(r"^([•·●○◆◇■□▪►➢✓√\-*－])(?P<sep>[ \t\u3000]+|(?=[\u3400-\u9fff]))")),
 )
 
 

@@ -12,7 +12,21 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from ..core.model import Article, Chapter, Document, Inline, Item, ItemList, Note, Paragraph, Ref, Section, SourcePos, Table, Text
+from ..core.model import (
+    Article,
+    Chapter,
+    Document,
+    Inline,
+    Item,
+    ItemList,
+    Note,
+    Paragraph,
+    Ref,
+    Section,
+    SourcePos,
+    Table,
+    Text,
+)
 from .markers import CN_NUM, chinese_value
 from .report import Finding
 from .structure import Structured

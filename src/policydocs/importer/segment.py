@@ -14,7 +14,12 @@ from dataclasses import dataclass
 
 from .blocks import SourceBlock
 from .markers import CN_NUM, Marker, inline_marker_positions, leading_marker
-from .normalize import drop_cjk_spaces, full_width_punctuation, stars_to_brackets, strip_pinyin
+from .normalize import (
+    drop_cjk_spaces,
+    full_width_punctuation,
+    stars_to_brackets,
+    strip_pinyin,
+)
 from .report import Finding
 
 TERMINAL = "。！？!?；;：:"
@@ -26,7 +31,7 @@ REGULATION_NOUN = re.compile(r"(?:制度|办法|辦法|规定|規定|细则|細�
                              r"(?:[（(][^）)]{1,12}[）)])?(?:[一二三四五六七八九十\d]{1,2})?$")
 #: 提升2、網站: a number between two characters of one sentence is a page number that landed there
 _STRAY_PAGE_NUMBER = re.compile(r"(?<=[\u4e00-\u9fff])(?<![第共约約前后後至和及或])\d{1,3}、(?=[\u4e00-\u9fff])")
-_TITLE_GLUE = re.compile(rf"第一(?:章|条|條|节|節)|一、|[（(]一[）)]|1\.1\s?|第一部分")
+_TITLE_GLUE = re.compile(r"第一(?:章|条|條|节|節)|一、|[（(]一[）)]|1\.1\s?|第一部分")
 
 
 @dataclass

@@ -16,7 +16,19 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..core.model import Article, Block, Chapter, Item, ItemList, Note, Paragraph, Section, SourcePos, Table, Text
+from ..core.model import (
+    Article,
+    Block,
+    Chapter,
+    Item,
+    ItemList,
+    Note,
+    Paragraph,
+    Section,
+    SourcePos,
+    Table,
+    Text,
+)
 from .markers import Marker
 from .report import Finding
 from .segment import Unit, ends_sentence
