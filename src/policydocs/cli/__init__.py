@@ -24,6 +24,7 @@ COMMAND_MODULES = [
     "forms_cmds",  # register, receipts
     "evidence_cmds",  # evidence, verify-evidence
     "site_cmds",  # site, serve
+    "import_cmds",  # import
 ]
 
 

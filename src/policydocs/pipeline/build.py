@@ -32,6 +32,9 @@ from ..core.errors import Collector, PolicyError, PolicyErrors
 from ..core.fsutil import sha256_file
 from ..core.locales import LOCALES
 from ..core.manifest import Artifact, Manifest, read_manifest
+from ..products import handbook
+from ..products.handbook import Handbook
+from ..read.config import Config
 from ..render import writers
 from ..render.context import RenderContext
 from ..render.docx import load_reference
@@ -137,8 +140,11 @@ def build(root: str | Path = ".", *, formats: list[str] | None = None, locales: 
             if todo:
                 _render_policies(session, todo, pool, identity, staging, result, progress)
             if handbooks and not policy_ids and cfg.handbooks_dir.is_dir():
-                result.artifacts.extend(_build_handbooks(session, staging, locale_list, formats_t, progress,
-                                                         jobs=jobs, force=force, identity=identity))
+                books = _plan_handbooks(session, env, formats_t, locale_list, previous, result)
+                if sign and "pdf" in formats_t and any(not p.ctx.version.is_draft for b in books for p in b.parts):
+                    identity = signing.require_identity(cfg, identity)
+                if books:
+                    _render_handbooks(session, books, pool, identity, staging, result, progress)
             _publish(session, staging, build_dir, result, full=not policy_ids)
         finally:
             shutil.rmtree(staging, ignore_errors=True)
@@ -168,8 +174,7 @@ def _check_request(session: BuildSession, formats: tuple[str, ...], locales: lis
 
 def _signing_identity(session: BuildSession, result: BuildResult):
     """The organisation's signing identity, loaded once (``None`` when there is none; see ``require_identity``)."""
-    cfg = session.config
-    return signing.load_identity(cfg)  # checked against the trust root before anything is signed
+    return signing.load_identity(session.config)  # checked against the trust root before anything is signed
 
 
 def _remove_stale_staging(build_dir: Path) -> None:
@@ -273,38 +278,99 @@ def _stage(staging: Path, art: Artifact, data: bytes) -> None:
     art.sha256, art.size = hashlib.sha256(data).hexdigest(), len(data)
 
 
-def _build_handbooks(session: BuildSession, staging: Path, locales: list[str], formats: tuple[str, ...],
-                     progress: Progress, *, jobs: int | None, force: bool, identity) -> list[Artifact]:
-    """Render handbooks; sign each handbook PDF whose policies are all released."""
-    from ..products import handbook
+@dataclass
+class HandbookJob:
+    """One handbook in one locale, every requested format: the parts are localized already."""
 
+    config: Config
+    handbook: Handbook
+    locale: str
+    parts: list
+    texts: handbook.Localized
+    formats: tuple[str, ...]
+    key: str
+
+
+def render_handbook(job: HandbookJob) -> dict[str, bytes]:
+    """format → unsigned bytes of one handbook in one locale."""
+    renderer = handbook.HandbookRenderer(job.config, job.texts)
+    return {fmt: (renderer.pdf if fmt == "pdf" else renderer.docx)(job.handbook, job.locale, job.parts)
+            for fmt in job.formats}
+
+
+HANDBOOK_FORMATS = ("pdf", "docx")
+
+
+def _plan_handbooks(session: BuildSession, env: keys.Environment, formats: tuple[str, ...], locales: list[str],
+                    previous: dict[str, Artifact], result: BuildResult) -> list[HandbookJob]:
+    """Every handbook in every locale it is published in: keep what is unchanged, return the rest."""
     project, cfg = session.project, session.config
-    arts = [Artifact.from_json(a) for a in handbook.build_handbooks(project, staging, locales, formats, jobs=jobs,
-                                                                     force=force)]
-    books = {hb.name: hb for hb in (handbook.load_handbook(p, project) for p in handbook.handbook_files(project))}
-    for art in arts:
-        path = staging / art.path
-        if art.signed and path.is_file():  # reused from the last build, signed as published
-            art.sha256, art.size = sha256_file(path), path.stat().st_size
-            continue
-        versions = [session.version(session.working(pid)) for pid in art.policies]
-        hb = books.get(art.handbook or "")
-        art.draft = any(v.is_draft for v in versions)
-        art.version = hb.version if hb else ""
-        art.signed = False
-        data = path.read_bytes()
-        if art.format == "pdf":
-            art.unsigned_sha256, art.unsigned_size = hashlib.sha256(data).hexdigest(), len(data)
-            if identity is not None and not art.draft:
-                data = signing.sign_pdf(data, identity, policy_id=hb.doc_no if hb else art.handbook or "",
-                                        version=art.version, locale=art.locale, location=cfg.signing.location,
-                                        contact=cfg.signing.contact, timestamp_url=cfg.signing.timestamp_url,
-                                        ledger_head=publication.ledger_head(session.root))
-                art.signed = True
-        _stage(staging, art, data)
-    if arts:
-        progress.note(f"handbooks: {', '.join(sorted({a.path for a in arts}))}")
-    return arts
+    errors = Collector()
+    books: list[Handbook] = []
+    for path in handbook.handbook_files(project):
+        try:
+            books.append(handbook.load_handbook(path, project))
+        except (PolicyError, PolicyErrors) as exc:
+            errors.extend(exc)
+    errors.raise_if_any()
+    formats = tuple(f for f in formats if f in HANDBOOK_FORMATS)
+    templates = keys.templates_hash(session.root, [f"typst/{t}" for t in handbook.HANDBOOK_TEMPLATES])
+    reference = keys.file_hash(load_reference(cfg)) if "docx" in formats else ""
+    todo = []
+    for hb in books:
+        editions = [session.working(pid) for pid in hb.policy_ids]
+        texts = [keys.text_fingerprint(session.document(e), session.version(e)) for e in editions]
+        definition = keys.file_hash((session.root / hb.path).read_bytes())
+        for locale in (loc for loc in locales if not hb.locales or loc in hb.locales):
+            key = keys.artifact_key(env, "handbook", "+".join(formats), locale, templates=templates, texts=texts,
+                                    extra=[definition, reference])
+            kept = [previous.get(_handbook_path(hb.name, locale, fmt)) for fmt in formats]
+            if all(a is not None and a.key == key and _unchanged(cfg.build_dir / a.path, a) for a in kept):
+                result.artifacts.extend(kept)
+                continue
+            todo.append(handbook_job(session, hb, locale, formats, key, editions))
+    return todo
+
+
+def handbook_job(session: BuildSession, hb: Handbook, locale: str, formats: tuple[str, ...] = HANDBOOK_FORMATS,
+                 key: str = "", editions: list | None = None) -> HandbookJob:
+    """Everything a worker needs to lay out ``hb`` in ``locale``, localized by the session."""
+    cfg = session.config
+    converted = handbook.Localized({t: session.convert(t, locale) for t in handbook.book_texts(hb, cfg)})
+    return HandbookJob(cfg, hb, locale, handbook.parts_of(hb, locale, session, editions), converted, formats, key)
+
+
+def _handbook_path(name: str, locale: str, fmt: str) -> str:
+    return f"handbooks/{name}.{locale}.{fmt}"
+
+
+def _render_handbooks(session: BuildSession, todo: list[HandbookJob], pool: Executor, identity, staging: Path,
+                      result: BuildResult, progress: Progress) -> None:
+    """Lay the books out in the pool; sign the PDF of a book whose policies are all released."""
+    cfg = session.config
+    head = publication.ledger_head(session.root)
+    progress.start(f"laying out {len(todo)} handbook(s)", len(todo))
+    try:
+        for job, outputs in pool.run(render_handbook, todo):
+            hb = job.handbook
+            draft = any(part.ctx.version.is_draft for part in job.parts)
+            for fmt, data in outputs.items():
+                art = Artifact(path=_handbook_path(hb.name, job.locale, fmt), kind="handbook", format=fmt,
+                               locale=job.locale, title=job.texts(hb.title, "", job.locale), key=job.key,
+                               version=hb.version, draft=draft, handbook=hb.name, policies=list(hb.policy_ids))
+                if fmt == "pdf":
+                    art.unsigned_sha256, art.unsigned_size = hashlib.sha256(data).hexdigest(), len(data)
+                    if identity is not None and not draft:
+                        data = signing.sign_pdf(data, identity, policy_id=hb.doc_no, version=hb.version,
+                                                locale=job.locale, location=cfg.signing.location,
+                                                contact=cfg.signing.contact, timestamp_url=cfg.signing.timestamp_url,
+                                                ledger_head=head)
+                        art.signed = True
+                _stage(staging, art, data)
+                result.artifacts.append(art)
+            progress.step(f"{job.locale:<10} {hb.name}")
+    finally:
+        progress.finish()
 
 
 def _publish(session: BuildSession, staging: Path, build_dir: Path, result: BuildResult, *, full: bool) -> None:
