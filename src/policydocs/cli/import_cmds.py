@@ -8,18 +8,8 @@ import sys
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 
-from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    TextColumn,
-    TimeElapsedColumn,
-)
-
 from ..core.fsutil import atomic_write_bytes
-from ..importer.batch import FileResult, Options, finish, read_drafts
-from ..importer.readers import SUPPORTED
+from ..importer import SUPPORTED
 
 EXAMPLES = """examples:
   policydocs import 考勤管理制度.docx                 one Word file into policies/
@@ -82,6 +72,12 @@ def collect_files(arguments: list[str]) -> tuple[list[Path], list[str]]:
 
 
 def run(args: argparse.Namespace) -> int:
+    # The importer and rich load when the command runs (0.2 s): every other command,
+    # and `policydocs --help`, starts without them.
+    from rich.console import Console
+
+    from ..importer.batch import Options, finish, read_drafts
+
     root = Path(args.project).resolve()
     into = Path(args.into).resolve() if args.into else root / "policies"
     files, problems = collect_files(args.files)
@@ -123,8 +119,19 @@ def run(args: argparse.Namespace) -> int:
     return 2 if failed else 0
 
 
-def _read_all(pool: ProcessPoolExecutor, files: list[Path], lang: str | None) -> list[FileResult]:
+def _read_all(pool: ProcessPoolExecutor, files: list[Path], lang: str | None) -> list:
     """Read every file in the pool, with a progress bar (plain lines when stderr is not a terminal)."""
+    from rich.console import Console
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+    )
+
+    from ..importer.batch import FileResult, read_drafts
+
     console = Console(stderr=True)
     results: dict[Path, FileResult] = {}
     futures = {pool.submit(read_drafts, f, lang): f for f in files}

@@ -22,6 +22,7 @@ import tempfile
 import time
 from dataclasses import dataclass, field, replace
 from datetime import date
+from functools import cached_property
 from pathlib import Path
 
 from filelock import FileLock, Timeout
@@ -118,8 +119,8 @@ def build(root: str | Path = ".", *, formats: list[str] | None = None, locales: 
     locale_list = list(locales or cfg.locales.publish)
     _check_request(session, formats_t, locale_list, policy_ids)
     result = BuildResult(glossary_sha256=session.glossary_hash)
-    identity = _signing_identity(session, result) if sign else None
-    env = keys.environment(session.root, session.glossary_hash, identity.fingerprint if identity else "unsigned")
+    signer = Signer(session.config, result, enabled=sign)
+    env = keys.environment(session.root, session.glossary_hash)
     build_dir = cfg.build_dir
     build_dir.mkdir(parents=True, exist_ok=True)
     try:
@@ -133,18 +134,15 @@ def build(root: str | Path = ".", *, formats: list[str] | None = None, locales: 
         staging = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=build_dir))
         try:
             previous = {} if force else (read_manifest(build_dir / "manifest.json") or Manifest()).by_path()
-            todo = _plan_policies(session, env, formats_t, locale_list, policy_ids, previous, result, progress)
-            if sign and "pdf" in formats_t and any(not j.ctx.version.is_draft for j in todo):
-                identity = signing.require_identity(cfg, identity)  # exit 2 naming the fix; drafts never need it
+            todo = _plan_policies(session, env, signer, formats_t, locale_list, policy_ids, previous, result,
+                                  progress)
             pool = executor(jobs or cfg.build.jobs, scheduler)
             if todo:
-                _render_policies(session, todo, pool, identity, staging, result, progress)
+                _render_policies(session, todo, pool, signer, staging, result, progress)
             if handbooks and not policy_ids and cfg.handbooks_dir.is_dir():
-                books = _plan_handbooks(session, env, formats_t, locale_list, previous, result)
-                if sign and "pdf" in formats_t and any(not p.ctx.version.is_draft for b in books for p in b.parts):
-                    identity = signing.require_identity(cfg, identity)
+                books = _plan_handbooks(session, env, signer, formats_t, locale_list, previous, result)
                 if books:
-                    _render_handbooks(session, books, pool, identity, staging, result, progress)
+                    _render_handbooks(session, books, pool, signer, staging, result, progress)
             _publish(session, staging, build_dir, result, full=not policy_ids)
         finally:
             shutil.rmtree(staging, ignore_errors=True)
@@ -172,9 +170,39 @@ def _check_request(session: BuildSession, formats: tuple[str, ...], locales: lis
         load_reference(cfg)  # a bad reference DOCX is an input error: fail before rendering
 
 
-def _signing_identity(session: BuildSession, result: BuildResult):
-    """The organisation's signing identity, loaded once (``None`` when there is none; see ``require_identity``)."""
-    return signing.load_identity(session.config)  # checked against the trust root before anything is signed
+class Signer:
+    """The organisation's signing identity, loaded once and only when a released file is
+    keyed or signed (decrypting a PKCS#12 takes 0.3–0.6 s that a build of drafts saves)."""
+
+    def __init__(self, config: Config, result: BuildResult, *, enabled: bool):
+        self.config, self.result, self.enabled = config, result, enabled
+
+    @cached_property
+    def identity(self):
+        """The identity, checked against the trust root; None when signing is off (``--no-sign``).
+        Without an identity, or one the trust root does not vouch for, ``require_identity``
+        stops the build (exit 2, naming the fix): released copies are never published unsigned."""
+        if not self.enabled:
+            return None
+        return signing.require_identity(self.config)
+
+    def fingerprint(self, released: bool) -> str:
+        """What a key records of the signer: nothing for a draft (it is never signed); for a
+        released file, hashes of the identity's PKCS#12 file and of the trust root — read,
+        not decrypted, so a build that signs nothing never pays for the passphrase."""
+        if not released:
+            return ""
+        return self._files_hash
+
+    @cached_property
+    def _files_hash(self) -> str:
+        if not self.enabled:
+            return "unsigned"
+        h = hashlib.sha256()
+        for path in (signing.configured_pkcs12_path(self.config) or signing.demo_identity_path(),
+                     signing.trust_root_path(self.config)):
+            h.update(path.read_bytes() if path.is_file() else b"-")
+        return h.hexdigest()
 
 
 def _remove_stale_staging(build_dir: Path) -> None:
@@ -188,7 +216,8 @@ def _policy_path(policy_id: str, locale: str, suffix: str) -> str:
     return f"{locale}/{policy_id}{suffix}"
 
 
-def _plan_policies(session: BuildSession, env: keys.Environment, formats: tuple[str, ...], locales: list[str],
+def _plan_policies(session: BuildSession, env: keys.Environment, signer: Signer, formats: tuple[str, ...],
+                   locales: list[str],
                    policy_ids: list[str] | None, previous: dict[str, Artifact], result: BuildResult,
                    progress: Progress) -> list[PolicyJob]:
     """Key every (policy, locale); keep those whose files match; return the jobs to render."""
@@ -205,7 +234,8 @@ def _plan_policies(session: BuildSession, env: keys.Environment, formats: tuple[
         refs = sorted({n.policy_id for n in doc.walk() if getattr(n, "policy_id", None)})
         for locale in locales:
             key = keys.artifact_key(env, "policy", "+".join(formats), locale, templates=templates,
-                                    texts=[fingerprint], extra=reference)
+                                    texts=[fingerprint], extra=reference,
+                                    signer=signer.fingerprint(not version.is_draft))
             kept = [previous.get(_policy_path(pid, locale, writers.get_writer(fmt, session.root).suffix))
                     for fmt in formats]
             if all(a is not None and a.key == key and _unchanged(build_dir / a.path, a) for a in kept):
@@ -232,7 +262,7 @@ def _unchanged(path: Path, artifact: Artifact) -> bool:
         return False
 
 
-def _render_policies(session: BuildSession, todo: list[PolicyJob], pool: Executor, identity, staging: Path,
+def _render_policies(session: BuildSession, todo: list[PolicyJob], pool: Executor, signer: Signer, staging: Path,
                      result: BuildResult, progress: Progress) -> None:
     """Render the jobs in the pool; sign released PDFs here; write into staging."""
     cfg = session.config
@@ -252,7 +282,8 @@ def _render_policies(session: BuildSession, todo: list[PolicyJob], pool: Executo
                                effective_date=effective.isoformat() if effective else None)
                 if fmt == "pdf":
                     art.unsigned_sha256, art.unsigned_size = hashlib.sha256(data).hexdigest(), len(data)
-                    if identity is not None and not version.is_draft:
+                    identity = None if version.is_draft else signer.identity
+                    if identity is not None:
                         data = signing.sign_pdf(data, identity, policy_id=meta.id, version=version.version,
                                                 locale=locale, location=cfg.signing.location,
                                                 contact=cfg.signing.contact, timestamp_url=cfg.signing.timestamp_url,
@@ -301,7 +332,8 @@ def render_handbook(job: HandbookJob) -> dict[str, bytes]:
 HANDBOOK_FORMATS = ("pdf", "docx")
 
 
-def _plan_handbooks(session: BuildSession, env: keys.Environment, formats: tuple[str, ...], locales: list[str],
+def _plan_handbooks(session: BuildSession, env: keys.Environment, signer: Signer, formats: tuple[str, ...],
+                    locales: list[str],
                     previous: dict[str, Artifact], result: BuildResult) -> list[HandbookJob]:
     """Every handbook in every locale it is published in: keep what is unchanged, return the rest."""
     project, cfg = session.project, session.config
@@ -319,11 +351,13 @@ def _plan_handbooks(session: BuildSession, env: keys.Environment, formats: tuple
     todo = []
     for hb in books:
         editions = [session.working(pid) for pid in hb.policy_ids]
-        texts = [keys.text_fingerprint(session.document(e), session.version(e)) for e in editions]
+        versions = [session.version(e) for e in editions]
+        texts = [keys.text_fingerprint(session.document(e), v) for e, v in zip(editions, versions)]
         definition = keys.file_hash((session.root / hb.path).read_bytes())
         for locale in (loc for loc in locales if not hb.locales or loc in hb.locales):
             key = keys.artifact_key(env, "handbook", "+".join(formats), locale, templates=templates, texts=texts,
-                                    extra=[definition, reference])
+                                    extra=[definition, reference],
+                                    signer=signer.fingerprint(not any(v.is_draft for v in versions)))
             kept = [previous.get(_handbook_path(hb.name, locale, fmt)) for fmt in formats]
             if all(a is not None and a.key == key and _unchanged(cfg.build_dir / a.path, a) for a in kept):
                 result.artifacts.extend(kept)
@@ -344,7 +378,7 @@ def _handbook_path(name: str, locale: str, fmt: str) -> str:
     return f"handbooks/{name}.{locale}.{fmt}"
 
 
-def _render_handbooks(session: BuildSession, todo: list[HandbookJob], pool: Executor, identity, staging: Path,
+def _render_handbooks(session: BuildSession, todo: list[HandbookJob], pool: Executor, signer: Signer, staging: Path,
                       result: BuildResult, progress: Progress) -> None:
     """Lay the books out in the pool; sign the PDF of a book whose policies are all released."""
     cfg = session.config
@@ -360,7 +394,8 @@ def _render_handbooks(session: BuildSession, todo: list[HandbookJob], pool: Exec
                                version=hb.version, draft=draft, handbook=hb.name, policies=list(hb.policy_ids))
                 if fmt == "pdf":
                     art.unsigned_sha256, art.unsigned_size = hashlib.sha256(data).hexdigest(), len(data)
-                    if identity is not None and not draft:
+                    identity = None if draft else signer.identity
+                    if identity is not None:
                         data = signing.sign_pdf(data, identity, policy_id=hb.doc_no, version=hb.version,
                                                 locale=job.locale, location=cfg.signing.location,
                                                 contact=cfg.signing.contact, timestamp_url=cfg.signing.timestamp_url,

@@ -8,11 +8,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from .. import SUPPORTED  # noqa: F401  (the suffixes, re-exported next to the readers)
 from ..blocks import RawDocument, UnreadableFile
 from . import docx, legacy_office, pdf, text
-
-#: Suffixes ``policydocs import`` accepts (a folder is searched for these).
-SUPPORTED = (".txt", ".text", ".md", ".markdown", ".docx", ".doc", ".wps", ".rtf", ".odt", ".pdf")
 
 
 def read_file(path: Path) -> RawDocument:
