@@ -79,12 +79,16 @@ def cmd_build(args: argparse.Namespace) -> int:
         print(result.conversion_summary())
     for w in result.warnings:
         print(f"warning: {w}", file=sys.stderr)
-    drafts = sorted({a.policy_id for a in result.artifacts if a.draft and a.kind == "policy"})
-    signed = sum(1 for a in result.artifacts if a.signed)
-    print(f"built {len(result.artifacts)} file(s) ({result.rendered} rendered, {result.reused} reused, "
-          f"{signed} signed) in {result.seconds:.1f} s → {Path(args.project).resolve() / 'build'}")
+    root = Path(args.project).resolve()
+    signed = sum(1 for a in result.published if a.signed)
+    print(f"built in {result.seconds:.1f} s: {len(result.published)} file(s) published ({signed} signed) → "
+          f"{root / 'publication'}; {len(result.previews)} preview(s) ({result.reused} unchanged) → "
+          f"{root / 'build' / 'preview'}")
+    drafts = sorted({a.policy_id for a in result.previews if a.kind == "policy"})
     if drafts:
-        print(f"drafts (not released, watermarked, unsigned): {', '.join(drafts)}")
+        print(f"previews (not released, watermarked 草稿, unsigned): {', '.join(drafts)}")
+    if result.unpublished:
+        print(f"not published — signing is off (--no-sign): {', '.join(result.unpublished)}", file=sys.stderr)
     if args.all:
         from ..products.site import build_site
 

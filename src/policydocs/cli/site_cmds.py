@@ -54,9 +54,8 @@ def rebuild(project: str, *, build: bool, sign: bool, quiet: bool = False):
         from ..pipeline.progress import for_terminal
 
         res = run_build(project, sign=sign, progress=for_terminal(quiet))
-        drafts = sorted({a.policy_id for a in res.artifacts if a.draft and a.kind == "policy"})
-        print(f"built {len(res.artifacts)} file(s) ({res.rendered} rendered, {res.reused} reused) in {res.seconds:.1f} s"
-              + (f"; drafts: {', '.join(drafts)}" if drafts else ""), flush=True)
+        print(f"built in {res.seconds:.1f} s: {len(res.published)} file(s) published, {len(res.previews)} "
+              f"preview(s) ({res.reused} unchanged)", flush=True)
     return generate_site(project)
 
 

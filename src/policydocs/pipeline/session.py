@@ -27,7 +27,7 @@ from ..read.markdown import parse_policy_text
 from ..read.project import Project, load_project
 from ..read.references import resolve
 from ..render.context import RenderContext
-from ..trust import ledger
+from ..trust import clock, ledger
 
 
 @dataclass(frozen=True)
@@ -47,7 +47,7 @@ class BuildSession:
         self.project = project
         self.config = project.config
         self.root = project.root
-        self.today = today or date.today()
+        self.today = today or clock.today()
         self._versions: dict[Edition, VersionInfo] = {}
         self._documents: dict[Edition, Document] = {}
         self._localized: dict[tuple[Edition, str], Localized] = {}
@@ -97,9 +97,12 @@ class BuildSession:
         """Version information printed on an edition (approvals, revision rows, draft or not)."""
         info = self._versions.get(edition)
         if info is None:
-            doc = self.document(edition)
-            info = history.version_info(self.root, self.config, edition.policy_id, doc.source_text,
-                                        fallback_effective=doc.meta.effective_date)
+            if edition.version is not None:  # a release, as published
+                info = history.release_info(self.root, self.config, edition.policy_id, edition.version)
+            else:  # the working text: its release when unchanged, else a draft
+                doc = self.document(edition)
+                info = history.version_info(self.root, self.config, edition.policy_id, doc.source_text,
+                                            fallback_effective=doc.meta.effective_date)
             self._versions[edition] = info
         return info
 
