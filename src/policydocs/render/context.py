@@ -44,6 +44,9 @@ class RenderContext:
     # Where links to other policies point, by id (relative URL); writers that
     # cannot link (PDF per policy) leave it empty and show the title only.
     policy_links: dict[str, str] = field(default_factory=dict)
+    # Where the portal copied each picture, by content hash (``Image.sha256``);
+    # other writers read ``Image.path`` (a project file) directly.
+    image_urls: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.locale = get_locale(self.doc.locale)

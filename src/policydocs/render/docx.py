@@ -44,6 +44,7 @@ from ..core.model import (
     Chapter,
     Code,
     Emph,
+    Image,
     Inline,
     Item,
     ItemList,
@@ -68,6 +69,7 @@ from ..core.numbering import (
 )
 from . import docx_styles
 from .context import RenderContext
+from .images import docx_picture_xml
 from .docx_styles import R_NS, STYLE_NAMES, W_NS, get_preset, locale_fonts, word_lang
 
 __all__ = ["write_docx", "load_reference", "policy_docx_document", "append_policy", "base_document",
@@ -549,11 +551,25 @@ class _BodyWriter(_Xml):
             return self.md_table(block)
         if isinstance(block, Note):
             return "".join(self.block(b, "PDNote") for b in block.blocks)
+        if isinstance(block, Image):
+            return self.picture(block)
         raise TypeError(f"not a block: {block!r}")
+
+    def picture(self, image: Image) -> str:
+        """A picture centred in its own paragraph, its description below as caption
+        (an unresolved picture: the caption only)."""
+        centred = '<w:jc w:val="center"/><w:ind w:firstLine="0" w:firstLineChars="0"/>'
+        caption = self.p("PDTableText", self.run(image.alt, self.font("PDTableText")), centred) if image.alt else ""
+        if image.path is None:
+            return caption
+        self._bookmark += 1
+        self.document._pd_bookmark = self._bookmark
+        run = docx_picture_xml(self.document.part, image, self.info.text_width * 635, 1000 + self._bookmark)
+        return self.p("PDBody", run, centred + '<w:keepNext/>') + caption
 
     def item(self, item: Item) -> str:
         font = self.font("PDItem")
-        marker = item_marker(item.number, item.depth, self.loc)
+        marker = item_marker(item.number, item.depth, self.loc, sectioned=item.sectioned)
         out = self.p("PDItem", self.run(marker, font) + self.inlines(item.inlines, font))
         return out + "".join(self.item(c) for c in item.children)
 
