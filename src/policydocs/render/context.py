@@ -53,7 +53,8 @@ class RenderContext:
 
     @property
     def company(self) -> str:
-        return self.config.organisation.name
+        """The organisation's name in this locale (``[organisation.names]``, else as registered)."""
+        return self.config.organisation.name_for(self.locale.code)
 
     def date(self, d: date | None) -> str:
         """A date in this locale's style (ROC years for zh-Hant-TW when configured)."""
