@@ -11,9 +11,13 @@ from pathlib import Path
 
 def register(sub) -> None:
     """Add check/build/init/doctor to the ``policydocs`` parser."""
-    p = sub.add_parser("check", help="validate every policy and the configuration; report all errors",
-                       description="Validate policydocs.toml and every policy (front matter, structure, labels, "
-                                   "references). Prints every problem as file:line and exits 2 if there is any.")
+    p = sub.add_parser("check", help="validate policies, pictures, glossary, handbooks, templates and configuration",
+                       description="Validate policydocs.toml, every policy (front matter, structure, labels, "
+                                   "references, pictures and links), glossary.yaml, handbooks/*.yaml and the "
+                                   "project's templates (Jinja syntax). Prints every problem as file:line and "
+                                   "exits 2 if there is any; writes nothing.",
+                       epilog="examples:\n  policydocs check\n  policydocs -C ~/regulations check",
+                       formatter_class=argparse.RawDescriptionHelpFormatter)
     p.set_defaults(func=cmd_check)
 
     p = sub.add_parser("build", help="build all policies into build/ (PDF, DOCX, every locale, handbooks)",
@@ -44,12 +48,26 @@ def register(sub) -> None:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
+    from ..convert.conversion import load_glossary
     from ..core.errors import Collector, PolicyError, PolicyErrors
     from ..products.handbook import handbook_files, load_handbook
-    from ..read.project import load_project
+    from ..read.config import load_config
+    from ..read.project import check_templates, load_project, template_files
 
-    project = load_project(args.project)
+    config = load_config(args.project)
     errors = Collector()
+    try:
+        glossary = load_glossary(args.project)
+    except (PolicyError, PolicyErrors) as exc:
+        errors.extend(exc)
+        glossary = None
+    check_templates(config, errors)
+    try:
+        project = load_project(args.project, templates=False)
+    except (PolicyError, PolicyErrors) as exc:  # reported with the glossary's and templates' problems
+        errors.extend(exc)
+        errors.raise_if_any()
+        raise
     books = handbook_files(project) if project.config.handbooks_dir.is_dir() else []
     for path in books:
         try:
@@ -58,8 +76,11 @@ def cmd_check(args: argparse.Namespace) -> int:
             errors.extend(exc)
     errors.raise_if_any()
     n_articles = sum(len(d.articles()) for d in project.documents.values())
-    print(f"ok: {len(project.documents)} policies, {n_articles} articles, {len(books)} handbook(s), "
-          "all references resolved")
+    n_images = sum(len(d.images()) for d in project.documents.values())
+    n_terms = len(glossary) if glossary is not None else 0
+    print(f"ok: {len(project.documents)} policies, {n_articles} articles, {n_images} picture(s), "
+          f"{len(books)} handbook(s), {len(template_files(project.config))} project template(s), "
+          f"glossary of {n_terms} rules; all references resolved")
     return 0
 
 

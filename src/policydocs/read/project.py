@@ -50,12 +50,13 @@ def inside_project(path: Path, root: Path) -> bool:
         return False
 
 
-def load_project(root: str | Path = ".") -> Project:
+def load_project(root: str | Path = ".", *, templates: bool = True) -> Project:
     """Load config and all policies; raise PolicyErrors listing every problem.
 
     Besides the policies and their references this checks their pictures
-    (``media.resolve_images``) and the syntax of the project's templates, so
-    that ``build`` finds them before rendering anything."""
+    (``media.resolve_images``) and, unless ``templates`` is False, the syntax
+    of the project's templates, so that ``build`` finds them before rendering
+    anything."""
     config = load_config(root)
     project = Project(root=config.root, config=config)
     errors = Collector()
@@ -80,7 +81,8 @@ def load_project(root: str | Path = ".") -> Project:
         resolve_images(doc, config.root, errors)
     _check_links(project, errors)
     resolve(project.documents, errors)
-    check_templates(config, errors)
+    if templates:
+        check_templates(config, errors)
     errors.raise_if_any()
     return project
 
