@@ -378,3 +378,21 @@ def test_docx_shows_pictures_and_live_links(tmp_path):
                     "--convert-to", "pdf", "--outdir", str(tmp_path), str(out)], check=True, capture_output=True, timeout=180)
     listing = subprocess.run(["pdfimages", "-list", str(tmp_path / "P-1.pdf")], capture_output=True, text=True, check=True).stdout
     assert len([line for line in listing.splitlines()[2:] if line.strip()]) >= 2, listing
+
+
+def test_portal_publishes_pictures_inside_the_site(tmp_path):
+    from policydocs.pipeline.build import build
+    from policydocs.products.site import generate_site
+
+    body = "![报销流程图](images/flow.png)\n"
+    root = project(tmp_path, {"policies/P-1.md": policy_with(body), "policies/images/flow.png": png(64, 24)},
+                   config='[build]\nformats = ["docx"]\n')
+    build(root, sign=False)
+    generate_site(root)
+    site = root / "build" / "site"
+    image = load_project(root).documents["P-1"].images()[0]
+    copy = site / "media" / f"{image.sha256[:16]}.png"
+    assert copy.read_bytes() == png(64, 24)
+    page = (site / "zh-Hant-TW" / "P-1.html").read_text(encoding="utf-8")
+    assert f'<img src="../media/{copy.name}" alt="報銷流程圖"' in page
+    assert not [p for p in site.rglob("*.html") if "file:" in p.read_text(encoding="utf-8") or str(root) in p.read_text(encoding="utf-8")]

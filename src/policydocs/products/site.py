@@ -50,7 +50,7 @@ from ..core.numbering import (
 from ..core.words import words as word_catalogue
 from ..read.project import Project, load_project
 from ..render.context import RenderContext
-from ..render.html import HtmlWriter, inline_html
+from ..render.html import HtmlWriter, inline_html, media_path
 from ..render.text import TextWriter
 from ..trust import ledger
 from . import history
@@ -378,12 +378,20 @@ class SiteBuilder:
             for code in self.locales:
                 localized, _report = conversion.localize(doc, code, glossary, phrase_mode=self.cfg.locales.phrase_mode)
                 self.docs[pid][code] = localized
+        # pictures: one copy per content under media/; pages link to it instead of the project file
+        self.media: dict[str, str] = {}
+        for img in (i for d in self.project.documents.values() for i in d.images() if i.path):
+            if img.sha256 not in self.media:
+                (self.out / "media").mkdir(exist_ok=True)
+                shutil.copyfile(img.path, self.out / media_path(img))
+                self.media[img.sha256] = "../" + media_path(img)
         self.ctxs: dict[tuple[str, str], RenderContext] = {}
         for pid in self.project.documents:
             for code in self.locales:
                 self.ctxs[(pid, code)] = RenderContext(doc=self.docs[pid][code], config=self.cfg,
                                                        version=self.version_for(pid),
-                                                       policy_links={p: f"{p}.html" for p in self.project.documents})
+                                                       policy_links={p: f"{p}.html" for p in self.project.documents},
+                                                       image_urls=self.media)
 
     def version_for(self, pid: str):
         from ..core.model import VersionInfo
@@ -581,7 +589,8 @@ class SiteBuilder:
                 for code in self.locales:
                     localized, _ = conversion.localize(doc, code, self.glossary, phrase_mode=self.cfg.locales.phrase_mode)
                     ctxs[code] = RenderContext(doc=localized, config=self.cfg, version=info,
-                                               policy_links={p: f"{p}.html" for p in self.project.documents})
+                                               policy_links={p: f"{p}.html" for p in self.project.documents},
+                                               image_urls=self.media)
                 anchors = {c: " ".join(page_anchors(HtmlWriter(ctxs[c]))) for c in self.locales}
                 row = rows.get(r.version)
                 for code in self.locales:

@@ -205,6 +205,12 @@ class HtmlWriter(Visitor):
         return Markup('<div class="table-wrap"><table class="grid">{}<tbody>{}</tbody></table></div>').format(head, rows)
 
 
+def media_path(image: Image) -> str:
+    """Where a picture is published in a site: ``media/<content hash><ext>`` (one copy per content,
+    a changed picture gets a new name, so caches never show a stale one)."""
+    return f"media/{image.sha256[:16]}{image.suffix}"
+
+
 def policy_body_html(ctx: RenderContext, anchor_prefix: str = "") -> Markup:
     """The numbered body of one policy as an HTML fragment."""
     return HtmlWriter(ctx, anchor_prefix).body()
