@@ -32,6 +32,10 @@ def register(sub) -> None:
     p.add_argument("--force", action="store_true", help="re-render everything, ignoring the cache")
     p.add_argument("--no-sign", action="store_true", help="do not sign PDFs (for previews)")
     p.add_argument("-q", "--quiet", action="store_true", help="print only the summary")
+    p.epilog = ("examples:\n  policydocs build                       every policy, locale and format\n"
+                "  policydocs build --all                 also handbooks and the portal\n"
+                "  policydocs build --policy HR-ATT-001 --formats pdf --locales zh-Hant-TW --no-sign")
+    p.formatter_class = argparse.RawDescriptionHelpFormatter
     p.set_defaults(func=cmd_build)
 
     p = sub.add_parser("init", help="create a new project with a sample policy that builds as is",
@@ -39,11 +43,15 @@ def register(sub) -> None:
                                    "in DIR. The result passes `policydocs check` and builds.")
     p.add_argument("dir", metavar="DIR", help="directory to create (must be empty or missing)")
     p.add_argument("--company", default="示例有限公司", help="organisation name (default: 示例有限公司)")
+    p.epilog = "example:\n  policydocs init regulations --company 华衡智造科技有限公司"
+    p.formatter_class = argparse.RawDescriptionHelpFormatter
     p.set_defaults(func=cmd_init)
 
     p = sub.add_parser("doctor", help="check fonts, HarfBuzz subsetting, OpenCC and tools; say how to fix",
                        description="Checks that CJK fonts, HarfBuzz subsetting (libharfbuzz-subset0), OpenCC, "
-                                   "poppler-utils and LibreOffice are available, and prints how to install what is missing.")
+                                   "poppler-utils and LibreOffice are available, and prints how to install what is missing. "
+                                   "Exits 1 when something is missing.",
+                       epilog="example:\n  policydocs doctor", formatter_class=argparse.RawDescriptionHelpFormatter)
     p.set_defaults(func=cmd_doctor)
 
 
@@ -148,7 +156,9 @@ def cmd_doctor(args: argparse.Namespace) -> int:
 
     major = int(weasyprint.__version__.split(".")[0])
     report(major >= 70, f"WeasyPrint {weasyprint.__version__} (need ≥ 70)", "pip install 'weasyprint>=70'")
-    for tool, pkg in (("pdftotext", "poppler-utils"), ("pdfsig", "poppler-utils"), ("soffice", "libreoffice-writer")):
-        report(bool(shutil.which(tool)), f"{tool} (tests, DOCX proof)", f"apt-get install {pkg}")
+    for tool, pkg, why in (("pdftotext", "poppler-utils", "tests, DOCX proof"), ("pdfsig", "poppler-utils", "tests"),
+                           ("pdftoppm", "poppler-utils", "PNG copy of SVG pictures in DOCX"),
+                           ("soffice", "libreoffice-writer", "tests, DOCX proof")):
+        report(bool(shutil.which(tool)), f"{tool} ({why})", f"apt-get install {pkg}")
     print("all good" if not problems else f"{problems} problem(s)")
     return 0 if not problems else 1
