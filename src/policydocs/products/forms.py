@@ -38,8 +38,8 @@ from ..core.errors import PolicyError
 from ..core.locales import format_date, get_locale
 from ..core.words import words
 from ..read.roster import Employee
+from ..render.templates import PACKAGE_TEMPLATES
 
-PACKAGE_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 
 def form_words(locale: str) -> dict[str, str]:
     """The words of registers and receipts in ``locale`` (core/words.py, domain ``forms``)."""

@@ -590,7 +590,7 @@ def _handbook_keys(project, books: list[Handbook], locales: list[str]) -> dict[t
 
     from .. import __version__
     from ..convert import conversion
-    from ..render.pdf import PACKAGE_TEMPLATES
+    from ..render.templates import PACKAGE_TEMPLATES
 
     renderer = HandbookRenderer(project)
     base = hashlib.sha256(__version__.encode())

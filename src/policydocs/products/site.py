@@ -51,6 +51,7 @@ from ..core.words import words as word_catalogue
 from ..read.project import Project, load_project
 from ..render.context import RenderContext
 from ..render.html import HtmlWriter, inline_html, media_path
+from ..render.templates import PACKAGE_TEMPLATES, template_env
 from ..render.text import TextWriter
 from ..trust import ledger
 from . import history
@@ -188,8 +189,6 @@ class SiteBuilder:
         self.out = out
         self.today = today or date.today()
         self.result = SiteResult(path=self.cfg.build_dir / "site")
-        from ..render.pdf import template_env
-
         self.env = template_env(self.root)
         self.locales = [code for code in self.cfg.locales.publish]
         self.source_locale = self.cfg.locales.source if self.cfg.locales.source in self.locales else self.locales[0]
@@ -235,8 +234,6 @@ class SiteBuilder:
         return self.result
 
     def copy_static(self) -> None:
-        from ..render.pdf import PACKAGE_TEMPLATES
-
         dst = self.out / "static"
         dst.mkdir(parents=True, exist_ok=True)
         for base in (PACKAGE_TEMPLATES / "site" / "static", self.cfg.templates_dir / "site" / "static"):

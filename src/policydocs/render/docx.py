@@ -883,6 +883,7 @@ class DocxWriter:
 
     format = "docx"
     suffix = ".docx"
+    templates = ()  # the organisation's reference DOCX ([docx] reference) is keyed by the build
     links_policies = True  # a cited policy's title links to its DOCX beside this one
 
     def __init__(self, project_root: Path):
