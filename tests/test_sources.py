@@ -396,3 +396,16 @@ def test_portal_publishes_pictures_inside_the_site(tmp_path):
     page = (site / "zh-Hant-TW" / "P-1.html").read_text(encoding="utf-8")
     assert f'<img src="../media/{copy.name}" alt="報銷流程圖"' in page
     assert not [p for p in site.rglob("*.html") if "file:" in p.read_text(encoding="utf-8") or str(root) in p.read_text(encoding="utf-8")]
+
+
+def test_a_changed_picture_re_renders_its_policy(tmp_path):
+    from policydocs.pipeline.build import build
+
+    root = project(tmp_path, {"policies/P-1.md": policy_with("![报销流程图](images/flow.png)\n"),
+                              "policies/images/flow.png": png(64, 24)}, config='[build]\nformats = ["docx"]\n')
+    first = build(root, sign=False, locales=["zh-Hans"])
+    assert first.rendered == 1
+    assert build(root, sign=False, locales=["zh-Hans"]).reused == 1
+    (root / "policies/images/flow.png").write_bytes(png(80, 24))  # same text, new picture
+    again = build(root, sign=False, locales=["zh-Hans"])
+    assert again.rendered == 1 and again.reused == 0
