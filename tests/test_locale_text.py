@@ -152,3 +152,16 @@ def test_taiwan_pdf_and_docx_print_corner_quotes_and_the_local_name(tmp_path):
     assert "華衡智造科技股份有限公司" in header
     report = (root / "build/reports/IT-ACC-001.zh-Hant-TW.conversion.txt").read_text(encoding="utf-8")
     assert "[vocabulary] 账号 → 賬號, usually 帳號" in report
+
+
+def test_portal_header_names_the_organisation_per_locale(tmp_path):
+    from policydocs.pipeline.build import build
+    from policydocs.products.site import generate_site
+
+    root = make(tmp_path, config='[build]\nformats = ["docx"]\n' + ORG)
+    build(root, sign=False)
+    generate_site(root)
+    site = root / "build" / "site"
+    assert "華衡智造科技股份有限公司" in (site / "zh-Hant-TW" / "index.html").read_text(encoding="utf-8")
+    assert "華衡智造（香港）有限公司" in (site / "zh-Hant-HK" / "IT-ACC-001.html").read_text(encoding="utf-8")
+    assert "華衡智造科技股份有限公司" not in (site / "zh-Hans" / "index.html").read_text(encoding="utf-8")

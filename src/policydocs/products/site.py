@@ -229,7 +229,7 @@ class SiteBuilder:
         for code in self.locales:
             self.write_locale(code)
         self.render("redirect.html.j2", "index.html", target=f"{self.source_locale}/index.html",
-                    title=self.cfg.organisation.name, lang=get_locale(self.source_locale).html_lang)
+                    title=self.cfg.organisation.name_for(self.source_locale), lang=get_locale(self.source_locale).html_lang)
         self.result.seconds = time.perf_counter() - started
         return self.result
 
@@ -439,7 +439,7 @@ class SiteBuilder:
         words = word_catalogue(code, "site")
         switch = [{"code": c, "name": get_locale(c).short_name, "current": c == code,
                    "href": f"../{c}/{page}"} for c in self.locales]
-        return {"loc": loc, "sw": words, "company": self.cfg.organisation.name, "switch": switch, "code": code,
+        return {"loc": loc, "sw": words, "company": self.cfg.organisation.name_for(code), "switch": switch, "code": code,
                 "page": page, "locales": self.locales}
 
     def downloads(self, pid: str, code: str) -> list[dict]:
