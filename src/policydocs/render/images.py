@@ -2,25 +2,23 @@
 
 - :func:`display_size_px`: the size a picture is shown at — its own size at
   96 dpi, never wider than the text.
-- :func:`svg_to_png`: a PNG copy of an SVG drawing (WeasyPrint lays it out
-  as a one-page PDF, poppler's ``pdftoppm`` rasterises it at 2×), for Word
-  versions that cannot show SVG.
+- :func:`svg_to_png`: a PNG copy of an SVG drawing (drawn by Typst at 2×,
+  with the project's fonts), for Word versions that cannot show SVG.
 - :func:`docx_picture_xml`: the ``w:drawing`` run of a picture in a DOCX;
   SVG goes in as Office 2016's ``asvg:svgBlip`` with the PNG copy as the
   fallback every Word, WPS and LibreOffice version can show.
 
-The HTML writer needs none of this (``<img src>``); the PDF engine reads
-``Image.path`` itself.
+The HTML writer needs none of this (``<img src>``); the PDF engine (Typst)
+reads the picture itself, by its project-relative path ``Image.rel``.
 """
 
 from __future__ import annotations
 
 import functools
 import io
-import shutil
-import subprocess
-import tempfile
 from pathlib import Path
+
+import typst
 
 from docx.opc.constants import RELATIONSHIP_TYPE as RT
 from docx.opc.packuri import PackURI
@@ -31,6 +29,8 @@ from lxml import etree
 
 from ..core.errors import PolicyError
 from ..core.model import Image
+from .typst.engine import engine_for
+from .typst.escape import string
 
 EMU_PER_PX = 9525  # 914400 EMU per inch / 96 px per inch
 _SVG_EXT = "{96DAC541-7B7A-43D3-8B79-37D633B846F1}"
@@ -50,31 +50,20 @@ def svg_to_png(image: Image, scale: float = 2.0) -> bytes:
     """A PNG rendering of an SVG picture at ``scale`` × its display size (cached by content hash)."""
     if image.path is None:
         raise ValueError("svg_to_png needs a resolved image")
-    width, height = display_size_px(image, 10_000)
-    return _svg_png(str(image.path), image.sha256, round(width), round(height), scale)
+    width, _ = display_size_px(image, 10_000)
+    root = Path(str(image.path)[: -len(image.rel)]) if image.rel else image.path.parent
+    return _svg_png(str(root), image.rel or image.path.name, image.sha256, round(width), scale)
 
 
 @functools.lru_cache(maxsize=64)
-def _svg_png(path: str, sha256: str, width: int, height: int, scale: float) -> bytes:
-    # imported here: only SVG pictures in a DOCX need it; `import weasyprint` measured 1.6–3.6 s on the
-    # shared machine against 0.2–0.6 s for the whole DOCX writer (python -X importtime, same run)
-    import weasyprint
-
-    pdftoppm = shutil.which("pdftoppm")
-    if pdftoppm is None:
-        raise PolicyError(path, 0, "an SVG picture in a DOCX needs pdftoppm for its PNG copy: "
-                                   "apt-get install poppler-utils (or use a PNG picture)")
-    html = (f'<style>@page {{ size: {width}px {height}px; margin: 0 }} html, body {{ margin: 0 }}'
-            f' img {{ display: block; width: {width}px; height: {height}px }}</style>'
-            f'<img src="{Path(path).as_uri()}">')
-    folder = Path(path).parent
-    with tempfile.TemporaryDirectory(prefix="policydocs-svg-") as tmp:
-        pdf = Path(tmp) / "drawing.pdf"
-        weasyprint.HTML(string=html, base_url=str(folder)).write_pdf(pdf)
-        dpi = round(96 * scale)
-        subprocess.run([pdftoppm, "-png", "-r", str(dpi), "-singlefile", str(pdf), str(Path(tmp) / "drawing")],
-                       check=True, capture_output=True, timeout=60)
-        return (Path(tmp) / "drawing.png").read_bytes()
+def _svg_png(root: str, rel: str, sha256: str, width_px: int, scale: float) -> bytes:
+    """Typst draws the SVG (its own SVG renderer, the project's fonts) on a page of exactly its size."""
+    source = (f'#set page(width: auto, height: auto, margin: 0)\n'
+              f'#image({string("/" + rel)}, width: {width_px * 0.75}pt)\n')
+    try:
+        return engine_for(root).compiler.compile(input=source.encode("utf-8"), format="png", ppi=96 * scale)
+    except typst.TypstError as exc:
+        raise PolicyError(rel, 0, f"cannot draw the SVG picture: {exc.message}") from None
 
 
 def docx_picture_xml(part, image: Image, max_width_emu: int, shape_id: int) -> str:
