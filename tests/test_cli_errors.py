@@ -56,16 +56,26 @@ def test_check_validates_glossary_handbooks_and_templates_together(root):
     assert "Traceback" not in result.stderr
 
 
-def test_build_with_a_broken_template_is_one_line(root):
-    (root / "templates").mkdir()
-    source = (Path(__file__).resolve().parent.parent / "src/policydocs/templates/policy.html.j2").read_text(encoding="utf-8")
+def test_a_broken_portal_template_is_one_line(root):
+    (root / "templates" / "site").mkdir(parents=True)
+    source = (Path(__file__).resolve().parent.parent / "templates/site/index.html.j2").read_text(encoding="utf-8")
     lines = source.splitlines()
-    lines[2] += "{{ no_such_value }}"
-    (root / "templates" / "policy.html.j2").write_text("\n".join(lines) + "\n", encoding="utf-8")
-    result = run_cli("build", "--no-sign", "-q", cwd=root)
+    lines[1] = lines[1].replace("{{ sw.home }}", "{{ sw.home }}{{ no_such_value }}")  # inside {% block title %}
+    assert "no_such_value" in lines[1]
+    (root / "templates" / "site" / "index.html.j2").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = run_cli("site", "--no-sign", "-q", cwd=root)
     assert result.returncode == 2
-    assert result.stderr.strip() == "templates/policy.html.j2:3: error: template error: 'no_such_value' is undefined"
-    assert not (root / "build" / "manifest.json").exists()
+    assert result.stderr.strip() == "templates/site/index.html.j2:2: error: template error: 'no_such_value' is undefined"
+    assert not (root / "build" / "site").exists()
+
+
+def test_check_compiles_the_projects_typst_templates(root):
+    (root / "templates" / "typst").mkdir(parents=True)
+    (root / "templates" / "typst" / "policy.typ").write_text("#let pd-policy(doc) = {\n  [正文\n}\n", encoding="utf-8")
+    result = run_cli("check", cwd=root)
+    assert result.returncode == 2
+    assert re.match(r"templates/typst/policy\.typ:\d+: error: Typst: ", result.stderr), result.stderr
+    assert "Traceback" not in result.stderr
 
 
 def test_check_is_clean_for_a_good_project(root):

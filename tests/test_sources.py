@@ -409,3 +409,20 @@ def test_a_changed_picture_re_renders_its_policy(tmp_path):
     (root / "policies/images/flow.png").write_bytes(png(80, 24))  # same text, new picture
     again = build(root, sign=False, locales=["zh-Hans"])
     assert again.rendered == 1 and again.reused == 0
+
+
+def test_pdf_shows_pictures(tmp_path):
+    import subprocess
+
+    from policydocs.pipeline.build import build
+
+    body = "![报销流程图](images/flow.png)\n\n![组织架构](images/org.svg)\n"
+    root = project(tmp_path, {"policies/P-1.md": policy_with(body), "policies/images/flow.png": png(1600, 400),
+                              "policies/images/org.svg": SVG}, config='[build]\nformats = ["pdf"]\n')
+    build(root, sign=False, locales=["zh-Hant-TW"])
+    pdf = root / "build/zh-Hant-TW/P-1.pdf"
+    listing = subprocess.run(["pdfimages", "-list", str(pdf)], capture_output=True, text=True, check=True).stdout
+    rows = [line.split() for line in listing.splitlines()[2:] if line.strip()]
+    assert [(r[3], r[4]) for r in rows] == [("1600", "400")]  # the PNG as is; the SVG stays vector
+    text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    assert "報銷流程圖" in text and "組織架構" in text and "](" not in text

@@ -73,6 +73,7 @@ def cmd_check(args: argparse.Namespace) -> int:
         errors.extend(exc)
         glossary = None
     check_templates(config, errors)
+    n_typst = _check_typst_templates(config, errors)
     try:
         project = load_project(args.project, templates=False)
     except (PolicyError, PolicyErrors) as exc:  # reported with the glossary's and templates' problems
@@ -90,9 +91,28 @@ def cmd_check(args: argparse.Namespace) -> int:
     n_images = sum(len(d.images()) for d in project.documents.values())
     n_terms = len(glossary) if glossary is not None else 0
     print(f"ok: {len(project.documents)} policies, {n_articles} articles, {n_images} picture(s), "
-          f"{len(books)} handbook(s), {len(template_files(project.config))} project template(s), "
+          f"{len(books)} handbook(s), {len(template_files(project.config)) + n_typst} project template(s), "
           f"glossary of {n_terms} rules; all references resolved")
     return 0
+
+
+def _check_typst_templates(config, errors) -> int:
+    """Compile each of the project's own Typst templates (``templates/typst/*.typ``) after
+    ``common.typ``, as the writers do: a syntax error is reported at its file and line."""
+    from ..core.errors import PolicyError
+    from ..render.typst.engine import PROJECT_TYPST, engine_for
+
+    own = sorted((config.root / PROJECT_TYPST).glob("*.typ")) if (config.root / PROJECT_TYPST).is_dir() else []
+    if not own:
+        return 0
+    engine = engine_for(config.root)
+    for path in own:
+        parts = ("common.typ",) if path.name == "common.typ" else ("common.typ", path.name)
+        try:
+            engine.compile(parts, "", standard=None, tags=False)
+        except PolicyError as exc:
+            errors.extend(exc)
+    return len(own)
 
 
 def cmd_build(args: argparse.Namespace) -> int:

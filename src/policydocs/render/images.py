@@ -58,7 +58,7 @@ def svg_to_png(image: Image, scale: float = 2.0) -> bytes:
 @functools.lru_cache(maxsize=64)
 def _svg_png(root: str, rel: str, sha256: str, width_px: int, scale: float) -> bytes:
     """Typst draws the SVG (its own SVG renderer, the project's fonts) on a page of exactly its size."""
-    source = (f'#set page(width: auto, height: auto, margin: 0)\n'
+    source = (f'#set page(width: auto, height: auto, margin: 0pt)\n'
               f'#image({string("/" + rel)}, width: {width_px * 0.75}pt)\n')
     try:
         return engine_for(root).compiler.compile(input=source.encode("utf-8"), format="png", ppi=96 * scale)
