@@ -41,6 +41,7 @@ COMMAND_MODULES = [
     "signing_cmds",  # keys init-org, verify-file
     "forms_cmds",  # register, receipts
     "site_cmds",  # site, serve
+    "import_cmds",  # import
 ]
 
 

@@ -11,8 +11,8 @@ from pathlib import Path
 
 from ..core.errors import Collector, PolicyError, PolicyErrors
 from ..core.model import Document
+from .cache import TreeCache
 from .config import Config, load_config
-from .markdown import parse_policy
 from .media import resolve_images
 from .references import resolve
 
@@ -61,6 +61,7 @@ def load_project(root: str | Path = ".", *, templates: bool = True) -> Project:
     project = Project(root=config.root, config=config)
     errors = Collector()
     seen: dict[str, Path] = {}
+    trees = TreeCache(config.root)
     for path in policy_files(config):
         rel = path.relative_to(config.root) if path.is_relative_to(config.root) else path
         if not inside_project(path, config.root):
@@ -68,7 +69,7 @@ def load_project(root: str | Path = ".", *, templates: bool = True) -> Project:
                                "policies are read only from inside the project; copy the file in")
             continue
         try:
-            doc = parse_policy(path, rel)
+            doc = trees.parse(path, rel)
         except (PolicyError, PolicyErrors) as exc:
             errors.extend(exc)
             continue
@@ -79,6 +80,7 @@ def load_project(root: str | Path = ".", *, templates: bool = True) -> Project:
         seen[pid] = rel
         project.documents[pid] = doc
         resolve_images(doc, config.root, errors)
+    trees.save()
     _check_links(project, errors)
     resolve(project.documents, errors)
     if templates:
