@@ -164,15 +164,16 @@ def _nested(levels: int) -> str:
     return "\n".join("  " * d + f"- 第{d + 1}层" for d in range(levels)) + "\n"
 
 
-def test_list_deeper_than_four_levels_is_rejected_at_its_line(tmp_path):
-    src = FRONT.format(id="A-1", title="测试制度", numbering="articles") + "# 总则\n\n条文如下：\n\n" + _nested(5)
+def test_list_deeper_than_five_levels_is_rejected_at_its_line(tmp_path):
+    src = FRONT.format(id="A-1", title="测试制度", numbering="articles") + "# 总则\n\n条文如下：\n\n" + _nested(6)
     errs = errors_of(project(tmp_path, {"policies/A-1.md": src}))
-    assert errs == ["policies/A-1.md:21: error: list nested too deeply: items have at most 4 levels "
-                    "(（一） → 1. → （1） → 1)) and this list is level 5; flatten it or move the detail "
+    assert errs == ["policies/A-1.md:22: error: list nested too deeply: items have at most 5 levels "
+                    "(（一） → 1. → （1） → 1) → ①) and this list is level 6; flatten it or move the detail "
                     "into a table or another article"]
-    four = FRONT.format(id="A-1", title="测试制度", numbering="articles") + "# 总则\n\n条文如下：\n\n" + _nested(4)
-    doc = load_project(project(tmp_path, {"policies/A-1.md": four})).documents["A-1"]
-    assert "1)第4层" in text_of(doc, "zh-Hans")
+    five = FRONT.format(id="A-1", title="测试制度", numbering="articles") + "# 总则\n\n条文如下：\n\n" + _nested(5)
+    doc = load_project(project(tmp_path, {"policies/A-1.md": five})).documents["A-1"]
+    assert "1)第4层" in text_of(doc, "zh-Hans") and "①第5层" in text_of(doc, "zh-Hans")
+    assert "（1）第4層" in text_of(doc, "zh-Hant-TW") and "①第5層" in text_of(doc, "zh-Hant-TW")
 
 
 def test_sixty_levels_are_an_error_not_fifty_one_lost_items(tmp_path):
@@ -180,7 +181,7 @@ def test_sixty_levels_are_an_error_not_fifty_one_lost_items(tmp_path):
     root = project(tmp_path, {"policies/A-1.md": src})
     result = run_cli("check", cwd=root)
     assert result.returncode == 2
-    assert "policies/A-1.md:21: error: list nested too deeply" in result.stderr
+    assert "policies/A-1.md:22: error: list nested too deeply" in result.stderr
 
 
 def test_sectioned_list_beyond_level_five_is_rejected(tmp_path):

@@ -38,8 +38,8 @@ def article_label(n: int, locale: str | Locale) -> str:
     return f"第{chinese_numeral(n)}{_t(_loc(locale), '条', '條')}"
 
 
-#: Deepest list level in article style (（一） → 1. → （1） → 1)); deeper lists are an error.
-MAX_ITEM_DEPTH = 4
+#: Deepest list level in article style (（一） → 1. → （1） → 1) → ①); deeper lists are an error.
+MAX_ITEM_DEPTH = 5
 #: Deepest level in sectioned style (一、 → （一） → 1. → （1） → ①); deeper lists are an error.
 MAX_SECTIONED_LEVEL = 5
 
@@ -64,17 +64,18 @@ def sectioned_marker(level: int, n: int, locale: str | Locale) -> str:
 def item_marker(n: int, depth: int, locale: str | Locale, *, sectioned: bool = False) -> str:
     """The marker printed before a list item at ``depth`` (1-based).
 
-    Mainland: （一） → 1. → （1）; Taiwan: 一、 → （一） → 1、.  Items of a
+    Mainland: （一） → 1. → （1） → 1) → ①; Taiwan: 一、 → （一） → 1、 → （1） → ①.  Items of a
     sectioned document (``sectioned``; ``depth`` is then the level) continue
     the heading sequence: :func:`sectioned_marker`.
     """
     if sectioned:
         return sectioned_marker(depth, n, locale)
     loc = _loc(locale)
+    circled = _CIRCLED[n - 1] if 0 < n <= len(_CIRCLED) else f"({n})"
     if loc.taiwan_levels:
-        markers = (f"{chinese_numeral(n)}、", f"（{chinese_numeral(n)}）", f"{n}、", f"（{n}）")
+        markers = (f"{chinese_numeral(n)}、", f"（{chinese_numeral(n)}）", f"{n}、", f"（{n}）", circled)
     else:
-        markers = (f"（{chinese_numeral(n)}）", f"{n}.", f"（{n}）", f"{n})")
+        markers = (f"（{chinese_numeral(n)}）", f"{n}.", f"（{n}）", f"{n})", circled)
     return markers[min(depth, len(markers)) - 1]
 
 

@@ -151,7 +151,7 @@ class _TreeBuilder:
         out = self._structure(root.children)
         if cut and not any("nested too deeply" in d.message for d in self.errors.diagnostics):
             self.errors.add(self.path, cut, "lists or notes nested too deeply to read: nothing after this line "
-                                            "would be kept; flatten the structure (at most four list levels)")
+                                            "would be kept; flatten the structure (at most five list levels)")
         self.errors.raise_if_any()
         if not any(isinstance(b, (Chapter, Article)) for b in out) and self.style == "articles":
             raise PolicyError(self.path, self.body_line, "the policy has no articles: write at least one paragraph")
@@ -338,7 +338,7 @@ class _TreeBuilder:
                                       "flatten it or move the detail into a table")
             else:
                 self.error(list_node, f"list nested too deeply: items have at most {deepest} levels "
-                                      f"(（一） → 1. → （1） → 1)) and this list is level {depth}; "
+                                      f"(（一） → 1. → （1） → 1) → ①) and this list is level {depth}; "
                                       "flatten it or move the detail into a table or another article")
             return []
         items: list[Item] = []
