@@ -349,8 +349,7 @@ def test_docx_shows_pictures_and_live_links(tmp_path):
             "依照[劳动合同法](https://flk.npc.gov.cn/)执行。\n")
     root = project(tmp_path, {"policies/P-1.md": policy_with(body), "policies/images/flow.png": png(1600, 400),
                               "policies/images/org.svg": SVG})
-    # a separate process: the SVG's PNG copy is drawn by Typst, and a process that has used Typst
-    # must not fork build workers afterwards (see the report on pipeline/executor.py)
+    # as a user builds it (a separate process; the SVG's PNG copy is drawn by Typst there)
     result = run_cli("build", "--no-sign", "-q", "--formats", "docx", "--locales", "zh-Hant-TW", cwd=root)
     assert result.returncode == 0, result.stderr
     out = root / "build/zh-Hant-TW/P-1.docx"
@@ -417,7 +416,7 @@ def test_pdf_shows_pictures(tmp_path):
     body = "![报销流程图](images/flow.png)\n\n![组织架构](images/org.svg)\n"
     root = project(tmp_path, {"policies/P-1.md": policy_with(body), "policies/images/flow.png": png(1600, 400),
                               "policies/images/org.svg": SVG}, config='[build]\nformats = ["pdf"]\n')
-    result = run_cli("build", "--no-sign", "-q", "--locales", "zh-Hant-TW", cwd=root)  # Typst in its own process
+    result = run_cli("build", "--no-sign", "-q", "--locales", "zh-Hant-TW", cwd=root)
     assert result.returncode == 0, result.stderr
     pdf = root / "build/zh-Hant-TW/P-1.pdf"
     listing = subprocess.run(["pdfimages", "-list", str(pdf)], capture_output=True, text=True, check=True).stdout
