@@ -39,7 +39,7 @@ from ..read.config import Config
 from ..render import writers
 from ..render.context import RenderContext
 from ..render.docx import load_reference
-from ..trust import ledger, signing
+from ..trust import ledger, publication, signing
 from . import keys
 from .executor import Executor, executor
 from .progress import Progress, Silent
@@ -179,18 +179,12 @@ class Signer:
 
     @cached_property
     def identity(self):
-        """The identity, or None when signing is off or none is set up (then a warning)."""
+        """The identity, checked against the trust root; None when signing is off (``--no-sign``).
+        Without an identity, or one the trust root does not vouch for, ``require_identity``
+        stops the build (exit 2, naming the fix): released copies are never published unsigned."""
         if not self.enabled:
             return None
-        identity = signing.load_identity(self.config)
-        if identity is None:
-            self.result.warnings.append("no signing identity: released PDFs are published unsigned and `verify` "
-                                        "will report them (run `policydocs keys init-org` or set [signing] pkcs12)")
-        else:
-            reason = signing.identity_matches_trust_root(identity, self.config)
-            if reason:
-                self.result.warnings.append(f"signing identity does not match the trust root: {reason}")
-        return identity
+        return signing.require_identity(self.config)
 
     def fingerprint(self, released: bool) -> str:
         """What a key records of the signer: nothing for a draft (it is never signed); for a
@@ -273,6 +267,7 @@ def _render_policies(session: BuildSession, todo: list[PolicyJob], pool: Executo
     """Render the jobs in the pool; sign released PDFs here; write into staging."""
     cfg = session.config
     reports = staging / "reports"
+    head = publication.ledger_head(session.root)  # signed copies name the ledger record they are published under
     progress.start(f"rendering {len(todo)} document(s) with {pool.workers} worker(s)", len(todo))
     try:
         for job, outputs in pool.run(render_policy, todo):
@@ -291,7 +286,8 @@ def _render_policies(session: BuildSession, todo: list[PolicyJob], pool: Executo
                     if identity is not None:
                         data = signing.sign_pdf(data, identity, policy_id=meta.id, version=version.version,
                                                 locale=locale, location=cfg.signing.location,
-                                                contact=cfg.signing.contact, timestamp_url=cfg.signing.timestamp_url)
+                                                contact=cfg.signing.contact, timestamp_url=cfg.signing.timestamp_url,
+                                                ledger_head=head)
                         art.signed = True
                 _stage(staging, art, data)
                 result.artifacts.append(art)
@@ -386,6 +382,7 @@ def _render_handbooks(session: BuildSession, todo: list[HandbookJob], pool: Exec
                       result: BuildResult, progress: Progress) -> None:
     """Lay the books out in the pool; sign the PDF of a book whose policies are all released."""
     cfg = session.config
+    head = publication.ledger_head(session.root)
     progress.start(f"laying out {len(todo)} handbook(s)", len(todo))
     try:
         for job, outputs in pool.run(render_handbook, todo):
@@ -401,7 +398,8 @@ def _render_handbooks(session: BuildSession, todo: list[HandbookJob], pool: Exec
                     if identity is not None:
                         data = signing.sign_pdf(data, identity, policy_id=hb.doc_no, version=hb.version,
                                                 locale=job.locale, location=cfg.signing.location,
-                                                contact=cfg.signing.contact, timestamp_url=cfg.signing.timestamp_url)
+                                                contact=cfg.signing.contact, timestamp_url=cfg.signing.timestamp_url,
+                                                ledger_head=head)
                         art.signed = True
                 _stage(staging, art, data)
                 result.artifacts.append(art)

@@ -772,14 +772,16 @@ def receipts_docx(material: Material, employees: Sequence[Employee], opts: FormO
 # --------------------------------------------------------------------------
 
 
-def write_outputs(outputs: dict[Path, bytes]) -> list[Path]:
-    """Write every file atomically (temp file + rename) — only call once all rendered."""
+def write_outputs(outputs: dict[Path, bytes], *, mode: int = 0o644) -> list[Path]:
+    """Write every file atomically (temp file + rename) — only call once all rendered.
+    Files get ordinary permissions (``mode``, default 0644), not the temp file's 0600."""
     written: list[Path] = []
     temps: list[tuple[str, Path]] = []
     try:
         for path, data in outputs.items():
             path.parent.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+            os.chmod(tmp, mode)
             with os.fdopen(fd, "wb") as fh:
                 fh.write(data)
             temps.append((tmp, path))
