@@ -336,3 +336,41 @@ def test_phone_screen_has_no_sideways_scrolling(portal, page):
         portal.shot("phone-" + page.replace("/", "-").removesuffix(".html"), full_page=False)
     finally:
         portal.b.viewport(1280, 900)
+
+
+@pytest.mark.browser
+def test_every_page_fits_a_phone_screen(portal):
+    """Every page of the portal at 390 px: the page never scrolls sideways (a wide table
+    scrolls inside its own box), and the auditor's commands keep their line breaks.
+
+    Chromium's mobile emulation widens the layout viewport to fit an overflowing page
+    (``innerWidth`` grows with it), so the page is measured against the screen width."""
+    portal.b.viewport(390, 844, mobile=True, scale=1)
+    try:
+        # published files are documents, not pages; the root index.html only redirects (it has a viewport too)
+        pages = sorted(p.relative_to(portal.site).as_posix() for p in portal.site.rglob("*.html")
+                       if "files" not in p.relative_to(portal.site).parts and p != portal.site / "index.html")
+        assert 'name="viewport"' in (portal.site / "index.html").read_text(encoding="utf-8")
+        assert len(pages) >= 20, pages
+        too_wide = {}
+        for rel in pages:
+            portal.open(rel)
+            width = portal.b.js("document.documentElement.scrollWidth")
+            if width > 390 or width > portal.b.js("innerWidth"):
+                too_wide[rel] = (width, portal.b.js("""[...document.querySelectorAll('body *')].filter(e => {
+                    const r = e.getBoundingClientRect(); return r.width > 0 && r.right > 391
+                        && !e.closest('.table-wrap, pre'); }).map(e => e.tagName + '.' + e.className).slice(0, 4)"""))
+        assert too_wide == {}, too_wide
+        portal.open("zh-Hans/auditor.html")
+        lines = portal.b.js("""(() => { const c = document.querySelector('.howto pre code');
+            return [c.textContent.split('\\n').length, Math.round(c.getBoundingClientRect().height / parseFloat(getComputedStyle(c).lineHeight))]; })()""")
+        assert lines[0] >= 8 and lines[1] >= lines[0] - 1, lines  # one rendered line per source line
+        portal.b.js("document.querySelector('.history-table, .audit-files').scrollIntoView()")
+        portal.shot("phone-auditor-files", full_page=False)
+        portal.open("zh-Hans/HR-LV-002.history.html")
+        box = portal.b.js("""(() => { const w = document.querySelector('.table-wrap'), t = w.querySelector('table');
+            return [w.getBoundingClientRect().right, t.scrollWidth, w.clientWidth]; })()""")
+        assert box[0] <= 390 and box[1] > box[2], box  # the wide history table scrolls inside its box
+        portal.shot("phone-history", full_page=False)
+    finally:
+        portal.b.viewport(1280, 900)

@@ -319,7 +319,7 @@ lang: zh-Hans
 
 本条文字包含代码`<script>alert(4)</script>`与“引号”，应当原样显示。
 
-员工在工位上使用[链接](javascript:alert(5))的，视为测试。
+员工在工位上使用[链接](mailto:hr@example.com?subject="><svg/onload=alert(5)>)的，视为测试。
 """
 
 LEAVE_OLD = """---

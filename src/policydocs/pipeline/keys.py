@@ -20,7 +20,7 @@ from ..core import fsutil
 from ..core.model import Document, Ref, VersionInfo
 from ..render.templates import PACKAGE_TEMPLATES
 
-KEY_FORMAT = 2  # bump when the key's recipe changes
+KEY_FORMAT = 3  # bump when the key's recipe changes (3: pictures' content hashes)
 
 
 @dataclass(frozen=True)
@@ -59,15 +59,17 @@ def file_hash(data: bytes) -> str:
 
 def text_fingerprint(doc: Document, version: VersionInfo) -> list:
     """What one text contributes to a key: its source, the version block printed on it,
-    and the resolved form of every reference (a cited policy's title or article
-    numbers can change without this text changing)."""
+    the resolved form of every reference (a cited policy's title or article
+    numbers can change without this text changing) and the content of every
+    picture it shows (a picture can change without the text changing)."""
     refs = [(n.policy_id, n.label, n.kind, list(n.numbers), n.title, n.style)
             for n in doc.walk() if isinstance(n, Ref)]
+    pictures = [(i.rel, i.sha256) for i in doc.images()]
     return [hashlib.sha256(doc.source_text.encode("utf-8")).hexdigest(), doc.locale,
             version.version, version.is_draft, str(version.effective_date), version.content_hash,
             [(a.role, a.person, str(a.date)) for a in version.approvals],
             [(r.version, str(r.date), r.summary, r.sections, sorted(r.approvals.items())) for r in version.revisions],
-            refs]
+            refs, pictures]
 
 
 def artifact_key(env: Environment, kind: str, fmt: str, locale: str, *, templates: str,

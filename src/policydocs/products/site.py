@@ -50,7 +50,7 @@ from ..core.numbering import (
 from ..core.words import words as word_catalogue
 from ..read.project import Project, load_project
 from ..render.context import RenderContext
-from ..render.html import HtmlWriter, inline_html
+from ..render.html import HtmlWriter, inline_html, media_path
 from ..render.templates import PACKAGE_TEMPLATES, template_env
 from ..render.text import TextWriter
 from ..trust import ledger
@@ -229,7 +229,7 @@ class SiteBuilder:
         for code in self.locales:
             self.write_locale(code)
         self.render("redirect.html.j2", "index.html", target=f"{self.source_locale}/index.html",
-                    title=self.cfg.organisation.name, lang=get_locale(self.source_locale).html_lang)
+                    title=self.cfg.organisation.name_for(self.source_locale), lang=get_locale(self.source_locale).html_lang)
         self.result.seconds = time.perf_counter() - started
         return self.result
 
@@ -375,12 +375,20 @@ class SiteBuilder:
             for code in self.locales:
                 localized, _report = conversion.localize(doc, code, glossary, phrase_mode=self.cfg.locales.phrase_mode)
                 self.docs[pid][code] = localized
+        # pictures: one copy per content under media/; pages link to it instead of the project file
+        self.media: dict[str, str] = {}
+        for img in (i for d in self.project.documents.values() for i in d.images() if i.path):
+            if img.sha256 not in self.media:
+                (self.out / "media").mkdir(exist_ok=True)
+                shutil.copyfile(img.path, self.out / media_path(img))
+                self.media[img.sha256] = "../" + media_path(img)
         self.ctxs: dict[tuple[str, str], RenderContext] = {}
         for pid in self.project.documents:
             for code in self.locales:
                 self.ctxs[(pid, code)] = RenderContext(doc=self.docs[pid][code], config=self.cfg,
                                                        version=self.version_for(pid),
-                                                       policy_links={p: f"{p}.html" for p in self.project.documents})
+                                                       policy_links={p: f"{p}.html" for p in self.project.documents},
+                                                       image_urls=self.media)
 
     def version_for(self, pid: str):
         from ..core.model import VersionInfo
@@ -431,7 +439,7 @@ class SiteBuilder:
         words = word_catalogue(code, "site")
         switch = [{"code": c, "name": get_locale(c).short_name, "current": c == code,
                    "href": f"../{c}/{page}"} for c in self.locales]
-        return {"loc": loc, "sw": words, "company": self.cfg.organisation.name, "switch": switch, "code": code,
+        return {"loc": loc, "sw": words, "company": self.cfg.organisation.name_for(code), "switch": switch, "code": code,
                 "page": page, "locales": self.locales}
 
     def downloads(self, pid: str, code: str) -> list[dict]:
@@ -578,7 +586,8 @@ class SiteBuilder:
                 for code in self.locales:
                     localized, _ = conversion.localize(doc, code, self.glossary, phrase_mode=self.cfg.locales.phrase_mode)
                     ctxs[code] = RenderContext(doc=localized, config=self.cfg, version=info,
-                                               policy_links={p: f"{p}.html" for p in self.project.documents})
+                                               policy_links={p: f"{p}.html" for p in self.project.documents},
+                                               image_urls=self.media)
                 anchors = {c: " ".join(page_anchors(HtmlWriter(ctxs[c]))) for c in self.locales}
                 row = rows.get(r.version)
                 for code in self.locales:

@@ -44,13 +44,17 @@ class RenderContext:
     # Where links to other policies point, by id (relative URL); writers that
     # cannot link (PDF per policy) leave it empty and show the title only.
     policy_links: dict[str, str] = field(default_factory=dict)
+    # Where the portal copied each picture, by content hash (``Image.sha256``);
+    # other writers read ``Image.path`` (a project file) directly.
+    image_urls: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.locale = get_locale(self.doc.locale)
 
     @property
     def company(self) -> str:
-        return self.config.organisation.name
+        """The organisation's name in this locale (``[organisation.names]``, else as registered)."""
+        return self.config.organisation.name_for(self.locale.code)
 
     def date(self, d: date | None) -> str:
         """A date in this locale's style (ROC years for zh-Hant-TW when configured)."""
