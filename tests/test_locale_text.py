@@ -142,11 +142,11 @@ def test_taiwan_pdf_and_docx_print_corner_quotes_and_the_local_name(tmp_path):
     result = run_cli("build", "--no-sign", "-q", "--locales", "zh-Hant-TW", cwd=root)
     assert result.returncode == 0, result.stderr
     assert "vocabulary" in result.stdout  # the summary counts what is left to review
-    pdf = subprocess.run(["pdftotext", str(root / "build/zh-Hant-TW/IT-ACC-001.pdf"), "-"],
+    pdf = subprocess.run(["pdftotext", str(root / "build/preview/zh-Hant-TW/IT-ACC-001.pdf"), "-"],
                          capture_output=True, text=True, check=True).stdout.replace("\n", "")
     assert "「內部通知」" in pdf and "“" not in pdf
     assert "華衡智造科技股份有限公司" in pdf and "华衡智造科技有限公司" not in pdf
-    d = docx.Document(str(root / "build/zh-Hant-TW/IT-ACC-001.docx"))
+    d = docx.Document(str(root / "build/preview/zh-Hant-TW/IT-ACC-001.docx"))
     assert any("「內部通知」" in p.text for p in d.paragraphs)
     header = "".join(c.text for t in d.sections[0].header.tables for r in t.rows for c in r.cells)
     assert "華衡智造科技股份有限公司" in header

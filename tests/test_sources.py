@@ -352,7 +352,7 @@ def test_docx_shows_pictures_and_live_links(tmp_path):
     # as a user builds it (a separate process; the SVG's PNG copy is drawn by Typst there)
     result = run_cli("build", "--no-sign", "-q", "--formats", "docx", "--locales", "zh-Hant-TW", cwd=root)
     assert result.returncode == 0, result.stderr
-    out = root / "build/zh-Hant-TW/P-1.docx"
+    out = root / "build/preview/zh-Hant-TW/P-1.docx"
     d = docx.Document(str(out))
     shapes = list(d.inline_shapes)
     assert len(shapes) == 2
@@ -418,7 +418,7 @@ def test_pdf_shows_pictures(tmp_path):
                               "policies/images/org.svg": SVG}, config='[build]\nformats = ["pdf"]\n')
     result = run_cli("build", "--no-sign", "-q", "--locales", "zh-Hant-TW", cwd=root)
     assert result.returncode == 0, result.stderr
-    pdf = root / "build/zh-Hant-TW/P-1.pdf"
+    pdf = root / "build/preview/zh-Hant-TW/P-1.pdf"
     listing = subprocess.run(["pdfimages", "-list", str(pdf)], capture_output=True, text=True, check=True).stdout
     rows = [line.split() for line in listing.splitlines()[2:] if line.strip()]
     assert [(r[3], r[4]) for r in rows] == [("1600", "400")]  # the PNG as is; the SVG stays vector

@@ -24,6 +24,7 @@ from ..core.model import Document, VersionInfo
 from ..products import history
 from ..products.inputs import Edition
 from ..read.markdown import parse_policy_text
+from ..read.media import resolve_images
 from ..read.project import Project, load_project
 from ..read.references import resolve
 from ..render.context import RenderContext
@@ -89,6 +90,8 @@ class BuildSession:
             others = {pid: d for pid, d in self.project.documents.items() if pid != doc.meta.id}
             errors = Collector()
             resolve({doc.meta.id: doc, **others}, errors)
+            # pictures are read from the project as it is now (ledger snapshots hold the text only)
+            resolve_images(doc, self.root, errors, base_dir=self.config.policies_dir)
             errors.raise_if_any()
             self._documents[edition] = doc
         return doc
