@@ -118,10 +118,12 @@ def _check_typst_templates(config, errors) -> int:
 def cmd_build(args: argparse.Namespace) -> int:
     from ..pipeline.build import build
     from ..pipeline.progress import for_terminal
+    from ..pipeline.session import BuildSession
 
     formats = [f.strip() for f in args.formats.split(",")] if args.formats else None
     locales = [x.strip() for x in args.locales.split(",")] if args.locales else None
-    result = build(args.project, formats=formats, locales=locales, policy_ids=args.policy, jobs=args.jobs,
+    session = BuildSession.open(args.project)
+    result = build(session=session, formats=formats, locales=locales, policy_ids=args.policy, jobs=args.jobs,
                    scheduler=args.scheduler, force=args.force, sign=not args.no_sign,
                    progress=for_terminal(args.quiet))
     if result.conversion_summary():
@@ -139,9 +141,10 @@ def cmd_build(args: argparse.Namespace) -> int:
     if result.unpublished:
         print(f"not published — signing is off (--no-sign): {', '.join(result.unpublished)}", file=sys.stderr)
     if args.all:
-        from ..products.site import build_site
+        from ..products.site import generate_site
 
-        print(f"portal → {build_site(args.project)}")
+        site = generate_site(session)
+        print(f"portal → {site.path} ({site.pages} page(s) written, {site.kept} unchanged)")
     return 0
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import hashlib
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -442,6 +443,21 @@ class VersionInfo:
     @classmethod
     def draft(cls, doc: "Document", content_hash: str = "") -> "VersionInfo":
         return cls(version="草稿", is_draft=True, effective_date=doc.meta.effective_date, content_hash=content_hash)
+
+
+def fingerprint(doc: Document, version: VersionInfo) -> list:
+    """What a rendering of ``doc`` with ``version`` depends on, as JSON-able data (part of
+    every cache key): its source, the version block printed on it, the resolved form of
+    every reference (a cited policy's title or article numbers can change without this
+    text changing) and the content of every picture it shows."""
+    refs = [(n.policy_id, n.label, n.kind, list(n.numbers), n.title, n.style)
+            for n in doc.walk() if isinstance(n, Ref)]
+    pictures = [(i.rel, i.sha256) for i in doc.images()]
+    return [hashlib.sha256(doc.source_text.encode("utf-8")).hexdigest(), doc.locale,
+            version.version, version.is_draft, str(version.effective_date), version.content_hash,
+            [(a.role, a.person, str(a.date)) for a in version.approvals],
+            [(r.version, str(r.date), r.summary, r.sections, sorted(r.approvals.items())) for r in version.revisions],
+            refs, pictures]
 
 
 def replace(obj, **changes):

@@ -27,6 +27,7 @@ Two outputs, never mixed (ISO 9001 §7.5.3, docs/publication.md):
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import shutil
 import tempfile
@@ -174,6 +175,7 @@ def build(root: str | Path = ".", *, formats: list[str] | None = None, locales: 
                 pool = executor(jobs or cfg.build.jobs, scheduler)
                 staged = _render(session, planned, pool, signer, staging, result, progress)
             _commit(session, staging, staged, previous, result, signer, full=not policy_ids)
+            session.close()
         finally:
             shutil.rmtree(staging, ignore_errors=True)
     finally:
@@ -359,10 +361,14 @@ def _plan_handbooks(session: BuildSession, env: keys.Environment, signer: Signer
         texts = [keys.text_fingerprint(session.document(e), session.version(e)) for e in editions]
         definition = keys.file_hash((session.root / hb.path).read_bytes())
         bound = handbook.Handbook(**{**hb.__dict__, "policy_ids": [e.policy_id for e in editions]})
-        # one edition in every locale: named by the day its last policy took effect and what it binds
+        # One edition in every locale, named by the day its last policy took effect and by what it
+        # binds: the definition and the released versions. Like a policy, a published edition is
+        # never laid out again; a new template or policydocs applies to the next edition.
         key = keys.artifact_key(env, "handbook", "", "", templates=templates, texts=texts,
                                 extra=[definition, reference], signer=signer.fingerprint(True))
-        edition_id = f"{max(session.version(e).effective_date or date.min for e in editions):%Y%m%d}-{key[:8]}"
+        bound_key = hashlib.sha256(json.dumps([definition, [(e.policy_id, e.version) for e in editions]],
+                                              ensure_ascii=False).encode()).hexdigest()
+        edition_id = f"{max(session.version(e).effective_date or date.min for e in editions):%Y%m%d}-{bound_key[:8]}"
         version = f"{hb.version}/{edition_id}"
         for locale in (loc for loc in locales if not hb.locales or loc in hb.locales):
             missing = tuple(f for f in formats if ("handbook", hb.name, version, locale, f) not in published)

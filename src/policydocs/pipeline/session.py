@@ -23,7 +23,7 @@ from ..core.errors import Collector
 from ..core.model import Document, VersionInfo
 from ..products import history
 from ..products.inputs import Edition
-from ..read.markdown import parse_policy_text
+from ..read.cache import TreeCache
 from ..read.media import resolve_images
 from ..read.project import Project, load_project
 from ..read.references import resolve
@@ -52,6 +52,7 @@ class BuildSession:
         self._versions: dict[Edition, VersionInfo] = {}
         self._documents: dict[Edition, Document] = {}
         self._localized: dict[tuple[Edition, str], Localized] = {}
+        self._snapshots = TreeCache(self.root, "snapshots")
 
     @classmethod
     def open(cls, root: str | Path = ".", *, today: date | None = None) -> "BuildSession":
@@ -86,7 +87,7 @@ class BuildSession:
         if doc is None:
             release = ledger.find_release(self.root, edition.policy_id, edition.version, self.config)
             text = ledger.snapshot_text(self.root, release.snapshot)
-            doc = parse_policy_text(text, Path("ledger/snapshots") / f"{release.snapshot}.md")
+            doc = self._snapshots.parse_text(text, Path("ledger/snapshots") / f"{release.snapshot}.md")
             others = {pid: d for pid, d in self.project.documents.items() if pid != doc.meta.id}
             errors = Collector()
             resolve({doc.meta.id: doc, **others}, errors)
@@ -140,6 +141,10 @@ class BuildSession:
         """What a writer needs to render ``edition`` in ``locale``."""
         loc = self.localized(edition, locale)
         return RenderContext(doc=loc.doc, config=self.config, version=loc.version, policy_links=policy_links or {})
+
+    def close(self) -> None:
+        """Keep the frozen texts this session parsed for the next run."""
+        self._snapshots.save()
 
     def check_glyphs(self, edition: Edition, locale: str) -> None:
         """PolicyError(s) when the converted text has characters the locale's font lacks."""

@@ -58,10 +58,15 @@ class RenderContext:
 
     def date(self, d: date | None) -> str:
         """A date in this locale's style (ROC years for zh-Hant-TW when configured)."""
-        style = self.config.locales.date_style
-        if self.locale.taiwan_levels and self.config.locales.roc_dates:
+        return self.date_in(self.config, self.locale.code, d)
+
+    @staticmethod
+    def date_in(config: Config, locale: str, d: date | None) -> str:
+        """A date as documents of ``locale`` print it under ``config``."""
+        style = config.locales.date_style
+        if get_locale(locale).taiwan_levels and config.locales.roc_dates:
             style = "roc"
-        return format_date(d, self.locale.code, style)
+        return format_date(d, locale, style)
 
     def word(self, key: str, **kw) -> str:
         """A UI word (文件编号, 版本 …) in this locale."""

@@ -70,8 +70,8 @@ from ..core.numbering import (
 )
 from . import docx_styles
 from .context import RenderContext
-from .images import docx_picture_xml
 from .docx_styles import R_NS, STYLE_NAMES, W_NS, get_preset, locale_fonts, word_lang
+from .images import docx_picture_xml
 from .text import TextWriter
 
 __all__ = ["write_docx", "load_reference", "policy_docx_document", "append_policy", "base_document",

@@ -19,7 +19,6 @@ import io
 from pathlib import Path
 
 import typst
-
 from docx.opc.constants import RELATIONSHIP_TYPE as RT
 from docx.opc.packuri import PackURI
 from docx.opc.part import Part
