@@ -133,3 +133,33 @@ def current(root: Path, policy_id: str, locale: str = "zh-Hans", fmt: str = "pdf
     from policydocs.core.versioning import sort_key
 
     return root / max(mine, key=lambda a: sort_key(a["version"]))["path"]
+
+
+def release_all(root: Path, when: str = "2020-01-01T10:00:00+08:00") -> None:
+    """A demo signing identity, three approvers, and every policy of ``root`` released (dated
+    ``when``, before the effective dates). XDG_CONFIG_HOME must point at a test folder."""
+    from policydocs.read.config import load_config
+    from policydocs.trust import keys as keymod
+    from policydocs.trust import ledger, signing
+
+    signing.init_org(load_config(root), passphrase=signing.DEMO_PASSPHRASE, force=True)
+    people = []
+    for name, role in (("张伟", "编制"), ("李娜", "审核"), ("王强", "批准")):
+        key = keymod.generate_private_key()
+        keymod.save_private_key(key, name)
+        ledger.register_person(root, None, name, [role], key)
+        people.append((name, role, key))
+    saved = os.environ.get(ledger.NOW_ENV)
+    os.environ[ledger.NOW_ENV] = when
+    try:
+        for path in sorted((root / "policies").glob("*.md")):
+            text = path.read_text(encoding="utf-8")
+            pid = ledger.read_meta(text).id
+            for name, role, key in people:
+                ledger.approve(root, None, pid, role, name, key, text)
+            ledger.release(root, None, pid, text)
+    finally:
+        if saved is None:
+            os.environ.pop(ledger.NOW_ENV, None)
+        else:
+            os.environ[ledger.NOW_ENV] = saved

@@ -13,7 +13,7 @@ import zlib
 from pathlib import Path
 
 import pytest
-from conftest import run_cli
+from conftest import release_all, run_cli
 
 from policydocs.convert.conversion import localize
 from policydocs.core.errors import PolicyErrors
@@ -381,13 +381,15 @@ def test_docx_shows_pictures_and_live_links(tmp_path):
 
 def test_portal_publishes_pictures_inside_the_site(tmp_path):
     from policydocs.pipeline.build import build
+    from policydocs.pipeline.session import BuildSession
     from policydocs.products.site import generate_site
 
     body = "![报销流程图](images/flow.png)\n"
     root = project(tmp_path, {"policies/P-1.md": policy_with(body), "policies/images/flow.png": png(64, 24)},
                    config='[build]\nformats = ["docx"]\n')
-    build(root, sign=False)
-    generate_site(root)
+    release_all(root)  # the portal shows released versions only
+    build(root)
+    generate_site(BuildSession.open(root))
     site = root / "build" / "site"
     image = load_project(root).documents["P-1"].images()[0]
     copy = site / "media" / f"{image.sha256[:16]}.png"

@@ -12,7 +12,7 @@ list of every published file for the verify and as-of pages.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from itertools import combinations
 from pathlib import Path
@@ -25,7 +25,7 @@ from ...core.words import words as word_catalogue
 from ...read.config import Config
 from ...read.project import Project
 from ...render.context import RenderContext
-from ...render.html import HtmlWriter, inline_html
+from ...render.html import HtmlWriter, inline_html, media_path
 from ...render.templates import PACKAGE_TEMPLATES, policy_template_vars, template_env
 from ...trust import ledger, reviews
 from ...trust.status import IN_FORCE, REPEALED, SCHEDULED, SUPERSEDED, WITHDRAWN
@@ -107,7 +107,7 @@ class Portal:
         return self._fp[edition]
 
     def ctx(self, edition: Edition, code: str) -> RenderContext:
-        return self.inputs.context(edition, code, policy_links=self.links)
+        return replace(self.inputs.context(edition, code, policy_links=self.links), image_urls=self.media)
 
     def render(self, template: str, rel: str, key: object, variables) -> None:
         """One page from ``site/<template>``, rendered only when ``key`` changed
@@ -153,6 +153,7 @@ class Portal:
     def build(self) -> SiteResult:
         self.copy_static()
         self.copy_published()
+        self.copy_pictures()
         self.redlines()
         for code in self.locales:
             self.locale_pages(code)
@@ -183,6 +184,16 @@ class Portal:
         self.result.files = len(offered)
         text = "".join(sorted(sums))
         self.out.want("SHA256SUMS", hashlib.sha256(text.encode()).hexdigest(), lambda: text)
+
+    def copy_pictures(self) -> None:
+        """The pictures the released texts show, under ``media/`` by content hash."""
+        self.media: dict[str, str] = {}
+        for pid, p in self.cat.policies.items():
+            for v in p.versions:
+                for img in self.inputs.document(self.edition(pid, v)).images():
+                    if img.path and img.sha256 not in self.media:
+                        self.out.want_copy(media_path(img), Path(img.path), img.sha256)
+                        self.media[img.sha256] = "../" + media_path(img)
 
     def redlines(self) -> None:
         """修订对照表 (HTML and PDF) between any two released versions of a policy."""
