@@ -26,7 +26,7 @@ from ..products.inputs import Edition
 from ..read.cache import TreeCache
 from ..read.media import resolve_images
 from ..read.project import Project, load_project
-from ..read.references import resolve
+from ..read.references import resolve_one
 from ..render.context import RenderContext
 from ..trust import clock, ledger
 
@@ -90,7 +90,7 @@ class BuildSession:
             doc = self._snapshots.parse_text(text, Path("ledger/snapshots") / f"{release.snapshot}.md")
             others = {pid: d for pid, d in self.project.documents.items() if pid != doc.meta.id}
             errors = Collector()
-            resolve({doc.meta.id: doc, **others}, errors)
+            resolve_one(doc, others, errors)
             # pictures are read from the project as it is now (ledger snapshots hold the text only)
             resolve_images(doc, self.root, errors, base_dir=self.config.policies_dir)
             errors.raise_if_any()

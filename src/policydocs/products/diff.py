@@ -388,7 +388,7 @@ def _parse(text: str, name: str, titles: dict[str, str], others: dict[str, Docum
     doc = parsing.parse_policy_text(text, Path(name))
     errors = Collector()
     try:
-        references.resolve({**others, doc.meta.id: doc}, errors)
+        references.resolve_one(doc, others, errors)
     except (PolicyError, PolicyErrors):
         pass  # unresolved references are shown as written
     return doc

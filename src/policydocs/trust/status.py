@@ -22,6 +22,8 @@ Every function takes the day explicitly; callers pass ``clock.today()``
 
 from __future__ import annotations
 
+import os
+
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
@@ -155,7 +157,7 @@ def _snapshot_meta(root: str, snapshot: str) -> PolicyMeta | None:
 
 def release_meta(root: str | Path, rel: ReleaseRecord) -> PolicyMeta | None:
     """Front matter of a release's frozen text (cached by snapshot hash)."""
-    return _snapshot_meta(str(Path(root).resolve()), rel.snapshot)
+    return _snapshot_meta(os.path.abspath(root), rel.snapshot)  # abspath: no file system calls
 
 
 def _overtaken(r: ReleaseRecord, releases: list[ReleaseRecord]) -> ReleaseRecord | None:

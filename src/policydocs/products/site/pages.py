@@ -147,7 +147,8 @@ class Portal:
 
     def title(self, pid: str, code: str) -> str:
         p = self.cat.policies[pid]
-        return self.inputs.context(self.edition(pid, p.shown), code).doc.meta.title
+        doc = self.inputs.document(self.edition(pid, p.shown))
+        return self.inputs.convert(doc.meta.title, code, source=doc.locale)
 
     # -- the whole portal -------------------------------------------------------
     def build(self) -> SiteResult:
