@@ -23,6 +23,7 @@ COMMAND_MODULES = [
     "signing_cmds",  # keys init-org, verify-file
     "forms_cmds",  # register, receipts
     "site_cmds",  # site, serve
+    "acks_cmds",  # acks migrate|serve|import-roster|campaign|remind|report|seal (and its part of verify)
 ]
 
 

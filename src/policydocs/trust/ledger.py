@@ -49,7 +49,7 @@ GENESIS = "0" * 64
 SIG_DOMAIN = b"policydocs-ledger-v1\n"
 NOW_ENV = "POLICYDOCS_NOW"  # ISO datetime: fixed clock for tests and demo seeding
 FAULT_ENV = "POLICYDOCS_FAULT"  # fault injection for crash tests: torn-append | after-append
-RECORD_TYPES = ("key", "approve", "release", "repair")
+RECORD_TYPES = ("key", "approve", "release", "repair", "acks-seal")
 FSYNC = True  # bench/bench_ledger.py turns this off while building its fixture; never in normal use
 
 
@@ -139,6 +139,8 @@ def describe(rec: dict) -> str:
         what = f"approve {p.get('policy', '?')} {p.get('role', '?')} by {p.get('person', '?')}"
     elif t == "release":
         what = f"release {p.get('policy', '?')} {p.get('version', '?')}"
+    elif t == "acks-seal":
+        what = f"acks-seal {p.get('day', '?')}, {p.get('count', '?')} acknowledgements"
     else:
         what = str(t)
     return f"record #{seq} ({what})"
@@ -461,6 +463,7 @@ class State:
     signed_by: dict[str, list[tuple[int, str]]] = field(default_factory=dict)  # person → [(seq, policy)]
     problems: list[str] = field(default_factory=list)
     count: int = 0
+    acks_seals: dict[str, list[dict]] = field(default_factory=dict)  # database id → seal payloads in order
 
     def policy(self, pid: str) -> PolicyState:
         return self.policies.setdefault(pid, PolicyState())
@@ -626,6 +629,8 @@ def replay(entries: list[Entry], roles: list[str], scheme: str, *, check_signatu
             ps = st.policy(str(p.get("policy")))
             ps.releases.append(rel)
             ps.pending = []
+        elif rtype == "acks-seal":
+            probs += _check_acks_seal(st, p, who)
         st.problems.extend(probs)
     return st
 
@@ -660,6 +665,35 @@ def _check_approval(st: State, rec: dict, roles: list[str], who: str) -> list[st
             probs.append(f"{who}: {person} already approved the same text as {other[0].role} "
                          f"(record #{other[0].seq}); one person cannot hold two roles in one release")
     return probs
+
+
+def _check_acks_seal(st: State, p: dict, who) -> list[str]:
+    """An acknowledgement day seal: well-formed, and chained to the previous seal of the same database."""
+    ok = (isinstance(p.get("database"), str) and isinstance(p.get("day"), str) and isinstance(p.get("count"), int)
+          and all(isinstance(p.get(k), str) and re.fullmatch(r"[0-9a-f]{64}", p[k]) for k in ("head", "prev")))
+    if not ok:
+        return [f"{who}: acks-seal lacks database, day, count, head or prev"]
+    seals = st.acks_seals.setdefault(p["database"], [])
+    last = seals[-1] if seals else None
+    probs = []
+    if last is not None and p["day"] <= last["day"]:
+        probs.append(f"{who}: seals {p['day']}, not after the previous seal of this database ({last['day']})")
+    if p["prev"] != (last["head"] if last else GENESIS):
+        probs.append(f"{who}: does not chain to the previous acknowledgement seal of this database")
+    seals.append(p)
+    return probs
+
+
+def append_acks_seal(project_root: str | Path, config, payload: dict) -> dict:
+    """Append an ``acks-seal`` record (the head of one day's acknowledgement chain)."""
+    root = Path(project_root).resolve()
+    led = Ledger(root)
+    with led.locked():
+        st = _writable_state(led, _config(root, config))
+        probs = _check_acks_seal(st, payload, "acks-seal")
+        if probs:
+            raise LedgerError(led.paths.records, 0, "; ".join(probs))
+        return led.append("acks-seal", payload, last=st.last)
 
 
 def _check_release(st: State, rec: dict, roles: list[str], scheme: str, who: str) -> tuple[ReleaseRecord, list[str]]:

@@ -1,0 +1,112 @@
+"""Published versions, as the acknowledgement service sees them — the only module that reads them.
+
+Until the publication record (issue 11) lands, a version is published when
+``build/manifest.json`` lists its files (policy_id, version, locale, format,
+path, sha256, signed, draft) and the ledger has its release record.  When
+the publication record arrives, only this module changes.
+
+A draft is never published: :func:`find_published` refuses it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..read.config import load_config
+from ..trust import ledger
+from .store import AckError
+
+
+@dataclass(frozen=True)
+class PublishedFile:
+    locale: str
+    format: str
+    path: Path  # absolute, inside build/
+    sha256: str
+    signed: bool
+
+
+@dataclass
+class PublishedVersion:
+    policy_id: str
+    version: str
+    title: str
+    draft: bool
+    files: list[PublishedFile] = field(default_factory=list)
+
+    def pdf(self, locale: str) -> PublishedFile | None:
+        return next((f for f in self.files if f.locale == locale and f.format == "pdf"), None)
+
+    @property
+    def locales(self) -> list[str]:
+        return sorted({f.locale for f in self.files if f.format == "pdf"})
+
+
+def _manifest(project_root: Path) -> tuple[Path, dict]:
+    cfg = load_config(project_root)
+    path = cfg.build_dir / "manifest.json"
+    try:
+        return cfg.build_dir, json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise AckError(f"{path}: nothing is published yet (run `policydocs build`)", code="unpublished") from None
+    except ValueError as exc:
+        raise AckError(f"{path}: not valid JSON ({exc})", code="unpublished") from None
+
+
+def published_versions(project_root: str | Path) -> list[PublishedVersion]:
+    """Every policy version with files in the publication, drafts included (marked)."""
+    build_dir, manifest = _manifest(Path(project_root))
+    out: dict[tuple[str, str], PublishedVersion] = {}
+    for art in manifest.get("artifacts", []):
+        if art.get("kind", "policy") != "policy" or not art.get("policy_id"):
+            continue
+        key = (art["policy_id"], str(art.get("version")))
+        pv = out.setdefault(key, PublishedVersion(key[0], key[1], str(art.get("title") or key[0]), False))
+        pv.draft = pv.draft or bool(art.get("draft"))
+        pv.files.append(PublishedFile(art["locale"], art["format"], (build_dir / art["path"]).resolve(),
+                                      art["sha256"], bool(art.get("signed"))))
+    return sorted(out.values(), key=lambda p: (p.policy_id, p.version))
+
+
+def find_published(project_root: str | Path, policy_id: str, version: str) -> tuple[PublishedVersion, ledger.ReleaseRecord]:
+    """The published, released version — or AckError saying why it cannot be acknowledged."""
+    root = Path(project_root)
+    versions = [p for p in published_versions(root) if p.policy_id == policy_id]
+    if not versions:
+        raise AckError(f"{policy_id} is not published", code="unpublished")
+    pv = next((p for p in versions if p.version == version), None)
+    if pv is None:
+        have = ", ".join(p.version for p in versions)
+        raise AckError(f"{policy_id} {version} is not published (published: {have})", code="unpublished")
+    if pv.draft:
+        raise AckError(f"{policy_id} {version} is a draft; a campaign opens only on a released, published version",
+                       code="draft")
+    try:
+        release = ledger.find_release(root, policy_id, version)
+    except ledger.LedgerError:
+        raise AckError(f"{policy_id} {version} has no release record in the ledger", code="draft") from None
+    if not pv.locales:
+        raise AckError(f"{policy_id} {version}: no published PDF", code="unpublished")
+    return pv, release
+
+
+def keep_copy(file: PublishedFile, files_dir: Path) -> str:
+    """Copy the published file into the service's content-addressed store (the exact bytes
+    employees are shown, kept even after a later build replaces ``build/``); returns its name."""
+    data = file.path.read_bytes()
+    digest = hashlib.sha256(data).hexdigest()
+    if digest != file.sha256:
+        raise AckError(f"{file.path}: content differs from the published SHA-256 (changed after publication)",
+                       code="tampered")
+    name = f"{digest}{file.path.suffix}"
+    target = files_dir / name
+    if not target.exists():
+        files_dir.mkdir(parents=True, exist_ok=True)
+        tmp = target.with_suffix(".tmp")
+        shutil.copyfile(file.path, tmp)
+        tmp.replace(target)
+    return name
