@@ -59,6 +59,8 @@ class AckService:
     def open_campaign(self, policy_id: str, version: str, *, audience_kind: str, audience_value: str, due: date,
                       opened_by: str, requires_ack: bool = True, reason: str = "", ip: str = "") -> int:
         """Open a campaign on a published version: render its frozen text per locale and keep the exact files."""
+        if not requires_ack and not reason.strip():
+            raise AckError("a re-issue without new acknowledgement needs a recorded reason")
         pv, release = publication.find_published(self.root, policy_id, version)
         carries = None
         if not requires_ack:
