@@ -30,7 +30,7 @@ from urllib.parse import quote
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from jinja2 import Environment, PackageLoader, select_autoescape
-from markupsafe import Markup
+from markupsafe import Markup, escape
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
@@ -59,6 +59,17 @@ MAX_UPLOAD = 20 * 1024 * 1024
 _ENV = Environment(loader=PackageLoader("policydocs", "templates/acks"), autoescape=select_autoescape(default=True),
                    trim_blocks=True, lstrip_blocks=True)
 _HASHER = PasswordHasher()
+
+
+def _nowrap_id(text: str, doc_no: str) -> Markup:
+    """The statement with its document number kept on one line (HR-LV-002 must not break at "-")."""
+    escaped = escape(text)
+    if not doc_no:
+        return escaped
+    return Markup(str(escaped).replace(str(escape(doc_no)), f'<span class="nw">{escape(doc_no)}</span>'))
+
+
+_ENV.filters["nowrap_id"] = _nowrap_id
 
 
 def hash_password(password: str) -> str:
@@ -207,7 +218,7 @@ def create_app(service: AckService, *, background: bool = False) -> Starlette:
                     pdf_href=f"/a/{quote(request.path_params['token'])}/pdf/{locale}",
                     file_sha256=text["file_sha256"],
                     statement=statement(locale, text["title"], camp["policy_id"], camp["version"]),
-                    org=convert_words(org, locale, service.config))
+                    doc_no=camp["policy_id"], org=convert_words(org, locale, service.config))
 
     async def confirm(request: Request):
         form = await request.form()

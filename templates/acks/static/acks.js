@@ -3,7 +3,10 @@
   "use strict";
   var end = document.getElementById("end-of-text");
   var button = document.getElementById("confirm");
-  if (!end || !button) return;
+  var form = document.getElementById("confirm-form");
+  if (!end || !button || !form) return;
+  // the confirm panel sticks to the bottom of the screen: the end counts as shown only above it
+  function panel() { return form.getBoundingClientRect().height; }
   function unlock() {
     if (!button.disabled) return;
     button.disabled = false;
@@ -12,7 +15,8 @@
   }
   function check() {
     var r = end.getBoundingClientRect();
-    if (r.top < (window.innerHeight || document.documentElement.clientHeight) && r.bottom > 0) {
+    var visible = (window.innerHeight || document.documentElement.clientHeight) - panel();
+    if (r.bottom <= visible && r.bottom > 0) {
       unlock();
       window.removeEventListener("scroll", check);
       window.removeEventListener("resize", check);
@@ -20,12 +24,12 @@
   }
   if ("IntersectionObserver" in window) {
     new IntersectionObserver(function (entries, obs) {
-      entries.forEach(function (e) { if (e.isIntersecting) { unlock(); obs.disconnect(); } });
-    }).observe(end);
+      entries.forEach(function (e) { if (e.isIntersecting && e.intersectionRatio >= 0.99) { unlock(); obs.disconnect(); } });
+    }, { rootMargin: "0px 0px -" + Math.ceil(panel()) + "px 0px", threshold: [0, 0.99, 1] }).observe(end);
   }
   window.addEventListener("scroll", check, { passive: true });
   window.addEventListener("resize", check);
-  var form = document.getElementById("confirm-form");
+  check();
   form.addEventListener("submit", function (ev) {
     if (button.disabled) { ev.preventDefault(); return; }
     button.disabled = true;  // one click, one record
