@@ -167,6 +167,9 @@ class AckStore:
         self.w = db.writer(engine)
         self.clock = clock
         self._database_id: str | None = None
+        # campaigns and their texts never change once opened: cached per process
+        self._campaigns: dict[int, dict] = {}
+        self._texts: dict[int, dict[str, dict]] = {}
 
     def now_text(self) -> str:
         return self.clock().isoformat()
@@ -358,10 +361,14 @@ class AckStore:
         return len(ids)
 
     def campaign(self, campaign_id: int) -> dict:
+        hit = self._campaigns.get(campaign_id)
+        if hit is not None:
+            return dict(hit)
         with self.engine.connect() as conn:
             row = conn.execute(select(C).where(C.c.id == campaign_id)).mappings().first()
         if row is None:
             raise AckError(f"no campaign {campaign_id}", code="not-found")
+        self._campaigns[campaign_id] = dict(row)
         return dict(row)
 
     def campaigns(self, policy_id: str | None = None, version: str | None = None) -> list[dict]:
@@ -374,9 +381,16 @@ class AckStore:
             return [dict(r) for r in conn.execute(q).mappings()]
 
     def campaign_texts(self, campaign_id: int) -> dict[str, dict]:
+        """locale → rendered text and published file of a campaign (read-only: do not modify)."""
+        hit = self._texts.get(campaign_id)
+        if hit is not None:
+            return hit
         with self.engine.connect() as conn:
             rows = conn.execute(select(CT).where(CT.c.campaign_id == campaign_id)).mappings().all()
-        return {r["locale"]: dict(r) for r in rows}
+        texts = {r["locale"]: dict(r) for r in rows}
+        if texts:
+            self._texts[campaign_id] = texts
+        return texts
 
     def members(self, campaign_id: int) -> list[dict]:
         with self.engine.connect() as conn:
@@ -434,13 +448,11 @@ class AckStore:
         """Record one online acknowledgement through a personal link; refuses a used link
         and a second acknowledgement of the same campaign (AlreadyAcknowledged)."""
         now = self.clock()
+        camp = self.campaign(tok.campaign_id)
         try:
             with self.w.begin() as conn:
-                used = conn.execute(select(A).where(A.c.token_id == tok.id)).mappings().first()
-                if used is not None:
-                    raise AlreadyAcknowledged("this link has already been used", dict(used))
-                camp, emp = self._base(conn, tok.campaign_id, tok.employee_id)
-                if not emp["active"]:
+                emp = conn.execute(select(E).where(E.c.id == tok.employee_id)).mappings().first()
+                if emp is None or not emp["active"]:
                     raise AckError("this employee is no longer active", code="inactive")
                 rnd = self._round(conn, tok.campaign_id, tok.employee_id)
                 return self._insert_ack(conn, {
@@ -453,6 +465,10 @@ class AckStore:
                     "user_agent": user_agent[:1000], "token_id": tok.id, "shown_at": shown_at,
                     "entered_by": "", "note": "", "scan_sha256": "", "signed_on": "", "voids_seq": None})
         except IntegrityError:
+            with self.engine.connect() as conn:
+                used = conn.execute(select(A).where(A.c.token_id == tok.id)).mappings().first()
+            if used is not None:
+                raise AlreadyAcknowledged("this link has already been used", dict(used)) from None
             existing = self.effective_ack(tok.campaign_id, tok.employee_id)
             raise AlreadyAcknowledged("already acknowledged", existing) from None
 
