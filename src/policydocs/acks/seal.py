@@ -17,7 +17,11 @@ began before midnight has committed); the server seals on its own, and
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
@@ -66,8 +70,27 @@ def last_sealable_day(store: AckStore) -> date:
     return (now - GRACE).date() - timedelta(days=1)
 
 
+@contextmanager
+def _sealing(project_root: Path) -> Iterator[None]:
+    """One sealer at a time on this host (several server workers run the background loop)."""
+    path = Path(project_root) / "acks" / "seal.lock"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        os.close(fd)
+
+
 def seal_days(store: AckStore, project_root: Path, *, through: date | None = None) -> list[dict]:
     """Seal every finished day not sealed yet (up to ``through``); returns the ledger records."""
+    with _sealing(project_root):
+        return _seal_days(store, project_root, through)
+
+
+def _seal_days(store: AckStore, project_root: Path, through: date | None) -> list[dict]:
     limit = last_sealable_day(store)
     if through is not None:
         limit = min(limit, through)

@@ -39,6 +39,7 @@ from starlette.responses import FileResponse, HTMLResponse, RedirectResponse, Re
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from ..core.errors import PolicyError
 from ..core.locales import get_locale
 from . import exports, publication
 from .mail import MailError
@@ -573,14 +574,14 @@ def _background(service: AckService, stop: threading.Event) -> None:
     while not stop.is_set():
         try:
             seal_days(service.store, service.root)
-        except AckError as exc:
-            service.store.log("scheduler", "seal-failed", {"error": exc.message})
+        except PolicyError as exc:  # a ledger that needs `ledger repair`, a refused seal …
+            service.store.log("scheduler", "seal-failed", {"error": str(exc)})
         except OSError as exc:  # ledger directory not writable …
             service.store.log("scheduler", "seal-failed", {"error": str(exc)})
         if service.settings.smtp.configured:
             try:
                 service.scheduled_reminders()
-            except (AckError, MailError) as exc:
+            except (PolicyError, MailError) as exc:
                 service.store.log("scheduler", "mail-failed", {"error": str(exc)})
         stop.wait(max(60, service.settings.reminders.check_minutes * 60))
 
