@@ -432,6 +432,14 @@ class AckStore:
             raise AckError("unknown campaign or employee", code="not-found")
         return dict(camp), dict(emp)
 
+    def link_state(self, tok: TokenRow) -> tuple[dict | None, dict | None]:
+        """(the record this link made, the employee's valid acknowledgement) — one query."""
+        with self.engine.connect() as conn:
+            rows = [dict(r) for r in conn.execute(select(A).where(
+                A.c.campaign_id == tok.campaign_id, A.c.employee_id == tok.employee_id).order_by(A.c.seq)).mappings()]
+        used = next((r for r in rows if r["token_id"] == tok.id), None)
+        return used, _effective(rows).get(tok.employee_id)
+
     def effective_ack(self, campaign_id: int, employee_id: int, conn=None) -> dict | None:
         """The employee's valid acknowledgement in this campaign (not voided), if any."""
         def run(c):

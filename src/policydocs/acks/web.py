@@ -194,11 +194,11 @@ def create_app(service: AckService, *, background: bool = False) -> Starlette:
             return bad
         emp = store.employee(tok.employee_id)
         loc = emp["locale"] if emp else "zh-Hans"
-        used = store.effective_ack(tok.campaign_id, tok.employee_id)
-        if used is not None and used.get("token_id") == tok.id:
-            return message("used", 410, loc, used, time=used["recorded_at"][:16].replace("T", " "))
+        used, valid = store.link_state(tok)
         if used is not None:
-            return message("already", 200, loc, used, time=used["recorded_at"][:16].replace("T", " "))
+            return message("used", 410, loc, used, time=used["recorded_at"][:16].replace("T", " "))
+        if valid is not None:
+            return message("already", 200, loc, valid, time=valid["recorded_at"][:16].replace("T", " "))
         if not emp["active"]:
             return message("inactive", 403, loc)
         camp = store.campaign(tok.campaign_id)
