@@ -122,15 +122,15 @@ def test_render_failure_midway_leaves_previous_outputs(mini_project: Path, monke
     write(mini_project, "good.md", GOOD.format(id="X-1").replace("为规范管理", "为加强管理"))
     write(mini_project, "other.md", GOOD.format(id="X-2").replace("为规范管理", "为加强管理"))
     calls = {"n": 0}
-    real = build_mod.render_job
+    real = build_mod.render_policy
 
-    def flaky(job, config, staging):
+    def flaky(job):
         calls["n"] += 1
         if calls["n"] == 2:
             raise RuntimeError("disk full (simulated)")
-        return real(job, config, staging)
+        return real(job)
 
-    monkeypatch.setattr(build_mod, "render_job", flaky)
+    monkeypatch.setattr(build_mod, "render_policy", flaky)
     with pytest.raises(RuntimeError):
         build_mod.build(mini_project, sign=False, jobs=1)
     assert pdf.read_bytes() == before

@@ -25,7 +25,7 @@ from test_docx_support import (
 )
 
 from policydocs.core.errors import PolicyError
-from policydocs.core.model import Ref, VersionInfo
+from policydocs.core.model import Ref, Text, VersionInfo
 from policydocs.read.config import Config
 from policydocs.render import docx_styles
 from policydocs.render.docx import (
@@ -65,16 +65,17 @@ def test_articles_numbering_and_references_read_back(tmp_path):
     # resolved references, not [[…]] source
     assert "第三条\u3000违反第二条、第二条第（二）项规定的，参照《请假管理制度》第三条处理，情节严重的按HR-ATT-002执行。" in texts
     assert "[[" not in joined
-    # the effective-date clause is added when the source has none
-    assert "本制度自2025年3月1日起施行。" in texts
+    # the effective-date clause is added as the next article when the text has none
+    assert "第四条\u3000本制度自2025年3月1日起施行。" in texts
     assert "注：本条所称工作日不含法定节假日。" in texts
 
 
 def test_effective_clause_not_duplicated(tmp_path):
     doc = articles_doc()
-    doc.source_text = "…本制度自2025年3月1日起施行。"
+    doc.body[0].children[0].blocks[0].inlines.append(Text("本制度自2025年3月1日起施行。"))
     texts = body_paragraph_texts(readback(context(doc), tmp_path))
-    assert not any("起施行" in t for t in texts)
+    assert sum("起施行" in t for t in texts) == 1
+    assert not any(t.startswith("第四条") for t in texts)
 
 
 def test_internal_references_link_to_bookmarks(tmp_path):
@@ -251,7 +252,7 @@ def test_approval_block_and_revision_history(tmp_path):
     texts = body_paragraph_texts(d)
     assert "修订记录" in texts and "审批" in texts
     # the PDF's order: title, approvals, body, clause, revisions
-    order = [texts.index(t) for t in ("测试管理制度", "审批", "第一章\u3000总则", "本制度自2025年3月1日起施行。", "修订记录")]
+    order = [texts.index(t) for t in ("测试管理制度", "审批", "第一章\u3000总则", "第四条\u3000本制度自2025年3月1日起施行。", "修订记录")]
     assert order == sorted(order)
 
 

@@ -98,7 +98,8 @@ def test_policy_page_from_index_and_article_anchor(portal):
     assert portal.b.url().endswith("/zh-Hans/HR-LV-002.html")
     assert portal.text("h1.policy-title") == "请假管理制度"
     ids = portal.b.js("[...document.querySelectorAll('.body .article')].map(e => e.id)")
-    assert ids == ["第一条", "第二条", "第三条", "第四条", "第五条", "第六条"]
+    # the six articles of the text, then the closing article the writers add (本制度自…起施行)
+    assert ids == ["第一条", "第二条", "第三条", "第四条", "第五条", "第六条", "第七条"]
     # the in-text reference 第三条 links to the article
     portal.b.click('.body a.ref[href="#第三条"]', wait_load=False)
     portal.b.wait_for("decodeURIComponent(location.hash) === '#第三条'")

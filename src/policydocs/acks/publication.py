@@ -11,11 +11,12 @@ A draft is never published: :func:`find_published` refuses it.
 from __future__ import annotations
 
 import hashlib
-import json
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..core.errors import PolicyError
+from ..core.manifest import read_manifest
 from ..read.config import load_config
 from ..trust import ledger
 from .store import AckError
@@ -46,29 +47,25 @@ class PublishedVersion:
         return sorted({f.locale for f in self.files if f.format == "pdf"})
 
 
-def _manifest(project_root: Path) -> tuple[Path, dict]:
-    cfg = load_config(project_root)
-    path = cfg.build_dir / "manifest.json"
-    try:
-        return cfg.build_dir, json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise AckError(f"{path}: nothing is published yet (run `policydocs build`)", code="unpublished") from None
-    except ValueError as exc:
-        raise AckError(f"{path}: not valid JSON ({exc})", code="unpublished") from None
-
-
 def published_versions(project_root: str | Path) -> list[PublishedVersion]:
     """Every policy version with files in the publication, drafts included (marked)."""
-    build_dir, manifest = _manifest(Path(project_root))
+    cfg = load_config(Path(project_root))
+    path = cfg.build_dir / "manifest.json"
+    try:
+        manifest = read_manifest(path, missing_ok=True)
+    except PolicyError as exc:
+        raise AckError(str(exc), code="unpublished") from None
+    if manifest is None:
+        raise AckError(f"{path}: nothing is published yet (run `policydocs build`)", code="unpublished")
     out: dict[tuple[str, str], PublishedVersion] = {}
-    for art in manifest.get("artifacts", []):
-        if art.get("kind", "policy") != "policy" or not art.get("policy_id"):
+    for art in manifest.artifacts:
+        if art.kind != "policy" or not art.policy_id:
             continue
-        key = (art["policy_id"], str(art.get("version")))
-        pv = out.setdefault(key, PublishedVersion(key[0], key[1], str(art.get("title") or key[0]), False))
-        pv.draft = pv.draft or bool(art.get("draft"))
-        pv.files.append(PublishedFile(art["locale"], art["format"], (build_dir / art["path"]).resolve(),
-                                      art["sha256"], bool(art.get("signed"))))
+        key = (art.policy_id, str(art.version))
+        pv = out.setdefault(key, PublishedVersion(key[0], key[1], art.title or key[0], False))
+        pv.draft = pv.draft or art.draft
+        pv.files.append(PublishedFile(art.locale, art.format, (cfg.build_dir / art.path).resolve(), art.sha256,
+                                      art.signed))
     return sorted(out.values(), key=lambda p: (p.policy_id, p.version))
 
 

@@ -17,15 +17,14 @@ began before midnight has committed); the server seals on its own, and
 
 from __future__ import annotations
 
-import fcntl
 import hashlib
-import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
+from filelock import FileLock
 from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 
@@ -75,13 +74,8 @@ def _sealing(project_root: Path) -> Iterator[None]:
     """One sealer at a time on this host (several server workers run the background loop)."""
     path = Path(project_root) / "acks" / "seal.lock"
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
+    with FileLock(path):
         yield
-    finally:
-        fcntl.flock(fd, fcntl.LOCK_UN)
-        os.close(fd)
 
 
 def seal_days(store: AckStore, project_root: Path, *, through: date | None = None) -> list[dict]:

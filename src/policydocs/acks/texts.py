@@ -47,7 +47,7 @@ def frozen_document(project_root: Path, release: ledger.ReleaseRecord) -> Docume
 
 
 def render_text(config: Config, doc: Document, release: ledger.ReleaseRecord, locale: str) -> tuple[str, str]:
-    """(title, HTML fragment) of the released text in ``locale``."""
+    """(title, HTML fragment) of the released text in ``locale`` (with its closing 施行 article)."""
     glossary = conversion.load_glossary(config.root)
     localized, _report = conversion.localize(doc, locale, glossary, phrase_mode=config.locales.phrase_mode)
     info = VersionInfo(version=release.version, is_draft=False, effective_date=release.effective_date,
@@ -56,7 +56,7 @@ def render_text(config: Config, doc: Document, release: ledger.ReleaseRecord, lo
     ctx = RenderContext(doc=localized, config=config, version=info)
     html = _ENV.get_template("text.html.j2").render(
         ctx=ctx, meta=localized.meta, body=HtmlWriter(ctx).body(), version=info,
-        effective=ctx.date(info.effective_date), effective_clause=ctx.effective_clause,
+        effective=ctx.date(info.effective_date),
         approvals=[(ctx.role(a.role), a.person, ctx.date(a.date)) for a in info.approvals], w=ctx.word)
     return localized.meta.title, html
 

@@ -25,6 +25,9 @@ def register(sub) -> None:
     p.add_argument("--locales", help="comma-separated locales, e.g. zh-Hans,zh-Hant-TW (default: [locales] publish)")
     p.add_argument("--policy", action="append", metavar="ID", help="build only this policy (repeatable)")
     p.add_argument("-j", "--jobs", type=int, help="worker processes (default: number of CPUs)")
+    p.add_argument("--scheduler", metavar="ADDRESS",
+                   help="render on a Dask distributed cluster, e.g. tcp://10.0.0.5:8786 "
+                        "(pip install 'policydocs[cluster]'); the output is the same as a local build")
     p.add_argument("--force", action="store_true", help="re-render everything, ignoring the cache")
     p.add_argument("--no-sign", action="store_true", help="do not sign PDFs (for previews)")
     p.add_argument("-q", "--quiet", action="store_true", help="print only the summary")
@@ -64,18 +67,20 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def cmd_build(args: argparse.Namespace) -> int:
-    from ..pipeline.build import build, print_progress
+    from ..pipeline.build import build
+    from ..pipeline.progress import for_terminal
 
     formats = [f.strip() for f in args.formats.split(",")] if args.formats else None
     locales = [x.strip() for x in args.locales.split(",")] if args.locales else None
     result = build(args.project, formats=formats, locales=locales, policy_ids=args.policy, jobs=args.jobs,
-                   force=args.force, sign=not args.no_sign, progress=None if args.quiet else print_progress)
+                   scheduler=args.scheduler, force=args.force, sign=not args.no_sign,
+                   progress=for_terminal(args.quiet))
     if result.conversion_summary():
         print(result.conversion_summary())
     for w in result.warnings:
         print(f"warning: {w}", file=sys.stderr)
-    drafts = sorted({a["policy_id"] for a in result.artifacts if a.get("draft") and a.get("kind") == "policy"})
-    signed = sum(1 for a in result.artifacts if a.get("signed"))
+    drafts = sorted({a.policy_id for a in result.artifacts if a.draft and a.kind == "policy"})
+    signed = sum(1 for a in result.artifacts if a.signed)
     print(f"built {len(result.artifacts)} file(s) ({result.rendered} rendered, {result.reused} reused, "
           f"{signed} signed) in {result.seconds:.1f} s → {Path(args.project).resolve() / 'build'}")
     if drafts:

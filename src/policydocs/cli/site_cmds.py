@@ -11,6 +11,8 @@ import threading
 import time
 from pathlib import Path
 
+import watchfiles
+
 from ..core.errors import PolicyError, PolicyErrors
 
 #: What `serve` watches (relative to the project); a change rebuilds.
@@ -30,11 +32,12 @@ def register(sub) -> None:
 
     p = sub.add_parser("serve", help="preview the portal on http://127.0.0.1:PORT/, rebuilding when sources change",
                        description="Serve build/site/ on 127.0.0.1 only. Sources (policies/, templates/, ledger/, "
-                       "policydocs.toml, glossary.yaml …) are polled; a change rebuilds (build + site). Ctrl-C stops.")
+                       "policydocs.toml, glossary.yaml …) are watched; a change rebuilds (build + site). Ctrl-C stops.")
     p.add_argument("--port", type=int, default=8000, help="port (default 8000; 0 picks a free one)")
     p.add_argument("--no-build", action="store_true", help="do not run the normal build, only regenerate the site")
     p.add_argument("--no-sign", action="store_true", help="do not sign PDFs in the build (previews)")
-    p.add_argument("--interval", type=float, default=1.0, help="seconds between polls for changes (default 1)")
+    p.add_argument("--interval", type=float, default=0.5,
+                   help="seconds the sources must be quiet before a rebuild starts (default 0.5)")
     p.set_defaults(func=cmd_serve)
 
 
@@ -48,9 +51,10 @@ def rebuild(project: str, *, build: bool, sign: bool, quiet: bool = False):
 
     if build:
         from ..pipeline.build import build as run_build
+        from ..pipeline.progress import for_terminal
 
-        res = run_build(project, sign=sign, progress=None if quiet else _say)
-        drafts = sorted({a["policy_id"] for a in res.artifacts if a.get("draft") and a.get("kind") == "policy"})
+        res = run_build(project, sign=sign, progress=for_terminal(quiet))
+        drafts = sorted({a.policy_id for a in res.artifacts if a.draft and a.kind == "policy"})
         print(f"built {len(res.artifacts)} file(s) ({res.rendered} rendered, {res.reused} reused) in {res.seconds:.1f} s"
               + (f"; drafts: {', '.join(drafts)}" if drafts else ""), flush=True)
     return generate_site(project)
@@ -65,24 +69,15 @@ def cmd_site(args: argparse.Namespace) -> int:
     return 0
 
 
-def snapshot(root: Path) -> dict[str, tuple[int, int]]:
-    """path → (mtime_ns, size) of every watched file (bounded: regular files under the watched names)."""
-    out: dict[str, tuple[int, int]] = {}
-    for name in WATCHED:
-        base = root / name
-        if base.is_file():
-            paths = [base]
-        elif base.is_dir():
-            paths = [p for p in base.rglob("*") if p.is_file() and not p.name.startswith(".")]
-        else:
-            continue
-        for p in paths:
-            try:
-                st = p.stat()
-            except OSError:
-                continue
-            out[str(p)] = (st.st_mtime_ns, st.st_size)
-    return out
+def watched(root: Path):
+    """A watchfiles filter: only the sources a build reads (never build/ itself, nor hidden files)."""
+    names = set(WATCHED)
+
+    def accept(change, path: str) -> bool:
+        rel = Path(path).relative_to(root) if Path(path).is_relative_to(root) else None
+        return bool(rel and rel.parts and rel.parts[0] in names and not any(x.startswith(".") for x in rel.parts))
+
+    return accept
 
 
 class _Handler(http.server.SimpleHTTPRequestHandler):
@@ -118,32 +113,17 @@ def cmd_serve(args: argparse.Namespace) -> int:
     thread = threading.Thread(target=server.serve_forever, name="policydocs-serve", daemon=True)
     thread.start()
     print(f"serving {site_dir} at http://127.0.0.1:{port}/ (Ctrl-C stops)", flush=True)
-    seen = snapshot(root)
     try:
-        while True:
-            time.sleep(args.interval)
-            now = snapshot(root)
-            if now == seen:
-                continue
-            # settle: wait until nothing changed for one interval (an editor writes in steps)
-            for _ in range(10):
-                time.sleep(min(args.interval, 0.5))
-                again = snapshot(root)
-                if again == now:
-                    break
-                now = again
-            changed = sorted((set(now) ^ set(seen)) | {p for p in now if p in seen and now[p] != seen[p]})
-            seen = now
-            _say(f"changed: {', '.join(os.path.relpath(p, root) for p in changed[:5])}"
-                 f"{' …' if len(changed) > 5 else ''}; rebuilding")
+        # one batch of changes per editor save: watchfiles waits until the file system has settled
+        for changes in watchfiles.watch(root, watch_filter=watched(root), debounce=int(args.interval * 1000),
+                                        step=50, raise_interrupt=True):
+            changed = sorted({os.path.relpath(path, root) for _, path in changes})
+            _say(f"changed: {', '.join(changed[:5])}{' …' if len(changed) > 5 else ''}; rebuilding")
             started = time.perf_counter()
             try:
                 res = rebuild(str(root), build=build, sign=sign, quiet=True)
             except (PolicyError, PolicyErrors) as exc:
                 _say(f"rebuild failed, still serving the previous site:\n{exc}")
-                continue
-            except Exception as exc:  # keep serving: a preview server must survive a bad edit
-                _say(f"rebuild failed ({type(exc).__name__}: {exc}), still serving the previous site")
                 continue
             for w in res.warnings:
                 _say(f"warning: {w}")

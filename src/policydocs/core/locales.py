@@ -9,8 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from typing import Mapping
 
 from .numerals import chinese_numeral
+from .words import words
 
 ROLE_KEYS = ("编制", "审核", "批准")  # canonical role keys, as stored in the ledger
 
@@ -26,43 +28,23 @@ class Locale:
     docx_east_asia_font: str
     html_lang: str
     roles: dict[str, str]  # canonical role key → display name
-    words: dict[str, str]  # UI words used by templates
+    short_name: str  # the 简/繁 switch of the portal
 
+    @property
+    def words(self) -> Mapping[str, str]:
+        """Words printed on documents (文件编号, 版本 …) in this locale (core/words.py)."""
+        return words(self.code, "document")
 
-_SC_WORDS = {
-    "doc_no": "文件编号", "version": "版本", "effective": "生效日期", "page": "页次",
-    "page_of": "第{page}页 共{pages}页", "department": "编制部门", "applies_to": "适用范围",
-    "approval": "审批", "revisions": "修订记录", "summary": "修订内容摘要", "date": "日期",
-    "name": "姓名", "signature": "签名", "draft": "草稿", "trial": "试行", "superseded": "已废止（已被替代）",
-    "repealed": "已废止", "effective_status": "生效", "draft_status": "草稿", "no": "序号",
-    "controlled": "受控文件", "toc": "目录", "handbook_revisions": "制度版本一览",
-    "effective_clause": "本制度自{date}起施行。", "category": "类别", "title": "文件名称",
-    "sections": "修订章节", "issued": "发布日期", "company": "公司", "revision_date": "修订日期",
-}
-
-_TC_WORDS = {
-    "doc_no": "文件編號", "version": "版本", "effective": "生效日期", "page": "頁次",
-    "page_of": "第{page}頁 共{pages}頁", "department": "編制部門", "applies_to": "適用範圍",
-    "approval": "審批", "revisions": "修訂記錄", "summary": "修訂內容摘要", "date": "日期",
-    "name": "姓名", "signature": "簽名", "draft": "草稿", "trial": "試行", "superseded": "已廢止（已被替代）",
-    "repealed": "已廢止", "effective_status": "生效", "draft_status": "草稿", "no": "序號",
-    "controlled": "受控文件", "toc": "目錄", "handbook_revisions": "制度版本一覽",
-    "effective_clause": "本制度自{date}起施行。", "category": "類別", "title": "文件名稱",
-    "sections": "修訂章節", "issued": "發布日期", "company": "公司", "revision_date": "修訂日期",
-}
-
-_TW_WORDS = dict(_TC_WORDS, doc_no="文件編號", department="制定部門", approval="核准",
-                 effective_clause="本制度自{date}起施行。")
 
 LOCALES: dict[str, Locale] = {
     "zh-Hans": Locale("zh-Hans", "简体中文", False, False, "Noto Serif CJK SC", "Noto Sans CJK SC",
-                      "Noto Serif CJK SC", "zh-Hans", {"编制": "编制", "审核": "审核", "批准": "批准"}, _SC_WORDS),
+                      "Noto Serif CJK SC", "zh-Hans", {"编制": "编制", "审核": "审核", "批准": "批准"}, "简体"),
     "zh-Hant": Locale("zh-Hant", "繁體中文", True, False, "Noto Serif CJK TC", "Noto Sans CJK TC",
-                      "Noto Serif CJK TC", "zh-Hant", {"编制": "編制", "审核": "審核", "批准": "批准"}, _TC_WORDS),
+                      "Noto Serif CJK TC", "zh-Hant", {"编制": "編制", "审核": "審核", "批准": "批准"}, "繁體"),
     "zh-Hant-TW": Locale("zh-Hant-TW", "繁體中文（台灣）", True, True, "Noto Serif CJK TC", "Noto Sans CJK TC",
-                         "Noto Serif CJK TC", "zh-Hant-TW", {"编制": "制定", "审核": "審核", "批准": "核准"}, _TW_WORDS),
+                         "Noto Serif CJK TC", "zh-Hant-TW", {"编制": "制定", "审核": "審核", "批准": "核准"}, "繁體（台灣）"),
     "zh-Hant-HK": Locale("zh-Hant-HK", "繁體中文（香港）", True, False, "Noto Serif CJK HK", "Noto Sans CJK HK",
-                         "Noto Serif CJK HK", "zh-Hant-HK", {"编制": "編制", "审核": "審核", "批准": "批准"}, _TC_WORDS),
+                         "Noto Serif CJK HK", "zh-Hant-HK", {"编制": "編制", "审核": "審核", "批准": "批准"}, "繁體（香港）"),
 }
 
 

@@ -316,6 +316,27 @@ def _walk(nodes: list) -> Iterator[object]:
             yield from _walk(node.children)
 
 
+class Visitor:
+    """Dispatches ``visit(node)`` to the method ``visit_<NodeClass>`` (``visit_Article`` …).
+
+    Every writer is such a table of rules, one per node type (markdown-it-py's
+    renderer rules; Pandoc's writers): a company overrides one rule by
+    subclassing, and a new node type touches the model and the rules that
+    render it, not every traversal. A node without a rule is a TypeError that
+    names the writer and the node type.
+    """
+
+    def visit(self, node: object):
+        method = getattr(self, "visit_" + type(node).__name__, None)
+        if method is None:
+            raise TypeError(f"{type(self).__name__} has no rule for {type(node).__name__}")
+        return method(node)
+
+    def visit_all(self, nodes: list) -> list:
+        """``visit`` over a list, results in order."""
+        return [self.visit(n) for n in nodes]
+
+
 def plain_text(inlines: list[Inline]) -> str:
     """Inline content as plain text (references shown as their raw source)."""
     parts: list[str] = []

@@ -31,29 +31,17 @@ from ..core.errors import Collector, PolicyError, PolicyErrors
 from ..core.model import (
     Article,
     Chapter,
-    Code,
     Document,
-    Emph,
-    Inline,
-    ItemList,
-    LineBreak,
-    Link,
-    Note,
-    Paragraph,
     Ref,
     Section,
-    Strong,
-    Table,
-    Text,
 )
 from ..core.numbering import (
     article_label,
     chapter_label,
     heading_marker,
-    item_marker,
-    ref_text,
     section_label,
 )
+from ..render.text import TextWriter
 from ..trust import ledger
 
 WORKING = "working"  # the name of the working text as the newer side
@@ -131,70 +119,25 @@ class DiffResult:
 # --------------------------------------------------------------------------
 
 
-def _inline_text(inlines: list[Inline], locale: str, titles: dict[str, str]) -> str:
-    parts: list[str] = []
-    for node in inlines:
-        if isinstance(node, (Text, Code)):
-            parts.append(node.text)
-        elif isinstance(node, (Strong, Emph, Link)):
-            parts.append(_inline_text(node.children, locale, titles))
-        elif isinstance(node, LineBreak):
-            parts.append("\n")
-        elif isinstance(node, Ref):
-            if node.kind:
-                if node.policy_id and not node.title:
-                    node.title = titles.get(node.policy_id, node.policy_id)
-                parts.append(ref_text(node, locale))
-            elif node.policy_id and not node.label:
-                parts.append(f"《{titles.get(node.policy_id, node.policy_id)}》")
-            else:
-                parts.append(f"[[{node.policy_id or ''}{'#' + node.label if node.label else ''}]]")
-    return "".join(parts)
-
-
-def _items_text(lst: ItemList, locale: str, titles: dict[str, str], indent: str = "") -> list[str]:
-    out = []
-    for it in lst.items:
-        out.append(f"{indent}{item_marker(it.number, it.depth, locale)}{_inline_text(it.inlines, locale, titles)}")
-        if it.children:
-            out += _items_text(ItemList(it.children, it.pos), locale, titles, indent + "  ")
-    return out
-
-
-def _blocks_text(blocks: list, locale: str, titles: dict[str, str]) -> list[str]:
-    out: list[str] = []
-    for b in blocks:
-        if isinstance(b, Paragraph):
-            out.append(_inline_text(b.inlines, locale, titles))
-        elif isinstance(b, ItemList):
-            out += _items_text(b, locale, titles)
-        elif isinstance(b, Table):
-            for row in [b.header, *b.rows]:
-                out.append(" | ".join(_inline_text(c, locale, titles) for c in row))
-        elif isinstance(b, Note):
-            inner = _blocks_text(b.blocks, locale, titles)
-            out += inner
-    return out
-
-
 def units_of(doc: Document, titles: dict[str, str] | None = None) -> list[Unit]:
     """Articles (and chapter/section headings) in document order, as plain text."""
     titles = titles or {}
     loc = doc.locale or doc.meta.lang or "zh-Hans"
+    writer = TextWriter(loc, titles=titles)
     out: list[Unit] = []
     sectioned = doc.meta.numbering == "sectioned"
 
     def article(a: Article) -> None:
-        title = _inline_text(a.title, loc, titles)
-        body = _blocks_text(a.blocks, loc, titles)
+        title = writer.inline(a.title)
+        body = writer.lines(a.blocks)
         text = "\n".join(([title] if title else []) + body)
         out.append(Unit("article", article_label(a.number, loc), a.label, text, title))
 
     def container(node, level: int) -> None:
-        title = _inline_text(node.title, loc, titles)
+        title = writer.inline(node.title)
         if sectioned:
             label = heading_marker(level, node.number, loc)
-            own = _blocks_text([c for c in node.children if not isinstance(c, (Chapter, Section, Article))], loc, titles)
+            own = writer.lines([c for c in node.children if not isinstance(c, (Chapter, Section, Article))])
             out.append(Unit("chapter" if level == 1 else "section", label, node.label, "\n".join([title, *own]), title))
         else:
             label = chapter_label(node.number, loc) if level == 1 else section_label(node.number, loc)
@@ -213,8 +156,7 @@ def units_of(doc: Document, titles: dict[str, str] | None = None) -> list[Unit]:
         elif isinstance(node, Article):
             article(node)
         else:  # loose blocks (sectioned preamble)
-            text = "\n".join(_blocks_text([node], loc, titles))
-            out.append(Unit("article", "正文", None, text, ""))
+            out.append(Unit("article", "正文", None, "\n".join(writer.lines([node])), ""))
     return out
 
 

@@ -36,46 +36,14 @@ from typing import Sequence
 
 from ..core.errors import PolicyError
 from ..core.locales import format_date, get_locale
+from ..core.words import words
 from ..read.roster import Employee
-
-PACKAGE_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
-
-# --------------------------------------------------------------------------
-# Words (forms are not in locales.words: they are ours alone)
-# --------------------------------------------------------------------------
-
-_SC = {
-    "register_title": "培训签到表", "topic": "培训主题", "time": "培训时间", "place": "培训地点",
-    "trainer": "主讲人", "organizer": "组织部门", "audience": "培训对象", "expected": "应到/实到",
-    "persons": "人", "material": "培训资料", "doc_no": "文件编号", "version": "版本", "form_no": "表单编号",
-    "no": "序号", "department": "部门", "name": "姓名", "employee_no": "工号", "position": "岗位",
-    "checkin": "签到时间", "signature": "签名", "remark": "备注", "recorder": "记录人", "reviewer": "审核人",
-    "date": "日期", "sign_note": "请本人亲笔签名，不得代签。", "page_of": "第{page}页 共{pages}页",
-    "receipt_title": "学习确认书", "batch_title": "文件签收单", "doc_title": "文件名称",
-    "doc_no_version": "文件编号/版本", "receipt_date": "签收日期", "issuer": "发放部门", "count": "签收人数",
-    "statement": "本人已收到并阅读《{title}》（文件编号：{doc_no}，版本：{version}），理解其全部内容并同意遵守。",
-}
-_TC = {
-    "register_title": "培訓簽到表", "topic": "培訓主題", "time": "培訓時間", "place": "培訓地點",
-    "trainer": "主講人", "organizer": "組織部門", "audience": "培訓對象", "expected": "應到/實到",
-    "persons": "人", "material": "培訓資料", "doc_no": "文件編號", "version": "版本", "form_no": "表單編號",
-    "no": "序號", "department": "部門", "name": "姓名", "employee_no": "工號", "position": "崗位",
-    "checkin": "簽到時間", "signature": "簽名", "remark": "備註", "recorder": "記錄人", "reviewer": "審核人",
-    "date": "日期", "sign_note": "請本人親筆簽名，不得代簽。", "page_of": "第{page}頁 共{pages}頁",
-    "receipt_title": "學習確認書", "batch_title": "文件簽收單", "doc_title": "文件名稱",
-    "doc_no_version": "文件編號/版本", "receipt_date": "簽收日期", "issuer": "發放部門", "count": "簽收人數",
-    "statement": "本人已收到並閱讀《{title}》（文件編號：{doc_no}，版本：{version}），理解其全部內容並同意遵守。",
-}
-_TW = dict(_TC, employee_no="員工編號", position="職稱", register_title="教育訓練簽到表", topic="訓練主題",
-           time="訓練時間", place="訓練地點", audience="訓練對象", material="訓練教材", organizer="主辦單位",
-           department="部門")
+from ..render.templates import PACKAGE_TEMPLATES
 
 
 def form_words(locale: str) -> dict[str, str]:
-    loc = get_locale(locale)
-    if loc.taiwan_levels:
-        return dict(_TW)
-    return dict(_TC if loc.traditional else _SC)
+    """The words of registers and receipts in ``locale`` (core/words.py, domain ``forms``)."""
+    return dict(words(locale, "forms"))
 
 
 # --------------------------------------------------------------------------

@@ -23,11 +23,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Mapping
 
 import yaml
 
 from ..core.errors import Collector, PolicyError
 from ..core.fsutil import package_hash, sha256_file
+from ..core.words import words
 from . import history
 
 IN_FORCE = ("effective", "trial")
@@ -189,14 +191,6 @@ def _resolve_entries(rel: Path, node, project, errors: Collector) -> list[str]:
 # Rendering
 # --------------------------------------------------------------------------
 
-_WORDS = {
-    False: {"foreword": "前言", "audience": "适用对象", "count": "收录制度", "revisions": "制度版本一览",
-            "page": "页码", "toc": "目录", "update_toc": "（目录在打开文档时更新；若未更新，请按 F9）"},
-    True: {"foreword": "前言", "audience": "適用對象", "count": "收錄制度", "revisions": "制度版本一覽",
-           "page": "頁碼", "toc": "目錄", "update_toc": "（目錄在開啟文件時更新；若未更新，請按 F9）"},
-}
-
-
 @dataclass
 class _Part:
     """One policy of a handbook, ready for the writers."""
@@ -206,10 +200,8 @@ class _Part:
     prefix: str  # prefix of its chapter/article anchors
 
 
-def _words(locale) -> dict[str, str]:
-    base = dict(locale.words)
-    base.update(_WORDS[locale.traditional])
-    return base
+def _words(locale) -> Mapping[str, str]:
+    return words(locale.code, "handbook")
 
 
 class HandbookRenderer:
@@ -292,15 +284,12 @@ class HandbookRenderer:
                           else chapter_label(ch.number, loc) + "\u3000")
                 chapters.append({"anchor": writer.chapter_id(ch), "label": marker + str(inline_html(ctx, ch.title))})
             when = ctx.version.effective_date or meta.effective_date
-            plain = ctx.doc.source_text
-            has_clause = any(x in plain for x in ("起施行", "起实施", "起執行", "起实行", "起生效"))
             items.append({
                 "id": meta.id, "anchor": part.anchor, "title": meta.title, "meta": meta, "body": body,
                 "version": ctx.version.version, "is_draft": ctx.version.is_draft,
                 "effective": ctx.date(when) if when else "—", "chapters": chapters,
                 "roles": [(key, ctx.role(key)) for key in self.config.versions.roles],
                 "approvals": {a.role: a for a in ctx.version.approvals}, "revisions": ctx.version.revisions,
-                "effective_clause": "" if has_clause or not when else ctx.word("effective_clause", date=ctx.date(when)),
                 "w": ctx.word, "fmt_date": ctx.date,
             })
         dates = [p.ctx.version.effective_date or p.ctx.doc.meta.effective_date for p in parts]
@@ -601,7 +590,7 @@ def _handbook_keys(project, books: list[Handbook], locales: list[str]) -> dict[t
 
     from .. import __version__
     from ..convert import conversion
-    from ..render.pdf import PACKAGE_TEMPLATES
+    from ..render.templates import PACKAGE_TEMPLATES
 
     renderer = HandbookRenderer(project)
     base = hashlib.sha256(__version__.encode())

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from ..core.errors import PolicyError, PolicyErrors
 from ..core.model import VersionInfo
+from ..core.words import words
 from ..trust import ledger
 from . import diff
 
@@ -30,22 +31,25 @@ def version_info(project_root: str | Path, config, policy_id: str, source_text: 
 
 
 @lru_cache(maxsize=512)
-def revision_sections(project_root: str, old_snapshot: str, new_snapshot: str) -> str:
-    """Which articles changed between two frozen texts, in the source locale's words (cached)."""
+def revision_sections(project_root: str, old_snapshot: str, new_snapshot: str, locale: str = "zh-Hans") -> str:
+    """Which articles changed between two frozen texts, in ``locale``'s words (cached).
+
+    The words are those of the policy's source language: the build converts the
+    revision rows with the rest of the text."""
     try:
         result = diff.diff_snapshots(Path(project_root), old_snapshot, new_snapshot)
     except (PolicyError, PolicyErrors):  # an old snapshot the current parser rejects: leave the column empty
         return ""
+    w = words(locale, "history")
     groups: dict[str, list[str]] = {"added": [], "modified": [], "deleted": []}
     for c in result.changed:
         unit = c.new if c.new is not None else c.old
         name = unit.label if unit.kind == "article" else unit.display
-        groups[c.kind].append(name if c.new is not None else "原" + name)
-    words = {"added": "新增", "modified": "修改", "deleted": "删除"}
+        groups[c.kind].append(name if c.new is not None else w["former"].format(label=name))
     parts = []
     for kind in ("added", "modified", "deleted"):
         labels = groups[kind]
         if labels:
-            shown = "、".join(labels[:4]) + (f"等{len(labels)}处" if len(labels) > 4 else "")
-            parts.append(words[kind] + shown)
-    return "；".join(parts)
+            shown = w["list_sep"].join(labels[:4]) + (w["and_more"].format(n=len(labels)) if len(labels) > 4 else "")
+            parts.append(w[kind] + shown)
+    return w["group_sep"].join(parts)

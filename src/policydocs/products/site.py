@@ -39,34 +39,22 @@ from ..core.locales import get_locale
 from ..core.model import (
     Article,
     Chapter,
-    Code,
     Document,
-    Emph,
-    Item,
-    ItemList,
-    LineBreak,
-    Link,
-    Note,
-    Paragraph,
-    Ref,
     Section,
-    Strong,
-    Table,
-    Text,
 )
 from ..core.numbering import (
     article_label,
     chapter_label,
     heading_marker,
-    item_marker,
-    ref_text,
 )
+from ..core.words import words as word_catalogue
 from ..read.project import Project, load_project
 from ..render.context import RenderContext
 from ..render.html import HtmlWriter, inline_html
+from ..render.templates import PACKAGE_TEMPLATES, template_env
+from ..render.text import TextWriter
 from ..trust import ledger
 from . import history
-from .site_words import SWITCH_NAMES, site_words
 
 IN_FORCE = ("trial", "effective")
 STATUS_ORDER = {"effective": 0, "trial": 1, "draft": 2, "superseded": 3, "repealed": 4}
@@ -103,56 +91,18 @@ def safe_rel(path_text: str, where: Path) -> PurePosixPath:
     return p
 
 
-def _inline_text(nodes, loc) -> str:
-    out: list[str] = []
-    for node in nodes:
-        if isinstance(node, (Text, Code)):
-            out.append(node.text)
-        elif isinstance(node, (Strong, Emph, Link)):
-            out.append(_inline_text(node.children, loc))
-        elif isinstance(node, LineBreak):
-            out.append(" ")
-        elif isinstance(node, Ref):
-            out.append(ref_text(node, loc))
-    return "".join(out)
-
-
-def _block_text(block, loc) -> str:
-    if isinstance(block, Paragraph):
-        return _inline_text(block.inlines, loc)
-    if isinstance(block, ItemList):
-        return " ".join(_item_text(i, loc) for i in block.items)
-    if isinstance(block, Table):
-        cells = [_inline_text(c, loc) for c in block.header]
-        cells += [_inline_text(c, loc) for row in block.rows for c in row]
-        return " ".join(cells)
-    if isinstance(block, Note):
-        return " ".join(_block_text(b, loc) for b in block.blocks)
-    if isinstance(block, Article):
-        head = _inline_text(block.title, loc)
-        return " ".join([head] + [_block_text(b, loc) for b in block.blocks]).strip()
-    if isinstance(block, (Chapter, Section)):
-        return " ".join([_inline_text(block.title, loc)] + [_block_text(c, loc) for c in block.children]).strip()
-    return ""
-
-
-def _item_text(item: Item, loc) -> str:
-    parts = [item_marker(item.number, item.depth, loc) + _inline_text(item.inlines, loc)]
-    parts += [_item_text(c, loc) for c in item.children]
-    return " ".join(parts)
-
-
-def search_segments(writer: HtmlWriter, doc: Document) -> list[dict]:
+def search_segments(writer: HtmlWriter) -> list[dict]:
     """The searchable pieces of a policy: one per article (or per part in sectioned style),
     each with the anchor it is rendered under, so a hit links to ``ID.html#第五条``."""
     loc = writer.loc
+    text = TextWriter(loc, line_break=" ")
     segs: list[dict] = []
 
     def article(art: Article) -> None:
-        title = _inline_text(art.title, loc)
+        title = text.inline(art.title)
         label = article_label(art.number, loc)
         segs.append({"a": writer.article_id(art), "l": f"{label}　{title}".strip("　"),
-                     "t": " ".join(_block_text(b, loc) for b in art.blocks)})
+                     "t": text.text(art.blocks)})
 
     def container(children) -> None:
         for c in children:
@@ -161,25 +111,25 @@ def search_segments(writer: HtmlWriter, doc: Document) -> list[dict]:
             elif isinstance(c, Article):
                 article(c)
 
-    for node in doc.body:
+    for node in writer.ctx.body:
         if isinstance(node, Chapter):
             if writer.sectioned:
                 segs.append({"a": writer.chapter_id(node),
-                             "l": heading_marker(1, node.number, loc) + _inline_text(node.title, loc),
-                             "t": " ".join(_block_text(c, loc) for c in node.children)})
+                             "l": heading_marker(1, node.number, loc) + text.inline(node.title),
+                             "t": text.text(node.children)})
             else:
                 container(node.children)
         elif isinstance(node, Article):
             if writer.sectioned:
-                segs.append({"a": "", "l": _inline_text(node.title, loc), "t": _block_text(node, loc)})
+                segs.append({"a": "", "l": text.inline(node.title), "t": text.text([node])})
             else:
                 article(node)
         else:
-            segs.append({"a": "", "l": "", "t": _block_text(node, loc)})
+            segs.append({"a": "", "l": "", "t": text.text([node])})
     return [s for s in segs if s["t"] or s["l"]]
 
 
-def page_anchors(writer: HtmlWriter, doc: Document) -> list[str]:
+def page_anchors(writer: HtmlWriter) -> list[str]:
     """Chapter and article ids in document order (same order in every locale: used by the 简/繁 switch
     to keep the reader at the same article)."""
     out: list[str] = []
@@ -194,7 +144,7 @@ def page_anchors(writer: HtmlWriter, doc: Document) -> list[str]:
             elif isinstance(n, Article) and not writer.sectioned:
                 out.append(writer.article_id(n))
 
-    walk(doc.body)
+    walk(writer.ctx.body)
     return out
 
 
@@ -239,8 +189,6 @@ class SiteBuilder:
         self.out = out
         self.today = today or date.today()
         self.result = SiteResult(path=self.cfg.build_dir / "site")
-        from ..render.pdf import template_env
-
         self.env = template_env(self.root)
         self.locales = [code for code in self.cfg.locales.publish]
         self.source_locale = self.cfg.locales.source if self.cfg.locales.source in self.locales else self.locales[0]
@@ -286,8 +234,6 @@ class SiteBuilder:
         return self.result
 
     def copy_static(self) -> None:
-        from ..render.pdf import PACKAGE_TEMPLATES
-
         dst = self.out / "static"
         dst.mkdir(parents=True, exist_ok=True)
         for base in (PACKAGE_TEMPLATES / "site" / "static", self.cfg.templates_dir / "site" / "static"):
@@ -450,11 +396,11 @@ class SiteBuilder:
                                                   "unsigned_sha256", "status", "effective_date")}
                           for a in self.manifest.get("artifacts", [])],
             "manifest_sha256": hashlib.sha256(self.manifest_bytes).hexdigest(),
-            "locale_names": {c: SWITCH_NAMES.get(c, c) for c in self.locales},
+            "locale_names": {c: get_locale(c).short_name for c in self.locales},
         }
         self.write("data/manifest.js", js_data("POLICYDOCS_MANIFEST", manifest_view))
         for code in self.locales:
-            words = site_words(code)
+            words = word_catalogue(code, "site")
             loc = get_locale(code)
             docs = []
             for pid in self.project.documents:
@@ -464,7 +410,7 @@ class SiteBuilder:
                 docs.append({"id": pid, "title": doc.meta.title, "category": doc.meta.category,
                              "department": doc.meta.department, "status": doc.meta.status,
                              "status_label": self.status_label(ctx), "in_force": doc.meta.status in IN_FORCE,
-                             "url": f"{pid}.html", "segments": search_segments(writer, doc)})
+                             "url": f"{pid}.html", "segments": search_segments(writer)})
             self.write(f"data/search.{code}.js", js_data("POLICYDOCS_SEARCH", {"locale": loc.code, "docs": docs,
                                                                            "words": {k: words[k] for k in (
                                                                                "search_none", "search_count",
@@ -482,8 +428,8 @@ class SiteBuilder:
     def common(self, code: str, page: str) -> dict:
         """Variables every page template needs."""
         loc = get_locale(code)
-        words = site_words(code)
-        switch = [{"code": c, "name": SWITCH_NAMES.get(c, get_locale(c).name), "current": c == code,
+        words = word_catalogue(code, "site")
+        switch = [{"code": c, "name": get_locale(c).short_name, "current": c == code,
                    "href": f"../{c}/{page}"} for c in self.locales]
         return {"loc": loc, "sw": words, "company": self.cfg.organisation.name, "switch": switch, "code": code,
                 "page": page, "locales": self.locales}
@@ -497,7 +443,7 @@ class SiteBuilder:
                 art = self.arts.get(pid, {}).get(c, {}).get(fmt)
                 if art is None or "site_path" not in art:
                     continue
-                rows.append({"locale": c, "locale_name": SWITCH_NAMES.get(c, c), "format": fmt.upper(),
+                rows.append({"locale": c, "locale_name": get_locale(c).short_name, "format": fmt.upper(),
                              "href": "../" + art["site_path"], "size": human_size(art.get("size")),
                              "bytes": art.get("size"), "sha256": art.get("sha256", ""), "version": art.get("version", ""),
                              "signed": bool(art.get("signed")), "draft": bool(art.get("draft")),
@@ -508,7 +454,7 @@ class SiteBuilder:
         """(categories with in-force policies, policies not in force) for the index."""
         cats: dict[str, list[dict]] = {}
         old: list[dict] = []
-        words = site_words(code)
+        words = word_catalogue(code, "site")
         for pid in self.project.documents:
             ctx = self.ctxs[(pid, code)]
             meta = ctx.doc.meta
@@ -563,7 +509,7 @@ class SiteBuilder:
         if stale:
             self.result.warnings.append(f"{pid} {code}: build/ has version {built_version}, the ledger says "
                                         f"{ctx.version.version}: run `policydocs build` before `site`")
-        anchors = {c: " ".join(page_anchors(HtmlWriter(self.ctxs[(pid, c)]), self.docs[pid][c])) for c in self.locales}
+        anchors = {c: " ".join(page_anchors(HtmlWriter(self.ctxs[(pid, c)]))) for c in self.locales}
         self.policy_page(ctx, f"{pid}.html", anchors=anchors, downloads=self.downloads(pid, code), stale=stale)
 
     def policy_page(self, ctx: RenderContext, page: str, *, anchors: dict, downloads: list, stale: bool = False,
@@ -583,7 +529,7 @@ class SiteBuilder:
         pending = bool(eff and eff > self.today and meta.status in IN_FORCE and old is None)
         current = self.project.documents[meta.id].meta  # links and status come from the working text
         self.render("policy.html.j2", f"{code}/{page}", meta=meta, title=meta.title, body=tv["body"],
-                    effective_clause=tv["effective_clause"], effective_text=tv["effective_text"],
+                    effective_text=tv["effective_text"],
                     version=ctx.version, approvals=tv["approvals"], roles=tv["roles"], fmt_date=ctx.date, w=ctx.word,
                     status_label=old["status_text"] if old else self.status_label(ctx),
                     badge_class=f"v-{old['status']}" if old else f"status-{meta.status}",
@@ -633,10 +579,10 @@ class SiteBuilder:
                     localized, _ = conversion.localize(doc, code, self.glossary, phrase_mode=self.cfg.locales.phrase_mode)
                     ctxs[code] = RenderContext(doc=localized, config=self.cfg, version=info,
                                                policy_links={p: f"{p}.html" for p in self.project.documents})
-                anchors = {c: " ".join(page_anchors(HtmlWriter(ctxs[c]), ctxs[c].doc)) for c in self.locales}
+                anchors = {c: " ".join(page_anchors(HtmlWriter(ctxs[c]))) for c in self.locales}
                 row = rows.get(r.version)
                 for code in self.locales:
-                    words = site_words(code)
+                    words = word_catalogue(code, "site")
                     status = row.status if row else "withdrawn"
                     status_text = {"current": words["v_current"], "pending": words["v_pending"],
                                    "replaced": words["v_replaced"].format(v=row.replaced_by if row else ""),
@@ -650,7 +596,7 @@ class SiteBuilder:
     def write_history(self, pid: str, code: str) -> None:
         ctx = self.ctxs[(pid, code)]
         meta = ctx.doc.meta
-        words = site_words(code)
+        words = word_catalogue(code, "site")
         rows = []
         for r in reversed(self.history.get(pid, [])):
             status_text = {"current": words["v_current"], "pending": words["v_pending"],
@@ -691,7 +637,7 @@ class SiteBuilder:
             return text
 
     def write_auditor(self, code: str) -> None:
-        words = site_words(code)
+        words = word_catalogue(code, "site")
         policies = []
         for pid in self.project.documents:
             ctx = self.ctxs[(pid, code)]

@@ -483,7 +483,7 @@ def _text_weight(text: str) -> int:
 
 class _BodyWriter(_Xml):
     def body(self) -> str:
-        return "".join(self.node(n) for n in self.ctx.doc.body)
+        return "".join(self.node(n) for n in self.ctx.body)
 
     def node(self, node) -> str:
         if isinstance(node, Chapter):
@@ -600,10 +600,6 @@ class _BodyWriter(_Xml):
         line = f"{ctx.word('department')}：{meta.department}\u3000{ctx.word('applies_to')}：{meta.applies_to}"
         out.append(self.p("PDMeta", self.run(line, font)))
         return "".join(out)
-
-    def effective_clause(self) -> str:
-        text = self.ctx.effective_clause
-        return self.p("PDClause", self.run(text, self.font("PDClause"))) if text else ""
 
     def approval_block(self) -> str:
         ctx = self.ctx
@@ -810,7 +806,7 @@ def append_policy(document, ctx: RenderContext, *, new_section: bool = False, he
         sect_pr.start_type = WD_SECTION_START.NEW_PAGE
     w = _BodyWriter(document, ctx, info)
     # the PDF's order: title, approvals, body, effective-date clause, revision history
-    xml = (w.title_block() + w.approval_block() + w.body() + w.effective_clause() + w.revision_history())
+    xml = (w.title_block() + w.approval_block() + w.body() + w.revision_history())
     children = _parse_children(xml)
     if sect_pr is not None:
         for child in children:
@@ -871,6 +867,7 @@ class DocxWriter:
 
     format = "docx"
     suffix = ".docx"
+    templates = ()  # the organisation's reference DOCX ([docx] reference) is keyed by the build
     links_policies = True  # a cited policy's title links to its DOCX beside this one
 
     def __init__(self, project_root: Path):

@@ -27,6 +27,7 @@ from ..core.model import (
     Strong,
     Table,
     Text,
+    Visitor,
 )
 from ..core.numbering import (
     article_label,
@@ -41,8 +42,8 @@ from .context import RenderContext
 _SAFE_SCHEMES = ("http://", "https://", "mailto:")
 
 
-class HtmlWriter:
-    """Renders one document (already converted to ``ctx.locale``)."""
+class HtmlWriter(Visitor):
+    """Renders one document (already converted to ``ctx.locale``): one ``visit_<Node>`` rule per node type."""
 
     def __init__(self, ctx: RenderContext, anchor_prefix: str = ""):
         self.ctx = ctx
@@ -73,65 +74,59 @@ class HtmlWriter:
             return f"{base}#{anchor}" if anchor else base
         return f"#{self.anchor(anchor)}" if anchor else None
 
-    # -- inlines ---------------------------------------------------------
+    # -- inlines (one rule per node type) ----------------------------------
     def inlines(self, nodes: list[Inline]) -> Markup:
-        out: list[str] = []
-        for node in nodes:
-            if isinstance(node, Text):
-                out.append(escape(node.text))
-            elif isinstance(node, Code):
-                out.append(Markup('<code class="nobreak">{}</code>').format(node.text))
-            elif isinstance(node, Strong):
-                out.append(Markup("<strong>{}</strong>").format(self.inlines(node.children)))
-            elif isinstance(node, Emph):
-                out.append(Markup("<em>{}</em>").format(self.inlines(node.children)))
-            elif isinstance(node, LineBreak):
-                out.append(Markup("<br>"))
-            elif isinstance(node, Link):
-                href = node.href if node.href.startswith(_SAFE_SCHEMES) else ""
-                if href:
-                    out.append(Markup('<a href="{}">{}</a>').format(href, self.inlines(node.children)))
-                else:
-                    out.append(self.inlines(node.children))
-            elif isinstance(node, Ref):
-                text = ref_text(node, self.loc)
-                href = self.ref_href(node)
-                cls = "ref ref-policy" if node.policy_id else "ref"
-                if href:
-                    out.append(Markup('<a class="{}" href="{}">{}</a>').format(cls, href, text))
-                else:
-                    out.append(Markup('<span class="{}">{}</span>').format(cls, text))
-        return Markup("").join(out)
+        return Markup("").join(self.visit_all(nodes))
 
-    # -- blocks ----------------------------------------------------------
+    def visit_Text(self, node: Text) -> Markup:
+        return escape(node.text)
+
+    def visit_Code(self, node: Code) -> Markup:
+        return Markup('<code class="nobreak">{}</code>').format(node.text)
+
+    def visit_Strong(self, node: Strong) -> Markup:
+        return Markup("<strong>{}</strong>").format(self.inlines(node.children))
+
+    def visit_Emph(self, node: Emph) -> Markup:
+        return Markup("<em>{}</em>").format(self.inlines(node.children))
+
+    def visit_LineBreak(self, node: LineBreak) -> Markup:
+        return Markup("<br>")
+
+    def visit_Link(self, node: Link) -> Markup:
+        href = node.href if node.href.startswith(_SAFE_SCHEMES) else ""
+        if href:
+            return Markup('<a href="{}">{}</a>').format(href, self.inlines(node.children))
+        return self.inlines(node.children)
+
+    def visit_Ref(self, node: Ref) -> Markup:
+        text = ref_text(node, self.loc)
+        href = self.ref_href(node)
+        cls = "ref ref-policy" if node.policy_id else "ref"
+        if href:
+            return Markup('<a class="{}" href="{}">{}</a>').format(cls, href, text)
+        return Markup('<span class="{}">{}</span>').format(cls, text)
+
+    # -- blocks and containers ----------------------------------------------
     def body(self) -> Markup:
-        return Markup("\n").join(self.node(n) for n in self.ctx.doc.body)
+        return Markup("\n").join(self.visit_all(self.ctx.body))
 
-    def node(self, node) -> Markup:
-        if isinstance(node, Chapter):
-            return self.chapter(node)
-        if isinstance(node, Section):
-            return self.section(node)
-        if isinstance(node, Article):
-            return self.article(node)
-        return self.block(node)
-
-    def chapter(self, ch: Chapter) -> Markup:
+    def visit_Chapter(self, ch: Chapter) -> Markup:
         label = heading_marker(1, ch.number, self.loc) if self.sectioned else chapter_label(ch.number, self.loc) + "\u3000"
         head = Markup('<h2 class="chapter" id="{}"><span class="num">{}</span>{}</h2>').format(
             self.chapter_id(ch), label, self.inlines(ch.title))
-        return head + Markup("\n").join(self.node(c) for c in ch.children)
+        return head + Markup("\n").join(self.visit_all(ch.children))
 
-    def section(self, sec: Section) -> Markup:
+    def visit_Section(self, sec: Section) -> Markup:
         label = heading_marker(2, sec.number, self.loc) if self.sectioned else section_label(sec.number, self.loc) + "\u3000"
         head = Markup('<h3 class="section"><span class="num">{}</span>{}</h3>').format(label, self.inlines(sec.title))
-        return head + Markup("\n").join(self.node(c) for c in sec.children)
+        return head + Markup("\n").join(self.visit_all(sec.children))
 
-    def article(self, art: Article) -> Markup:
+    def visit_Article(self, art: Article) -> Markup:
         if self.sectioned:
             head = Markup('<h4 class="subsection"><span class="num">{}</span>{}</h4>').format(
                 heading_marker(3, art.number, self.loc), self.inlines(art.title))
-            return head + Markup("\n").join(self.block(b) for b in art.blocks)
+            return head + Markup("\n").join(self.visit_all(art.blocks))
         label = article_label(art.number, self.loc)
         parts: list[Markup] = []
         lead = Markup('<span class="art-no">{}</span>').format(label)
@@ -144,30 +139,28 @@ class HtmlWriter:
             else:
                 if first:
                     parts.append(Markup('<p class="kuan first">{}</p>').format(lead))
-                parts.append(self.block(block))
+                parts.append(self.visit(block))
             first = False
         if first:
             parts.append(Markup('<p class="kuan first">{}</p>').format(lead))
         return Markup('<div class="article" id="{}">{}</div>').format(self.article_id(art), Markup("").join(parts))
 
-    def block(self, block) -> Markup:
-        if isinstance(block, Paragraph):
-            return Markup('<p class="kuan">{}</p>').format(self.inlines(block.inlines))
-        if isinstance(block, ItemList):
-            return Markup('<div class="items">{}</div>').format(Markup("").join(self.item(i) for i in block.items))
-        if isinstance(block, Table):
-            return self.table(block)
-        if isinstance(block, Note):
-            return Markup('<div class="note">{}</div>').format(Markup("").join(self.block(b) for b in block.blocks))
-        raise TypeError(f"not a block: {block!r}")
+    def visit_Paragraph(self, block: Paragraph) -> Markup:
+        return Markup('<p class="kuan">{}</p>').format(self.inlines(block.inlines))
 
-    def item(self, item: Item) -> Markup:
+    def visit_ItemList(self, block: ItemList) -> Markup:
+        return Markup('<div class="items">{}</div>').format(Markup("").join(self.visit_all(block.items)))
+
+    def visit_Note(self, block: Note) -> Markup:
+        return Markup('<div class="note">{}</div>').format(Markup("").join(self.visit_all(block.blocks)))
+
+    def visit_Item(self, item: Item) -> Markup:
         marker = item_marker(item.number, item.depth, self.loc)
-        children = Markup("").join(self.item(c) for c in item.children)
+        children = Markup("").join(self.visit_all(item.children))
         return Markup('<p class="item depth-{}"><span class="marker">{}</span>{}</p>{}').format(
             item.depth, marker, self.inlines(item.inlines), children)
 
-    def table(self, table: Table) -> Markup:
+    def visit_Table(self, table: Table) -> Markup:
         def cells(row, tag):
             out = []
             for i, cell in enumerate(row):

@@ -16,21 +16,13 @@ from pathlib import Path
 from urllib.parse import unquote, urlparse
 
 import weasyprint
-from jinja2 import (
-    ChoiceLoader,
-    Environment,
-    FileSystemLoader,
-    StrictUndefined,
-    select_autoescape,
-)
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher
 
 from ..core.locales import get_locale
 from .context import RenderContext
 from .html import HtmlWriter
-
-PACKAGE_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+from .templates import PACKAGE_TEMPLATES, template_env
 
 
 class ProjectOnlyFetcher(URLFetcher):
@@ -48,17 +40,6 @@ class ProjectOnlyFetcher(URLFetcher):
         elif not url.startswith("data:"):
             raise ValueError(f"refusing to fetch {url}: only project files are allowed")
         return super().fetch(url, headers)
-
-
-def template_env(project_root: Path | None) -> Environment:
-    """Jinja2 environment: the project's templates/ first, then the packaged defaults."""
-    loaders = []
-    if project_root is not None and (project_root / "templates").is_dir():
-        loaders.append(FileSystemLoader(str(project_root / "templates")))
-    loaders.append(FileSystemLoader(str(PACKAGE_TEMPLATES)))
-    env = Environment(loader=ChoiceLoader(loaders), autoescape=select_autoescape(["html", "j2", "xml"]),
-                      undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
-    return env
 
 
 def locale_css_text(code: str) -> str:
@@ -138,6 +119,7 @@ class PdfWriter:
 
     format = "pdf"
     suffix = ".pdf"
+    templates = ("policy.html.j2", "policy.css")
 
     def __init__(self, project_root: Path):
         self.renderer = renderer_for(project_root)
@@ -175,7 +157,6 @@ def policy_template_vars(ctx: RenderContext) -> dict:
         "approvals": approvals,
         "roles": [(key, ctx.role(key)) for key in ctx.config.versions.roles],
         "effective_text": ctx.date(ctx.effective_date),
-        "effective_clause": ctx.effective_clause,
         "status_word": ctx.status_word,
         "created": _metadata_date(ctx),
         "company": ctx.company,

@@ -22,6 +22,7 @@ class Writer(Protocol):
 
     format: ClassVar[str]  # "pdf", "docx", …
     suffix: ClassVar[str]  # file name suffix, with the dot
+    templates: ClassVar[tuple[str, ...]]  # template files it reads (globs under templates/): part of the cache key
 
     def write(self, ctx: RenderContext) -> bytes: ...
 

@@ -1,0 +1,92 @@
+"""``build/manifest.json``: every file a build produced, with its SHA-256 — typed.
+
+The build writes it last (so it only ever describes a complete build); the
+portal, ``verify`` and the next build read it through :func:`read_manifest`.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+
+from .errors import PolicyError
+from .fsutil import atomic_write_bytes
+
+MANIFEST_FORMAT = 1
+
+
+@dataclass
+class Artifact:
+    """One produced file. ``path`` is relative to the build folder."""
+
+    path: str
+    kind: str  # policy | handbook
+    format: str  # pdf | docx | …
+    locale: str
+    title: str = ""
+    key: str = ""  # hash of every input (pipeline/keys.py): same key → interchangeable output
+    sha256: str = ""
+    size: int = 0
+    policy_id: str | None = None
+    version: str = ""
+    draft: bool = False
+    signed: bool = False
+    status: str | None = None
+    effective_date: str | None = None
+    unsigned_sha256: str | None = None
+    unsigned_size: int | None = None
+    handbook: str | None = None
+    policies: list[str] = field(default_factory=list)
+
+    def to_json(self) -> dict:
+        """The manifest entry; empty optional fields are left out."""
+        return {k: v for k, v in asdict(self).items() if v is not None and v != []}
+
+    @classmethod
+    def from_json(cls, data: dict) -> "Artifact":
+        known = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in data.items() if k in known})
+
+
+@dataclass
+class Manifest:
+    """What a build published, with the converter and ledger state it was built from."""
+
+    organisation: str = ""
+    generated_by: str = ""
+    converter: dict = field(default_factory=dict)  # opencc version, glossary hash, phrase mode
+    ledger_head: dict | None = None  # {"seq", "hash"} of the ledger's last record
+    artifacts: list[Artifact] = field(default_factory=list)
+    format: int = MANIFEST_FORMAT
+
+    def by_path(self) -> dict[str, Artifact]:
+        return {a.path: a for a in self.artifacts}
+
+    def to_bytes(self) -> bytes:
+        data = {"format": self.format, "generated_by": self.generated_by, "organisation": self.organisation,
+                "converter": self.converter, "ledger_head": self.ledger_head,
+                "artifacts": [a.to_json() for a in self.artifacts]}
+        return json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True).encode("utf-8")
+
+    def write(self, path: Path) -> None:
+        atomic_write_bytes(path, self.to_bytes())
+
+
+def read_manifest(path: Path, *, missing_ok: bool = True) -> Manifest | None:
+    """The manifest at ``path``; None when it does not exist (and ``missing_ok``).
+    A manifest that is not valid JSON is a PolicyError naming the file."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        if missing_ok:
+            return None
+        raise PolicyError(path, 0, "no manifest: run `policydocs build` first") from None
+    except (OSError, ValueError) as exc:
+        raise PolicyError(path, 0, f"unreadable manifest: {exc}") from None
+    if not isinstance(data, dict) or not isinstance(data.get("artifacts", []), list):
+        raise PolicyError(path, 0, "not a policydocs manifest")
+    return Manifest(organisation=data.get("organisation", ""), generated_by=data.get("generated_by", ""),
+                    converter=data.get("converter") or {}, ledger_head=data.get("ledger_head"),
+                    artifacts=[Artifact.from_json(a) for a in data.get("artifacts", []) if isinstance(a, dict)],
+                    format=data.get("format", MANIFEST_FORMAT))

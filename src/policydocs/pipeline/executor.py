@@ -1,0 +1,113 @@
+"""The one way the build runs work in parallel.
+
+``executor(workers, scheduler)`` returns a local process pool by default, or a
+client of a Dask distributed cluster when ``--scheduler ADDRESS`` is given
+(group companies whose corpora outgrow one machine; ``pip install
+policydocs[cluster]``). Jobs are module-level functions with picklable
+arguments that return bytes-and-records; they never write files or sign, so
+the results are identical whichever executor ran them.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import sys
+from concurrent.futures import Future, ProcessPoolExecutor, as_completed
+from typing import Any, Callable, Iterable, Iterator, Protocol, TypeVar
+
+from ..core.errors import PolicyError
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+class Executor(Protocol):
+    """Runs ``fn(item)`` for every item; yields (item, result) as each finishes."""
+
+    workers: int
+
+    def run(self, fn: Callable[[T], R], items: Iterable[T]) -> Iterator[tuple[T, R]]: ...
+
+    def close(self) -> None: ...
+
+
+class InProcess:
+    """No pool: one job after another in this process (one CPU, or one job)."""
+
+    workers = 1
+
+    def run(self, fn: Callable[[T], R], items: Iterable[T]) -> Iterator[tuple[T, R]]:
+        for item in items:
+            yield item, fn(item)
+
+    def close(self) -> None:
+        pass
+
+
+class LocalPool:
+    """A process pool on this machine, started on first use and reused for the whole build.
+
+    Workers are forked where the platform allows it (no re-import, the session's
+    state is inherited), spawned elsewhere (Windows, macOS)."""
+
+    def __init__(self, workers: int):
+        self.workers = workers
+        self._pool: ProcessPoolExecutor | None = None
+
+    def run(self, fn: Callable[[T], R], items: Iterable[T]) -> Iterator[tuple[T, R]]:
+        items = list(items)
+        if len(items) < 2:
+            yield from InProcess().run(fn, items)
+            return
+        if self._pool is None:
+            method = "fork" if sys.platform.startswith("linux") else "spawn"
+            self._pool = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context(method))
+        futures: dict[Future, Any] = {self._pool.submit(fn, item): item for item in items}
+        try:
+            for fut in as_completed(futures):
+                yield futures[fut], fut.result()
+        finally:
+            for fut in futures:
+                fut.cancel()
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(cancel_futures=True)
+            self._pool = None
+
+
+class DaskCluster:
+    """Jobs sent to a Dask distributed scheduler; its workers must have policydocs installed."""
+
+    def __init__(self, address: str):
+        try:
+            # imported only for --scheduler: distributed is an optional extra and slow to import
+            from distributed import Client
+        except ImportError:
+            raise PolicyError("--scheduler", 0, "Dask is not installed: pip install 'policydocs[cluster]'") from None
+        try:
+            self.client = Client(address, timeout="10s")
+        except OSError as exc:
+            raise PolicyError("--scheduler", 0, f"cannot reach the Dask scheduler at {address}: {exc}") from None
+        self.workers = max(1, sum(w.get("nthreads", 1) for w in self.client.scheduler_info()["workers"].values()))
+
+    def run(self, fn: Callable[[T], R], items: Iterable[T]) -> Iterator[tuple[T, R]]:
+        from distributed import as_completed as dask_completed
+
+        items = list(items)
+        futures = self.client.map(fn, items, pure=False)
+        index = {f.key: item for f, item in zip(futures, items)}
+        for fut in dask_completed(futures):
+            yield index[fut.key], fut.result()
+
+    def close(self) -> None:
+        self.client.close()
+
+
+def executor(workers: int | None = None, scheduler: str | None = None) -> Executor:
+    """The executor for a build: Dask when ``scheduler`` is given, else local processes."""
+    if scheduler:
+        return DaskCluster(scheduler)
+    n = workers or os.cpu_count() or 1
+    return LocalPool(n) if n > 1 else InProcess()

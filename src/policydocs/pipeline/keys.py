@@ -1,0 +1,79 @@
+"""One cache key for every artifact: a hash of all of its inputs.
+
+Two outputs with the same key are interchangeable, so the build reuses the
+last one. The key covers what shapes any output (policydocs' own code, the
+templates the writer reads, policydocs.toml, the glossary) and what shapes
+this one (its kind, format and locale, and for every text in it: the source,
+the version information printed on it and what its references resolve to).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable
+
+from .. import __version__
+from ..core import fsutil
+from ..core.model import Document, Ref, VersionInfo
+from ..render.templates import PACKAGE_TEMPLATES
+
+KEY_FORMAT = 2  # bump when the key's recipe changes
+
+
+@dataclass(frozen=True)
+class Environment:
+    """Inputs shared by every artifact of a build."""
+
+    package: str  # policydocs' version and code
+    config: str  # policydocs.toml as written
+    glossary: str  # the merged glossary
+    signer: str  # fingerprint of the signing identity, or "unsigned"
+
+
+def environment(project_root: Path, glossary_hash: str, signer: str = "unsigned") -> Environment:
+    """The shared part of every key of a project's build."""
+    config = project_root / "policydocs.toml"
+    config_hash = hashlib.sha256(config.read_bytes()).hexdigest() if config.is_file() else ""
+    return Environment(f"{__version__}:{fsutil.package_hash()}", config_hash, glossary_hash, signer)
+
+
+def templates_hash(project_root: Path, patterns: Iterable[str]) -> str:
+    """Hash of the template files matching ``patterns`` (globs relative to a templates
+    folder) in the package and in the project's ``templates/`` (which overrides it)."""
+    h = hashlib.sha256()
+    for base in (PACKAGE_TEMPLATES, Path(project_root) / "templates"):
+        for pattern in patterns:
+            for path in sorted(base.glob(pattern)):
+                if path.is_file():
+                    h.update(f"{base == PACKAGE_TEMPLATES}:{path.relative_to(base).as_posix()}\0".encode())
+                    h.update(path.read_bytes())
+    return h.hexdigest()
+
+
+def file_hash(data: bytes) -> str:
+    """SHA-256 of an input file's bytes (the organisation's reference DOCX …)."""
+    return hashlib.sha256(data).hexdigest()
+
+
+def text_fingerprint(doc: Document, version: VersionInfo) -> list:
+    """What one text contributes to a key: its source, the version block printed on it,
+    and the resolved form of every reference (a cited policy's title or article
+    numbers can change without this text changing)."""
+    refs = [(n.policy_id, n.label, n.kind, list(n.numbers), n.title, n.style)
+            for n in doc.walk() if isinstance(n, Ref)]
+    return [hashlib.sha256(doc.source_text.encode("utf-8")).hexdigest(), doc.locale,
+            version.version, version.is_draft, str(version.effective_date), version.content_hash,
+            [(a.role, a.person, str(a.date)) for a in version.approvals],
+            [(r.version, str(r.date), r.summary, r.sections, sorted(r.approvals.items())) for r in version.revisions],
+            refs]
+
+
+def artifact_key(env: Environment, kind: str, fmt: str, locale: str, *, templates: str,
+                 texts: Iterable[list] = (), extra: object = None) -> str:
+    """The key of one artifact: ``env`` + what it is + the fingerprints of the texts in it."""
+    payload = [KEY_FORMAT, env.package, env.config, env.glossary, env.signer, kind, fmt, locale, templates,
+               list(texts), extra]
+    return hashlib.sha256(json.dumps(payload, ensure_ascii=False, sort_keys=True, default=str).encode()).hexdigest()

@@ -1,0 +1,102 @@
+"""The build pipeline: one session, one lock, one executor (local or Dask), leftovers of a killed build."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from conftest import copy_project, run_cli
+from filelock import FileLock
+
+from policydocs.convert import conversion
+from policydocs.pipeline import build as build_module
+from policydocs.pipeline.build import LOCK_NAME, build
+
+POLICIES = ["ADM-CONF-001", "IT-DEV-001", "IT-SEC-001"]
+
+
+@pytest.fixture
+def root(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))
+    return copy_project(tmp_path / "proj", POLICIES)
+
+
+def _hashes(build_dir: Path) -> dict[str, str]:
+    data = json.loads((build_dir / "manifest.json").read_text(encoding="utf-8"))
+    return {a["path"]: a["sha256"] for a in data["artifacts"]}
+
+
+def test_a_killed_builds_staging_folder_is_removed_by_the_next_build(root):
+    leftover = root / "build" / ".staging-killed"
+    (leftover / "zh-Hans").mkdir(parents=True)
+    (leftover / "zh-Hans" / "IT-SEC-001.pdf").write_bytes(b"half a file")
+    build(root, formats=["pdf"], locales=["zh-Hans"], sign=False, handbooks=False, jobs=1)
+    assert not leftover.exists()
+    assert not list((root / "build").glob(".staging-*"))
+
+
+def test_a_second_build_at_the_same_time_is_refused_and_changes_nothing(root):
+    build(root, formats=["pdf"], locales=["zh-Hans"], sign=False, handbooks=False, jobs=1)
+    before = _hashes(root / "build")
+    with FileLock(str(root / "build" / LOCK_NAME)):
+        result = run_cli("build", "--no-sign", "--formats", "pdf", "--locales", "zh-Hans", "--force", cwd=root)
+    assert result.returncode == 2
+    assert "another build is running" in result.stderr
+    assert _hashes(root / "build") == before
+
+
+def test_each_policy_is_localized_once_per_locale(root, monkeypatch):
+    calls: list[tuple[str, str]] = []
+    real = conversion.localize
+
+    def counting(doc, locale, *a, **kw):
+        calls.append((doc.meta.id, locale))
+        return real(doc, locale, *a, **kw)
+
+    monkeypatch.setattr(conversion, "localize", counting)
+    build(root, sign=False, handbooks=False, jobs=1)  # two formats, three locales
+    assert sorted(calls) == sorted({(pid, loc) for pid in POLICIES for loc in ("zh-Hans", "zh-Hant-TW", "zh-Hant-HK")})
+
+
+def test_nothing_is_localized_when_nothing_changed(root, monkeypatch):
+    build(root, sign=False, handbooks=False, jobs=1)
+    calls = []
+    monkeypatch.setattr(conversion, "localize", lambda *a, **kw: calls.append(a) or pytest.fail("localized"))
+    again = build(root, sign=False, handbooks=False, jobs=1)
+    assert again.rendered == 0 and again.reused == 9 and not calls
+
+
+@pytest.mark.slow
+def test_a_dask_cluster_produces_the_same_files_as_local_processes(root, tmp_path):
+    distributed = pytest.importorskip("distributed")
+    build(root, sign=False, handbooks=False, jobs=2)
+    local = _hashes(root / "build")
+    shutil.rmtree(root / "build")
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
+                                  host="127.0.0.1") as cluster:
+        result = run_cli("build", "--no-sign", "--scheduler", cluster.scheduler_address, cwd=root)
+    assert result.returncode == 0, result.stderr
+    assert _hashes(root / "build") == local
+    assert len(local) == len(POLICIES) * 3 * 2
+
+
+def test_an_unreachable_scheduler_is_a_clear_error(root):
+    pytest.importorskip("distributed")
+    result = run_cli("build", "--no-sign", "--scheduler", "tcp://127.0.0.1:9", cwd=root)
+    assert result.returncode == 2
+    assert "cannot reach the Dask scheduler at tcp://127.0.0.1:9" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_render_jobs_are_pure(root):
+    """Workers turn trees into bytes and nothing else: the same job renders the same bytes."""
+    session = build_module.BuildSession.open(root)
+    edition = session.working("IT-SEC-001")
+    job = build_module.PolicyJob(session.context(edition, "zh-Hant-TW"), ("pdf", "docx"), "k", ("ADM-CONF-001", "IT-DEV-001"))
+    first, second = build_module.render_policy(job), build_module.render_policy(job)
+    assert {f: hashlib.sha256(b).hexdigest() for f, b in first.items()} == \
+        {f: hashlib.sha256(b).hexdigest() for f, b in second.items()}
+    assert not (root / "build").exists()
