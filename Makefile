@@ -5,7 +5,7 @@ SHELL := /bin/bash
 PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-APT_PACKAGES := fonts-noto-cjk fonts-liberation2 libharfbuzz-subset0 poppler-utils libreoffice-writer chromium chromium-driver libnss3-tools postgresql
+APT_PACKAGES := fonts-noto-cjk fonts-dejavu-core fonts-liberation2 poppler-utils libreoffice-writer chromium chromium-driver libnss3-tools postgresql
 STAMP := $(VENV)/.installed
 
 .PHONY: demo test setup system-deps bench clean

@@ -53,16 +53,18 @@ def from_build(build: Path) -> list[tuple[str, bytes]]:
 
 
 def synthetic() -> list[tuple[str, bytes]]:
-    import weasyprint
+    from policydocs.render.typst.engine import engine_for
 
-    css = "<style>body{font-family:'Noto Serif CJK SC',serif;font-size:12pt} h1{page-break-before:always}</style>"
+    engine = engine_for(None)
+    head = '#set text(font: "Noto Serif CJK SC", size: 12pt, lang: "zh")\n'
     para = "第{n}条　为加强考勤管理，维护工作秩序，提高工作效率，根据国家有关法律法规，结合公司实际，特制定本制度。" * 3
     out = []
     for i in range(8):
-        body = "".join(f"<p>{para.format(n=k + 1)}</p>" for k in range(12 + 15 * (i % 3)))
-        out.append((f"synthetic/policy-{i}.pdf", weasyprint.HTML(string=css + f"<h1>制度{i}</h1>" + body).write_pdf()))
-    chapters = "".join(f"<h1>第{c}章</h1>" + "".join(f"<p>{para.format(n=k)}</p>" for k in range(25)) for c in range(40))
-    out.append(("synthetic/handbook.pdf", weasyprint.HTML(string=css + chapters).write_pdf()))
+        body = "\n\n".join(para.format(n=k + 1) for k in range(12 + 15 * (i % 3)))
+        out.append((f"synthetic/policy-{i}.pdf", engine.compile((), f"{head}= 制度{i}\n\n{body}\n")))
+    chapters = "\n".join(f"#pagebreak(weak: true)\n= 第{c}章\n\n" + "\n\n".join(para.format(n=k) for k in range(25))
+                         for c in range(40))
+    out.append(("synthetic/handbook.pdf", engine.compile((), f"{head}{chapters}\n")))
     return out
 
 

@@ -67,3 +67,29 @@ def _isolated_config_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch:
 
 def pdftotext(path: Path, *args: str) -> str:
     return subprocess.run(["pdftotext", *args, str(path), "-"], capture_output=True, text=True, check=True).stdout
+
+
+def pdf_lines(path: Path) -> list[list[dict]]:
+    """The lines of each page as a reader sees them, from ``pdftotext -bbox``: words
+    on the same baseline joined left to right (pdftotext's own text flow splits a
+    line where punctuation is compressed, e.g. ``）》``). Each line: text, x0, x1,
+    y0, y1 (pt, origin top left)."""
+    import html
+    import re as _re
+
+    xml = subprocess.run(["pdftotext", "-bbox", str(path), "-"], capture_output=True, text=True, check=True).stdout
+    pages = []
+    for page in xml.split("<page ")[1:]:
+        words = [(float(a), float(b), float(c), float(d), html.unescape(t)) for a, b, c, d, t in _re.findall(
+            r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">([^<]*)</word>', page)]
+        rows: dict[float, list] = {}
+        for x0, y0, x1, y1, text in words:
+            key = next((k for k in rows if abs(k - y1) < 1.0), y1)
+            rows.setdefault(key, []).append((x0, y0, x1, y1, text))
+        lines = []
+        for key in sorted(rows):
+            ws = sorted(rows[key])
+            lines.append({"text": "".join(w[4] for w in ws), "x0": ws[0][0], "x1": max(w[2] for w in ws),
+                          "y0": min(w[1] for w in ws), "y1": key})
+        pages.append(lines)
+    return pages

@@ -42,7 +42,7 @@ def test_init_creates_a_project_that_builds(tmp_path: Path) -> None:
 
 def test_doctor_reports_the_stack(tmp_path: Path) -> None:
     result = run_cli("doctor", cwd=tmp_path)
-    assert "HarfBuzz subsetting" in result.stdout and "OpenCC" in result.stdout
+    assert "[ok] Typst" in result.stdout and "OpenCC" in result.stdout
     assert "[ok] font Noto Serif CJK SC" in result.stdout
     assert result.returncode == 0, result.stdout  # the set-up installs everything doctor checks
 

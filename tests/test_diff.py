@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import re
 import zipfile
 
 import pytest
+from conftest import pdftotext
 from test_ledger_support import (
     POLICY_A,
     add_people,
@@ -125,10 +127,13 @@ def test_diff_working_text_and_unknown_version(project, capsys):
 
 
 def test_diff_pdf(project):
-    pytest.importorskip("weasyprint")
     r = diff.diff_versions(project, None, "HR-ATT-001", "A/0", "A/1", formats=["pdf"])
     pdf = r.files[0]
     assert pdf.suffix == ".pdf" and pdf.read_bytes().startswith(b"%PDF")
+    text = re.sub(r"\s+", "", pdftotext(pdf))
+    assert f"《{r.title}》修订对照" in text and "A/0→A/1" in text
+    for change in r.changed:
+        assert re.sub(r"\s+", "", change.heading) in text
 
 
 def test_revision_history_sections_column(project):

@@ -7,17 +7,21 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import copy_project, pdftotext, run_cli
+from conftest import copy_project, pdf_lines, pdftotext, run_cli
 
 CLOSING = "。，、；：？！）》」』〕】"
+OPENING = "（《「『〔【"
+MM = 72 / 25.4
 
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The sample policies built once (PDF, zh-Hans + zh-Hant-TW), unsigned drafts."""
-    root = copy_project(tmp_path_factory.mktemp("pdf") / "proj")
+    """The sample policies built once (PDF, all three locales), unsigned, with the sample ledger
+    (released versions: approvals and revision history on the page)."""
+    root = copy_project(tmp_path_factory.mktemp("pdf") / "proj", ledger=True)
     env = {"XDG_CONFIG_HOME": str(root.parent / "xdg")}
-    result = run_cli("build", "--no-sign", "--formats", "pdf", "--locales", "zh-Hans,zh-Hant-TW", cwd=root, env=env)
+    result = run_cli("build", "--no-sign", "--formats", "pdf", "--locales", "zh-Hans,zh-Hant-TW,zh-Hant-HK",
+                     cwd=root, env=env)
     assert result.returncode == 0, result.stderr
     return root
 
@@ -33,7 +37,7 @@ def test_articles_numbered_in_order(built: Path) -> None:
     for expected in ("第一条", "第二条", "第十条", "第十一条", "第二十条", "第二十一条"):
         assert expected in labels
     # every article label appears in document order at the start of its article
-    starts = [m.group(0) for m in re.finditer(r"^第[一二三四五六七八九十百]+条", text, re.M)]
+    starts = [m.group(1) for m in re.finditer(r"^(第[一二三四五六七八九十百]+条)(?:\s|$)", text, re.M)]
     from policydocs.core.numbering import article_label
     assert starts[:25] == [article_label(i, "zh-Hans") for i in range(1, 26)]
     assert "第一章" in text and "总则" in text and "附则" in text
@@ -74,7 +78,7 @@ def test_status_shown_for_trial_and_superseded(built: Path) -> None:
 
 
 def test_cjk_font_embedded_and_subset(built: Path) -> None:
-    for locale, family in (("zh-Hans", "CJK-SC"), ("zh-Hant-TW", "CJK-TC")):
+    for locale, family in (("zh-Hans", "CJKsc"), ("zh-Hant-TW", "CJKtc"), ("zh-Hant-HK", "CJKhk")):
         out = subprocess.run(["pdffonts", str(built / "build" / locale / "IT-SEC-001.pdf")], capture_output=True, text=True).stdout
         rows = [line.split() for line in out.splitlines()[2:]]
         assert rows
@@ -85,11 +89,13 @@ def test_cjk_font_embedded_and_subset(built: Path) -> None:
         assert any(family in row[0] for row in rows), out
 
 
-def test_no_line_starts_with_closing_punctuation(built: Path) -> None:
+def test_no_line_starts_with_closing_or_ends_with_opening_punctuation(built: Path) -> None:
     for pdf in sorted((built / "build").glob("*/*.pdf")):
-        for line in pdftotext(pdf).splitlines():
-            stripped = line.strip()
-            assert not (stripped and stripped[0] in CLOSING), f"{pdf.name}: line starts with punctuation: {line!r}"
+        for page in pdf_lines(pdf):
+            for line in page:
+                text = line["text"].strip()
+                assert not (text and text[0] in CLOSING), f"{pdf.name}: line starts with punctuation: {text!r}"
+                assert not (text and text[-1] in OPENING), f"{pdf.name}: line ends with punctuation: {text!r}"
 
 
 def test_document_ids_not_broken_across_lines(built: Path) -> None:
@@ -113,14 +119,171 @@ def test_same_input_gives_identical_bytes(tmp_path: Path) -> None:
     assert (root / "build" / "zh-Hans" / "IT-DEV-001.pdf").read_bytes() == first
 
 
-def test_renderer_fetches_only_project_files(tmp_path: Path) -> None:
-    from policydocs.render.pdf import ProjectOnlyFetcher
+def _body_lines(page: list[dict], left: float, right: float, top: float, bottom: float) -> list[dict]:
+    """Lines of body text (16 pt in the type area) of one page, top to bottom."""
+    L, R = left * MM, (210 - right) * MM
+    return [ln for ln in page if top * MM - 1 < ln["y0"] < (297 - bottom) * MM and ln["x0"] >= L - 0.5
+            and ln["x1"] <= R + 9 and 15 < ln["y1"] - ln["y0"] < 17.5]
 
-    inside = tmp_path / "proj"
-    inside.mkdir()
-    (inside / "logo.txt").write_text("x")
-    fetcher = ProjectOnlyFetcher(inside)
-    fetcher.fetch((inside / "logo.txt").as_uri())  # allowed
-    for url in ("file:///etc/passwd", (inside / ".." / "secret").as_uri(), "http://127.0.0.1:9/x", "https://example.com/a.css"):
-        with pytest.raises(ValueError):
-            fetcher.fetch(url)
+
+def test_lines_justified_to_both_edges(built: Path) -> None:
+    """Every line of a paragraph but its last ends at the right margin (±0.5 pt), in every
+    locale; a line ending in 。，、 ends there with the glyph's ink (its compressed advance
+    may reach half an em further: punctuation at the line end is set half-width)."""
+    L, R = 28 * MM, (210 - 26) * MM
+    checked = 0
+    for pdf in sorted((built / "build").glob("*/*.pdf")):
+        for n, page in enumerate(pdf_lines(pdf), start=1):
+            body = _body_lines(page, 28, 26, 37, 35)
+            for a, b in zip(body, body[1:]):
+                continues = abs(b["x0"] - L) < 0.5 and 0 < b["y0"] - a["y1"] < 20  # b is not a paragraph's first line
+                if not continues or a["text"].rstrip()[-1:] in "：:":
+                    continue
+                checked += 1
+                over = a["x1"] - R
+                ok = abs(over) <= 0.5 or (a["text"].rstrip()[-1] in CLOSING + "”’" and -0.5 <= over <= 8.5)
+                assert ok, f"{pdf.parent.name}/{pdf.name} p{n}: line ends {over:+.2f} pt from the margin: {a['text']!r}"
+    assert checked > 300
+
+
+def test_gbt9704_22_lines_of_28_characters(built: Path) -> None:
+    """The GB/T 9704 preset measured on the page: at most 22 body lines on a page and
+    exactly 22 on a page of running text; a full line with at most one punctuation mark holds
+    28 characters (27 where Typst's optimal line breaking prefers it) (with more marks it may hold one or two more: justification squeezes
+    punctuation to half width before it stretches anything)."""
+    pages = pdf_lines(built / "build" / "zh-Hans" / "HR-ATT-002.pdf")
+    counts = [len(_body_lines(p, 28, 26, 37, 35)) for p in pages]
+    assert max(counts) == 22, counts
+    L = 28 * MM
+    full = []
+    for page in pages:
+        body = _body_lines(page, 28, 26, 37, 35)
+        for a, b in zip(body, body[1:]):
+            text = a["text"].replace(" ", "")
+            marks = sum(1 for c in text if not "\u4e00" <= c <= "\u9fff")
+            if abs(a["x0"] - L) < 0.5 and abs(b["x0"] - L) < 0.5 and marks <= 1:
+                full.append(len(text))
+    # the line breaker may end a line one character early to avoid a worse break below
+    assert len(full) >= 4 and max(full) == 28 and min(full) >= 27 and full.count(28) >= 0.75 * len(full), full
+
+
+def test_control_header_fields_never_split(built: Path) -> None:
+    """文件编号, 版本, 生效日期 and 页次 each stay on one line on every page, in every locale."""
+    for locale, page_word in (("zh-Hans", "页"), ("zh-Hant-TW", "頁"), ("zh-Hant-HK", "頁")):
+        for pdf in sorted((built / "build" / locale).glob("*.pdf")):
+            pages = pdf_lines(pdf)
+            for n, page in enumerate(pages, start=1):
+                head = [ln["text"].replace(" ", "") for ln in page if ln["y1"] < 37 * MM]
+                joined = "\n".join(head)
+                assert re.search(rf"：{re.escape(pdf.stem)}(版本|版次|$)", joined, re.M), (pdf, n, head)
+                assert re.search(r"生效日期：(\d{4}|中華民國\d+)年\d{1,2}月\d{1,2}日", joined), (pdf, n, head)
+                assert f"第{n}{page_word}共{len(pages)}{page_word}" in joined, (pdf, n, head)
+
+
+def test_text_extraction_has_every_article_in_order(built: Path) -> None:
+    """pdftotext gives back the text of every article, in order (page furniture aside)."""
+    from policydocs.core.model import Article, Table
+    from policydocs.read.project import load_project
+    from policydocs.render.text import TextWriter
+
+    project = load_project(built)
+    for pid in ("HR-ATT-002", "ADM-MTG-001", "IT-SEC-001"):
+        doc = project.documents[pid]
+        pages = pdf_lines(built / "build" / "zh-Hans" / f"{pid}.pdf")
+        text = "".join(ln["text"] for page in pages for ln in page if 37 * MM < ln["y0"] < (297 - 35) * MM)
+        text = re.sub(r"\s+", "", text)
+        writer = TextWriter("zh-Hans")
+        pos = 0
+        for node in doc.walk():
+            if isinstance(node, Article):
+                for line in writer.lines([b for b in node.blocks if not isinstance(b, Table)]):
+                    want = re.sub(r"\s+", "", line)
+                    found = text.find(want[:40], pos)
+                    assert found >= 0, (pid, want[:40])
+                    pos = found
+
+
+def test_revision_history_never_alone_on_the_last_page(built: Path) -> None:
+    """修订记录 keeps at least the closing article with it (issue 13)."""
+    for pdf in sorted((built / "build").glob("zh-*/*.pdf")):
+        last = pdf_lines(pdf)[-1]
+        body = [ln["text"] for ln in _body_lines(last, 28, 26, 37, 35)]
+        assert body, f"{pdf.parent.name}/{pdf.name}: the last page holds only the revision history"
+
+
+def test_pdfa_2b_metadata_fonts_and_no_transparency(built: Path) -> None:
+    import pikepdf
+
+    for pdf in (built / "build" / "zh-Hans" / "HR-ATT-002.pdf", built / "build" / "zh-Hant-TW" / "IT-SEC-001.pdf"):
+        with pikepdf.open(pdf) as doc:
+            meta = doc.open_metadata()
+            assert meta.get("pdfaid:part") == "2" and meta.get("pdfaid:conformance") == "B", pdf
+            assert "/OutputIntents" in doc.Root and doc.Root.OutputIntents[0].S == "/GTS_PDFA1"
+            for page in doc.pages:
+                for _name, font in page.Resources.get("/Font", {}).items():
+                    descendant = font.DescendantFonts[0] if "/DescendantFonts" in font else font
+                    fd = descendant.FontDescriptor
+                    assert any(k in fd for k in ("/FontFile", "/FontFile2", "/FontFile3")), (pdf, _name)
+                assert "/Group" not in page.obj, f"{pdf}: transparency group on a page"
+            assert not doc.Root.get("/AcroForm") and "/JavaScript" not in doc.Root.get("/Names", {})
+
+
+def test_project_template_overrides_and_stays_in_the_project(tmp_path: Path) -> None:
+    """A project's templates/typst/policy.typ replaces ours; a template cannot read files
+    outside the project or download packages, and its errors name the template file and line."""
+    from policydocs.render.typst.engine import PACKAGE_TYPST
+
+    root = copy_project(tmp_path / "p")
+    own = root / "templates" / "typst"
+    own.mkdir(parents=True)
+    ours = (PACKAGE_TYPST / "policy.typ").read_text(encoding="utf-8")
+    env = {"XDG_CONFIG_HOME": str(tmp_path / "xdg")}
+    args = ("build", "--no-sign", "--formats", "pdf", "--locales", "zh-Hans", "--policy", "IT-DEV-001")
+    (own / "policy.typ").write_text(ours.replace("  pd-revisions(d)\n}", "  pd-revisions(d)\n  [受控副本 CONTROLLED]\n}"),
+                                    encoding="utf-8")
+    result = run_cli(*args, cwd=root, env=env)
+    assert result.returncode == 0, result.stderr
+    assert "受控副本 CONTROLLED" in pdftotext(root / "build" / "zh-Hans" / "IT-DEV-001.pdf")
+    (tmp_path / "secret.txt").write_text("TOP-SECRET", encoding="utf-8")
+    for line, words in (('#let leak = read("../secret.txt")', "outside"), ('#let leak = read("/etc/passwd")', "not found"),
+                        ('#import "@preview/cetz:0.3.0"', "may not import")):
+        (own / "policy.typ").write_text(ours + line + "\n", encoding="utf-8")
+        result = run_cli(*args, "--force", cwd=root, env=env)
+        assert result.returncode == 2, (line, result.stdout, result.stderr)
+        assert f"templates/typst/policy.typ:{ours.count(chr(10)) + 1}" in result.stderr, result.stderr
+        assert "TOP-SECRET" not in result.stderr and "root:" not in result.stderr
+
+
+HOSTILE = '''---
+id: ADM-EVIL-001
+title: "恶意制度 #read(\\"/etc/passwd\\") ] #set page(fill: red) ["
+department: "#pagebreak() 行政部 $x$"
+category: 行政
+status: effective
+effective_date: 2025-01-01
+applies_to: "*全体* _员工_ <lab> @ref"
+lang: zh-Hans
+---
+
+# 总则
+
+正文 #read("/etc/passwd") 与 #set text(fill: red) 以及 ] [ \\\\ `#code` = 标题 // 注释 /* 块 1. 列表 - 项 http://x.cn
+
+| 项目 #image("x.png") | 说明 ] |
+|---|---|
+| #pagebreak() | $y$ &lt; @ref |
+'''
+
+
+def test_hostile_text_cannot_inject_typst(mini_project: Path) -> None:
+    """Typst syntax in titles, departments, body text and table cells prints as text."""
+    (mini_project / "policies" / "ADM-EVIL-001.md").write_text(HOSTILE, encoding="utf-8")
+    result = run_cli("build", "--no-sign", "--formats", "pdf", cwd=mini_project)
+    assert result.returncode == 0, result.stderr
+    pdf = mini_project / "build" / "zh-Hans" / "ADM-EVIL-001.pdf"
+    text = re.sub(r"\s+", "", pdftotext(pdf))
+    for shown in ('#read("/etc/passwd")]#setpage(fill:red)[', "#pagebreak()行政部$x$", "*全体*_员工_<lab>@ref",
+                  '正文#read("/etc/passwd")与#settext(fill:red)以及][\\#code=标题//注释/*块1.列表-项http://x.cn',
+                  '项目#image("x.png")', "说明]", "$y$<@ref"):
+        assert shown in text, shown
+    assert "root:" not in text

@@ -1,7 +1,7 @@
 """Signed copies (issue #6): identity, signing, validation with pyHanko and pdfsig, tampering.
 
 Every test makes its own demo CA under a tmp XDG_CONFIG_HOME; nothing touches
-the real home. Sample PDFs come from WeasyPrint directly (no dependency on the
+the real home. Sample PDFs come from our Typst engine directly (no dependency on the
 project's renderer).
 """
 
@@ -29,22 +29,24 @@ needs_pdfsig = pytest.mark.skipif(not PDFSIG, reason="poppler-utils (pdfsig) not
 # --------------------------------------------------------------------------- fixtures
 
 
-def _render(html: str) -> bytes:
-    import weasyprint
+def _render(*pages: str) -> bytes:
+    """A PDF/A-2b from our PDF engine, one page per text."""
+    from policydocs.render.typst.engine import engine_for
+    from policydocs.render.typst.escape import markup
 
-    css = "body { font-family: 'Noto Sans CJK SC', sans-serif; }"
-    return weasyprint.HTML(string=f"<style>{css}</style>{html}").write_pdf()
+    body = "\n#pagebreak()\n".join(markup(p) for p in pages)
+    return engine_for(None).compile((), f'#set text(font: "Noto Sans CJK SC", lang: "zh")\n{body}\n')
 
 
 @pytest.fixture(scope="module")
 def unsigned_pdf() -> bytes:
-    return _render("<h1>考勤管理制度</h1><p>第一条　为加强考勤管理，维护工作秩序，特制定本制度。</p>"
-                   "<p style='page-break-before: always'>第二条　上班时间开始后五分钟至三十分钟内到岗的，按迟到处理。</p>")
+    return _render("考勤管理制度　第一条　为加强考勤管理，维护工作秩序，特制定本制度。",
+                   "第二条　上班时间开始后五分钟至三十分钟内到岗的，按迟到处理。")
 
 
 @pytest.fixture(scope="module")
 def other_pdf() -> bytes:
-    return _render("<p>另一份文件：请假管理制度</p>")
+    return _render("另一份文件：请假管理制度")
 
 
 @pytest.fixture(scope="module")

@@ -1,6 +1,6 @@
 """The PDF part of `verify` and `verify-file`, against a build/manifest.json in the lead's schema.
 
-The build directory is assembled here (WeasyPrint + signing.sign_pdf), so these
+The build directory is assembled here (Typst + signing.sign_pdf), so these
 tests do not depend on the project's renderer or build pipeline.
 """
 
@@ -17,9 +17,10 @@ from policydocs.trust import signing
 
 
 def _render(text: str) -> bytes:
-    import weasyprint
+    from policydocs.render.typst.engine import engine_for
+    from policydocs.render.typst.escape import markup
 
-    return weasyprint.HTML(string=f"<p style=\"font-family: 'Noto Sans CJK SC'\">{text}</p>").write_pdf()
+    return engine_for(None).compile((), f'#set text(font: "Noto Sans CJK SC", lang: "zh")\n{markup(text)}\n')
 
 
 ARTIFACTS = [

@@ -61,7 +61,6 @@ def _common(p: argparse.ArgumentParser, blank_help: str) -> None:
     p.add_argument("--form-no", help="the form's own control number printed top right")
     p.add_argument("--format", default="pdf,docx", help="pdf, docx or pdf,docx (default)")
     p.add_argument("-o", "--output", metavar="DIR", help="output directory (default: build/forms in the project)")
-    p.add_argument("-j", "--jobs", type=int, default=0, help="processes for long PDFs (default: number of CPUs)")
 
 
 # --------------------------------------------------------------------------
@@ -130,7 +129,7 @@ def _options(args, project, locale: str, default_form_no: str):
     opts = FormOptions(company=_convert(project, cfg.organisation.name, cfg.locales.source, locale),
                        locale=locale, rows_per_page=args.rows_per_page, blank=args.blank or 0,
                        form_no=args.form_no if args.form_no is not None else default_form_no,
-                       date_style=style, templates=(cfg.templates_dir,))
+                       date_style=style)
     check_options(opts)
     return opts
 
@@ -210,7 +209,7 @@ def cmd_register(args: argparse.Namespace) -> int:
         f"{'' if locale == project.config.locales.source else '.' + locale}"
     outputs: dict[Path, bytes] = {}
     if "pdf" in formats:
-        outputs[base.with_name(base.name + ".pdf")] = register_pdf(session, employees, opts, project.root, args.jobs)
+        outputs[base.with_name(base.name + ".pdf")] = register_pdf(session, employees, opts, project.root)
     if "docx" in formats:
         outputs[base.with_name(base.name + ".docx")] = register_docx(session, employees, opts)
     print(f"{words['register_title']}: {len(employees)} name(s)", file=sys.stderr)
@@ -244,13 +243,13 @@ def cmd_receipts(args: argparse.Namespace) -> int:
         issuer = args.issuer or _convert(project, doc.meta.department, doc.locale, locale)
         if "pdf" in formats:
             outputs[base.with_name(base.name + ".pdf")] = batch_receipt_pdf(material, employees, opts, issuer, when,
-                                                                            project.root, args.jobs)
+                                                                            project.root)
         if "docx" in formats:
             outputs[base.with_name(base.name + ".docx")] = batch_receipt_docx(material, employees, opts, issuer, when)
     else:
         if "pdf" in formats:
             outputs[base.with_name(base.name + ".pdf")] = receipts_pdf(material, employees, opts, project.root,
-                                                                      args.jobs)
+                                                                      when)
         if "docx" in formats:
             outputs[base.with_name(base.name + ".docx")] = receipts_docx(material, employees, opts)
     return _write(outputs)

@@ -115,11 +115,6 @@ def cmd_doctor(args: argparse.Namespace) -> int:
     fonts = subprocess.run([fc, ":lang=zh", "family"], capture_output=True, text=True).stdout if fc else ""
     for family in ("Noto Serif CJK SC", "Noto Sans CJK SC", "Noto Serif CJK TC", "Noto Serif CJK HK"):
         report(family in fonts, f"font {family}", "apt-get install fonts-noto-cjk")
-    import ctypes.util
-
-    hb = ctypes.util.find_library("harfbuzz-subset")
-    report(bool(hb), "HarfBuzz subsetting (libharfbuzz-subset.so.0) — without it every PDF takes seconds",
-           "apt-get install libharfbuzz-subset0")
     try:
         import opencc
 
@@ -128,10 +123,13 @@ def cmd_doctor(args: argparse.Namespace) -> int:
             report(False, "opencc is opencc-python-reimplemented", "pip uninstall opencc-python-reimplemented && pip install opencc")
     except ImportError:
         report(False, "OpenCC", "pip install opencc")
-    import weasyprint
+    from importlib.metadata import version
 
-    major = int(weasyprint.__version__.split(".")[0])
-    report(major >= 70, f"WeasyPrint {weasyprint.__version__} (need ≥ 70)", "pip install 'weasyprint>=70'")
+    from ..render.typst.engine import missing_families
+
+    report(True, f"Typst {version('typst')} (the PDF engine, inside the typst wheel)")
+    for family in missing_families(("Noto Serif CJK SC", "Noto Sans CJK SC", "Noto Serif CJK TC", "Noto Serif CJK HK")):
+        report(False, f"Typst cannot find the font {family}", "apt-get install fonts-noto-cjk")
     for tool, pkg in (("pdftotext", "poppler-utils"), ("pdfsig", "poppler-utils"), ("soffice", "libreoffice-writer")):
         report(bool(shutil.which(tool)), f"{tool} (tests, DOCX proof)", f"apt-get install {pkg}")
     print("all good" if not problems else f"{problems} problem(s)")

@@ -11,7 +11,7 @@ version the article belongs to; a renumbered article reads
 Outputs (``build/diff/<ID>_<old>_<new>.*``):
 
 - HTML: ``<ins>``/``<del>`` with colour and under/strike-through;
-- PDF: that HTML through the project's WeasyPrint renderer;
+- PDF: the same content laid out by Typst (``templates/typst/redline.typ``);
 - DOCX: **real tracked changes** (``w:ins``/``w:del`` revisions, author = the
   newer version's 编制 person, date = its release time), so Word and
   LibreOffice show them as revisions that can be accepted or rejected.
@@ -28,6 +28,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from ..core.errors import Collector, PolicyError, PolicyErrors
+from ..core.locales import get_locale
 from ..core.model import (
     Article,
     Chapter,
@@ -42,6 +43,9 @@ from ..core.numbering import (
     section_label,
 )
 from ..render.text import TextWriter
+from ..render.typst.engine import engine_for
+from ..render.typst.escape import value
+from ..render.typst.presets import locale_data
 from ..trust import ledger
 
 WORKING = "working"  # the name of the working text as the newer side
@@ -362,14 +366,7 @@ def diff_versions(project_root: str | Path, config, policy_id: str, old: str, ne
     if "html" in formats:
         result.files.append(_write(out / f"{stem}.html", page.encode("utf-8")))
     if "pdf" in formats:
-        try:
-            from ..render.pdf import renderer_for
-
-            pdf = renderer_for(root).render(page, new_doc.locale or "zh-Hans", stylesheets=(),
-                                            identifier=f"diff|{stem}|{page}")
-            result.files.append(_write(out / f"{stem}.pdf", pdf))
-        except ImportError as exc:  # pragma: no cover - renderer not installed
-            result.notes.append(f"PDF skipped: {exc}")
+        result.files.append(_write(out / f"{stem}.pdf", pdf_bytes(result, root, new_doc.locale or "zh-Hans")))
     if "docx" in formats:
         result.files.append(_write(out / f"{stem}.docx", docx_bytes(result)))
     return result
@@ -431,6 +428,18 @@ def render_html(r: DiffResult) -> str:
         parts.append("<p>两个版本的正文相同。</p>")
     parts.append("</body></html>")
     return "".join(parts)
+
+
+def pdf_bytes(r: DiffResult, project_root: Path, locale: str = "zh-Hans") -> bytes:
+    """The redline as PDF (Typst): the same headings, insertions and deletions as the HTML."""
+    when = (r.when or datetime(2000, 1, 1, tzinfo=timezone.utc)).date()
+    data = {"title": r.title, "id": r.policy_id, "old": r.old_version, "new": r.new_version,
+            "count": len(r.changed), "notes": list(r.notes), "meta": [list(m) for m in r.meta_changes],
+            "changes": [{"heading": c.heading, "kind": c.kind, "segments": [[s.op, s.text] for s in c.segments]}
+                        for c in r.changed],
+            "loc": locale_data(get_locale(locale)), "date": when}
+    return engine_for(project_root).compile(("common.typ", "redline.typ"), f"#pd-redline({value(data)})\n",
+                                            when=when, standard="a-2b")
 
 
 def docx_bytes(r: DiffResult) -> bytes:

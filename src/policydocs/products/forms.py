@@ -13,9 +13,10 @@ found them (``cli.forms_cmds`` gets them from the project and the ledger).
 Everything is rendered in memory; :func:`write_outputs` writes files
 atomically only after every output rendered, so bad input leaves nothing.
 
-PDF: Jinja2 templates ``templates/forms/*.html.j2`` + ``forms.css`` (a
-project's own ``templates/forms/`` overrides ours) through WeasyPrint.
-Pagination is explicit (``rows_per_page`` rows per sheet) so page counts are
+PDF: Typst, ``templates/typst/forms.typ`` (a project's own
+``templates/typst/forms.typ`` overrides ours), in one run however many names
+(5,000 names: 250 sheets in about a second); values too wide for their cell
+are set smaller here, so no name is ever clipped.  Pagination is explicit (``rows_per_page`` rows per sheet) so page counts are
 predictable: pages = ceil((names + blank) / rows_per_page).
 DOCX: python-docx; the info block lives in the page header (repeats on every
 page), the table's first row is a repeated header row (``w:tblHeader``),
@@ -29,7 +30,7 @@ import math
 import os
 import re
 import tempfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Sequence
@@ -38,7 +39,9 @@ from ..core.errors import PolicyError
 from ..core.locales import format_date, get_locale
 from ..core.words import words
 from ..read.roster import Employee
-from ..render.templates import PACKAGE_TEMPLATES
+from ..render.typst.engine import engine_for
+from ..render.typst.escape import value
+from ..render.typst.presets import locale_data
 
 
 def form_words(locale: str) -> dict[str, str]:
@@ -82,7 +85,6 @@ class FormOptions:
     blank: int = 0  # extra empty rows after the roster (walk-ins)
     form_no: str = ""  # the form's own control number, printed top right
     date_style: str = "arabic"
-    templates: Sequence[Path] = field(default_factory=tuple)  # project template dirs searched before ours
 
 
 ROWS_PER_PAGE_RANGE = (5, 30)
@@ -206,250 +208,25 @@ def text_width(text: str, pt: float) -> float:
     return sum(_em(ch) for ch in text) * pt * PT_MM
 
 
-@dataclass
-class Block:
-    """Absolutely positioned text (one line per ``lines`` entry, each ``line_h`` high)."""
-
-    x: float
-    y: float
-    w: float
-    lines: list[str]
-    line_h: float
-    cls: str = ""
-    head: str = ""  # a bold first line (the column header)
-    pt: float = 0  # font size override (values cut out as too wide)
-    tab: float = 0  # tab-size (mm) of a block holding several tab-separated columns
-
-
-_NO_LINE_START = set("。，、；：？！）》」』〕】…—%")
-MIN_PT = 6.0
-
-
-def _split_lines(text: str, n: int) -> list[str]:
-    """``text`` cut into ``n`` lines of about equal width: at spaces when it has
-    them, else between characters (never before 。，、）》 etc., clreq)."""
-    if n <= 1:
-        return [text]
-    total = sum(_em(ch) for ch in text)
-    lines, start, acc = [], 0, 0.0
-    for i, ch in enumerate(text):
-        acc += _em(ch)
-        if len(lines) < n - 1 and acc >= total * (len(lines) + 1) / n and i + 1 < len(text):
-            cut = i + 1
-            if " " in text:
-                before, after = text.rfind(" ", start, cut + 1), text.find(" ", cut)
-                candidates = [c for c in (before, after) if c > start]
-                if candidates:
-                    cut = min(candidates, key=lambda c: abs(c - cut))
-            while cut < len(text) and text[cut] in _NO_LINE_START:
-                cut += 1
-            if start < cut < len(text):
-                lines.append(text[start:cut].strip())
-                start = cut
-    lines.append(text[start:].strip())
-    return [ln for ln in lines if ln]
-
-
-def _fit(text: str, x: float, y: float, w: float, h: float, align: str) -> Block | None:
-    """A separate block for a value too wide for its cell, None if it fits.
-
-    Smaller type on one line if that is enough, else two (or three) lines cut
-    here — explicit lines in a preformatted block cost WeasyPrint far less
-    than letting it wrap and centre (flex) a box.
-    """
-    inner = w - 2.4
-    if text_width(text, BODY_PT) <= inner:
-        return None
-    for n in (1, 2, 3):
-        lines = _split_lines(text, n)
-        widest = max(text_width(ln, 1.0) for ln in lines)
-        pt = min(SMALL_PT, inner / widest, (h - 0.4) / (len(lines) * PT_MM * 1.12))
-        if pt >= MIN_PT or n == 3:
-            pt = max(pt, 4.5)
-            line_h = pt * PT_MM * 1.12
-            pad = max(0.0, (h - len(lines) * line_h) / 2)
-            if align == "left":  # .left pads 1.5 mm itself
-                return Block(x, y + pad, w - 0.9, lines, line_h, "wrap left", pt=round(pt, 2))
-            return Block(x + 1.2, y + pad, w - 2.4, lines, line_h, "wrap " + align, pt=round(pt, 2))
-    return None  # pragma: no cover
-
-
-def _grid_blocks(columns: list[Column], page: list[_Row], top: float, rh: float) -> list[Block]:
-    """Text blocks of one sheet's table.
-
-    A column is one block with one line per row.  Adjacent ``tab`` columns of
-    equal width share one block whose fields are separated by tab characters
-    at ``tab-size`` = the column width: a row then costs WeasyPrint one line
-    instead of one per column (the register's four text columns: ~40 % less
-    layout time).  A value too wide for its cell is cut out into its own block
-    first, so a field never reaches the next tab stop.
-    """
-    blocks: list[Block] = []
-    xs = [sum(c.width for c in columns[:i]) for i in range(len(columns))]
-    cells: list[list[str]] = []  # column → lines after cutting out the wide values
-    for ci, col in enumerate(columns):
-        lines: list[str] = []
-        align = "left" if col.align == "tab" else col.align
-        for ri, row in enumerate(page):
-            text = row.cells[ci]
-            fitted = _fit(text, xs[ci], top + rh * (ri + 1), col.width, rh, align) if text else None
-            if fitted:
-                blocks.append(fitted)
-                text = ""
-            lines.append(text)
-        cells.append(lines)
-    ci = 0
-    while ci < len(columns):
-        col = columns[ci]
-        end = ci + 1
-        if col.align == "tab":
-            while end < len(columns) and columns[end].align == "tab" and columns[end].width == col.width:
-                end += 1
-        if end - ci > 1:
-            for k in range(ci, end):  # centred header labels, one block each
-                blocks.append(Block(xs[k], top, columns[k].width, [], rh, "col center", head=columns[k].label))
-            rows = []
-            for r in range(len(page)):
-                fields = [cells[k][r] for k in range(ci, end)]
-                if not fields[0] and any(fields):
-                    # Pango places text after a leading tab ~0.4 mm off the stop: such rows
-                    # (first value cut out as too wide) get one small block per field instead.
-                    for k, text in zip(range(ci, end), fields):
-                        if text:
-                            blocks.append(Block(xs[k], top + rh * (r + 1), columns[k].width, [text], rh,
-                                                "col left"))  # .left pads 1.5 mm, like the tab block
-                    fields = [""]
-                rows.append("\t".join(fields).rstrip("\t"))
-            while rows and not rows[-1]:
-                rows.pop()
-            blocks.append(Block(xs[ci] + 1.5, top + rh, col.width * (end - ci) - 1.5, rows, rh, "col tabs",
-                                tab=col.width))
-        else:
-            lines = cells[ci]
-            while lines and not lines[-1]:
-                lines.pop()
-            align = "left" if col.align == "tab" else col.align
-            blocks.append(Block(xs[ci], top, col.width, lines, rh, "col " + align, head=col.label))
-        ci = end
-    return blocks
-
-
-def _info_blocks(info: list[list[tuple[str, str, bool]]], top: float) -> list[Block]:
-    """The session header: label/value pairs in four columns, a wide row spans three."""
-    value_w = (CONTENT_W - 2 * INFO_LABEL_W) / 2
-    xs = (0.0, INFO_LABEL_W, INFO_LABEL_W + value_w, 2 * INFO_LABEL_W + value_w)
-    cols: list[list[str]] = [[], [], [], []]
-    extra: list[Block] = []
-    for r, fields in enumerate(info):
-        y = top + r * INFO_ROW_H
-        for c in range(4):
-            cols[c].append("")
-        for i, (label, value, wide) in enumerate(fields):
-            cols[2 * i][r] = label
-            w = CONTENT_W - INFO_LABEL_W if wide else value_w
-            fitted = _fit(value, xs[2 * i + 1], y, w, INFO_ROW_H, "left") if value else None
-            if fitted:
-                extra.append(fitted)
-            else:
-                cols[2 * i + 1][r] = value
-    widths = (INFO_LABEL_W, CONTENT_W - INFO_LABEL_W, INFO_LABEL_W, value_w)  # wide rows run across
-    blocks = [Block(xs[c], top, widths[c], cols[c], INFO_ROW_H,
-                    "label center" if c % 2 == 0 else "value left") for c in range(4)]
-    return blocks + extra
-
-
-def _grid_svg(columns: list[Column], info: list[list[tuple[str, str, bool]]], info_top: float, grid_top: float,
-              rows: int, rh: float) -> str:
-    """Lines and shading of one sheet as an SVG data URI (the same image on every sheet)."""
-    import base64
-
-    value_w = (CONTENT_W - 2 * INFO_LABEL_W) / 2
-    h_total = grid_top + rh * (rows + 1)
-    out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{CONTENT_W}mm" height="{h_total:.2f}mm" '
-           f'viewBox="0 0 {CONTENT_W} {h_total:.2f}">']
-    # shading: info labels, column header
-    for r, fields in enumerate(info):
-        y = info_top + r * INFO_ROW_H
-        for i in range(len(fields)):
-            x = i * (INFO_LABEL_W + value_w)
-            out.append(f'<rect x="{x}" y="{y}" width="{INFO_LABEL_W}" height="{INFO_ROW_H}" fill="#f0f0f0"/>')
-    out.append(f'<rect x="0" y="{grid_top}" width="{CONTENT_W}" height="{rh}" fill="#e6e6e6"/>')
-    out.append('<g stroke="#000" stroke-width="0.25" fill="none">')
-    # info block
-    info_bottom = info_top + len(info) * INFO_ROW_H
-    out.append(f'<rect x="0" y="{info_top}" width="{CONTENT_W}" height="{info_bottom - info_top}"/>')
-    for r, fields in enumerate(info):
-        y = info_top + r * INFO_ROW_H
-        if r:
-            out.append(f'<line x1="0" y1="{y}" x2="{CONTENT_W}" y2="{y}"/>')
-        xs = [INFO_LABEL_W] if len(fields) == 1 else [INFO_LABEL_W, INFO_LABEL_W + value_w, 2 * INFO_LABEL_W + value_w]
-        for x in xs:
-            out.append(f'<line x1="{x}" y1="{y}" x2="{x}" y2="{y + INFO_ROW_H}"/>')
-    # the table
-    out.append(f'<rect x="0" y="{grid_top}" width="{CONTENT_W}" height="{rh * (rows + 1):.2f}" stroke-width="0.4"/>')
-    x = 0.0
-    for col in columns[:-1]:
-        x += col.width
-        out.append(f'<line x1="{x:.2f}" y1="{grid_top}" x2="{x:.2f}" y2="{h_total:.2f}"/>')
-    for r in range(1, rows + 1):
-        y = grid_top + rh * r
-        out.append(f'<line x1="0" y1="{y:.2f}" x2="{CONTENT_W}" y2="{y:.2f}"/>')
-    out.append("</g></svg>")
-    return "data:image/svg+xml;base64," + base64.b64encode("".join(out).encode()).decode()
-
-
-def _sheets(title: str, info, columns: list[Column], pages: list[list[_Row]], opts: FormOptions,
-            words: dict[str, str], first: int = 1, total: int = 0) -> tuple[list[dict], str, float]:
-    rh = row_height(opts.rows_per_page, len(info))
-    grid_top = INFO_Y + len(info) * INFO_ROW_H + GAP
-    info_blocks = _info_blocks(info, INFO_Y)
-    svg = _grid_svg(columns, info, INFO_Y, grid_top, opts.rows_per_page, rh)
-    foot_y = grid_top + rh * (opts.rows_per_page + 1) + GAP
-    sheets = []
-    for n, page in enumerate(pages, start=first):
-        sheets.append({"blocks": info_blocks + _grid_blocks(columns, page, grid_top, rh), "foot_y": foot_y,
-                       "page_no": words["page_of"].format(page=n, pages=total or len(pages))})
-    return sheets, svg, rh
+def _fit(text: str, width: float, row_h: float) -> str | list:
+    """A cell's text, or (text, size) when it must be set smaller than the body to fit
+    its column: one line if that is enough, else two lines (Typst wraps it), never
+    below 4.5 pt, so a long name such as 阿卜杜热合曼·买买提 always prints whole."""
+    inner = width - 2.4
+    if not text or text_width(text, BODY_PT) <= inner:
+        return text
+    one = inner / text_width(text, 1.0)
+    if one >= SMALL_PT:
+        return [text, round(min(one, BODY_PT), 2)]
+    two = min(SMALL_PT, 2 * inner * 0.92 / text_width(text, 1.0), (row_h - 1.0) / (2 * 1.25 * PT_MM))
+    return [text, round(max(4.5, two), 2)]
 
 
 # --------------------------------------------------------------------------
-# HTML / PDF
+# PDF (Typst: templates/typst/forms.typ)
 # --------------------------------------------------------------------------
 
-
-def _css_string(text: str) -> str:
-    """Text safe inside a CSS double-quoted string (also inside <style>)."""
-    out = []
-    for ch in text:
-        if ch in '"\\<>' or ord(ch) < 0x20:
-            out.append(f"\\{ord(ch):x} ")
-        else:
-            out.append(ch)
-    return "".join(out)
-
-
-def _env(extra_dirs: Sequence[Path]):
-    import jinja2
-
-    dirs = [str(d) for d in extra_dirs if Path(d).is_dir()] + [str(PACKAGE_TEMPLATES)]
-    return jinja2.Environment(loader=jinja2.FileSystemLoader(dirs), autoescape=True,
-                              undefined=jinja2.StrictUndefined)
-
-
-def _css(env, opts: FormOptions, font: str, **extra) -> str:
-    import jinja2
-
-    source, _, _ = env.loader.get_source(env, "forms/forms.css")
-    tmpl = jinja2.Environment(autoescape=False, undefined=jinja2.StrictUndefined).from_string(source)
-    values = dict(font=_css_string(font), margin_x=MARGIN_X, margin_y=MARGIN_Y, sheet_h=SHEET_H,
-                  body_pt=BODY_PT, title_y=TITLE_Y, title_h=TITLE_H, receipt_h=0, grid_svg="", who_svg="",
-                  who_w=0, row_h=0, receipt_pt=0)
-    values.update(extra)
-    return tmpl.render(**values)
-
-
-def _font(locale: str) -> str:
-    return get_locale(locale).sans_family
+FORM_TEMPLATES = ("common.typ", "forms.typ")
 
 
 def _date(d: date | None, opts: FormOptions) -> str:
@@ -479,15 +256,23 @@ def _batch_info(material: Material, employees: Sequence[Employee], opts: FormOpt
             [(words["count"], f"{len(employees)} {words['persons']}", True)]]
 
 
-def _sheet_html(template: str, title: str, info, columns, pages, opts: FormOptions, first: int = 1,
-                total: int = 0) -> str:
+def _sheet_data(title: str, info, columns: list[Column], pages: list[list[_Row]], opts: FormOptions,
+                when: date | None) -> dict:
+    """What ``pd-sheets`` needs: every value already fitted to its cell."""
     words = form_words(opts.locale)
-    env = _env(opts.templates)
-    sheets, svg, _ = _sheets(title, info, columns, pages, opts, words, first, total)
-    css = _css(env, opts, _font(opts.locale), grid_svg=svg)
-    return env.get_template(template).render(
-        lang=get_locale(opts.locale).html_lang, title=title, sheets=sheets, words=words, css=css,
-        company=opts.company, form_no=f"{words['form_no']}：{opts.form_no}" if opts.form_no else "")
+    rh = row_height(opts.rows_per_page, len(info))
+    value_w = (CONTENT_W - 2 * INFO_LABEL_W) / 2
+    fitted_info = [[(label, _fit(value, CONTENT_W - INFO_LABEL_W if wide else value_w, INFO_ROW_H), wide)
+                    for label, value, wide in row] for row in info]
+    return {
+        "title": title, "company": opts.company, "loc": locale_data(get_locale(opts.locale)),
+        "form_no": f"{words['form_no']}：{opts.form_no}" if opts.form_no else "", "words": words,
+        "date": when or date(2000, 1, 1), "info": fitted_info, "row_h": rh,
+        "columns": [[c.label, c.width] for c in columns],
+        "pages": [[[_fit(text, col.width, rh) for text, col in zip(row.cells, columns)] for row in page]
+                  for page in pages],
+        "first": 1, "total": len(pages),
+    }
 
 
 def _register_parts(session: Session, employees: Sequence[Employee], opts: FormOptions):
@@ -495,8 +280,7 @@ def _register_parts(session: Session, employees: Sequence[Employee], opts: FormO
     words = form_words(opts.locale)
     columns = register_columns(words)
     pages = _rows(employees, columns, opts.blank, opts.rows_per_page)
-    return ("forms/register.html.j2", words["register_title"], _register_info(session, employees, opts, words),
-            columns, pages)
+    return words["register_title"], _register_info(session, employees, opts, words), columns, pages
 
 
 def _batch_parts(material: Material, employees: Sequence[Employee], opts: FormOptions, issuer: str,
@@ -506,68 +290,27 @@ def _batch_parts(material: Material, employees: Sequence[Employee], opts: FormOp
     columns = batch_columns(words)
     extra = {"doc_title": f"《{material.title}》", "doc_no_version": f"{material.doc_no} / {material.version}"}
     pages = _rows(employees, columns, opts.blank, opts.rows_per_page, extra)
-    return ("forms/receipts-batch.html.j2", words["batch_title"],
-            _batch_info(material, employees, opts, words, issuer, when), columns, pages)
+    return words["batch_title"], _batch_info(material, employees, opts, words, issuer, when), columns, pages
 
 
-def register_html(session: Session, employees: Sequence[Employee], opts: FormOptions) -> str:
-    """The register as one HTML document (explicit sheets of ``rows_per_page`` rows)."""
-    template, title, info, columns, pages = _register_parts(session, employees, opts)
-    return _sheet_html(template, title, info, columns, pages, opts)
-
-
-def batch_receipt_html(material: Material, employees: Sequence[Employee], opts: FormOptions,
-                       issuer: str = "", when: date | None = None) -> str:
-    """The batch 签收单: one row per employee, document columns prefilled."""
-    template, title, info, columns, pages = _batch_parts(material, employees, opts, issuer, when)
-    return _sheet_html(template, title, info, columns, pages, opts)
+def _compile(call: str, data: dict, project_root, when: date | None) -> bytes:
+    engine = engine_for(Path(project_root) if project_root is not None else None)
+    return engine.compile(FORM_TEMPLATES, f"#{call}({value(data)})\n", when=when, standard="a-2b", tags=False)
 
 
 def register_pdf(session: Session, employees: Sequence[Employee], opts: FormOptions,
-                 project_root: str | Path | None = None, jobs: int = 0) -> bytes:
-    """The register as PDF bytes; big registers render in parallel (see :func:`_paged_pdf`)."""
-    return _paged_pdf(*_register_parts(session, employees, opts), opts, project_root, jobs)
+                 project_root: str | Path | None = None) -> bytes:
+    """The register as PDF bytes: one Typst run, however many names."""
+    title, info, columns, pages = _register_parts(session, employees, opts)
+    return _compile("pd-sheets", _sheet_data(title, info, columns, pages, opts, session.date), project_root,
+                    session.date)
 
 
 def batch_receipt_pdf(material: Material, employees: Sequence[Employee], opts: FormOptions,
-                      issuer: str = "", when: date | None = None, project_root: str | Path | None = None,
-                      jobs: int = 0) -> bytes:
-    return _paged_pdf(*_batch_parts(material, employees, opts, issuer, when), opts, project_root, jobs)
-
-
-#: Below this many sheets a second process costs more than it saves.
-PARALLEL_MIN_SHEETS = 60
-
-
-def _paged_pdf(template, title, info, columns, pages, opts: FormOptions, project_root, jobs: int) -> bytes:
-    """Sheets are independent (explicit page numbers), so a long form is cut into
-    ``jobs`` runs of sheets rendered in parallel processes and joined by
-    ``render.stitch`` (pikepdf) — WeasyPrint itself is single-threaded.  Short
-    forms render in one process."""
-    jobs = jobs or os.cpu_count() or 1
-    total = len(pages)
-    if jobs < 2 or total < PARALLEL_MIN_SHEETS:
-        return html_to_pdf(_sheet_html(template, title, info, columns, pages, opts), project_root)
-    jobs = min(jobs, total // (PARALLEL_MIN_SHEETS // 2))
-    bounds = [round(total * i / jobs) for i in range(jobs + 1)]
-    htmls = [_sheet_html(template, title, info, columns, pages[a:b], opts, first=a + 1, total=total)
-             for a, b in zip(bounds, bounds[1:])]
-    return _render_parallel(htmls, project_root)
-
-
-def _render_parallel(htmls: list[str], project_root) -> bytes:
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-
-    from ..render.stitch import RenderedPart, assemble
-
-    root = str(Path(project_root or ".").resolve())
-    # spawn, not fork: the parent may already hold Pango/fontconfig state.
-    ctx = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=len(htmls) - 1, mp_context=ctx) as pool:
-        futures = [pool.submit(html_to_pdf, h, root) for h in htmls[1:]]
-        parts = [html_to_pdf(htmls[0], root)] + [f.result() for f in futures]
-    return assemble([RenderedPart(data, frozenset()) for data in parts])
+                      issuer: str = "", when: date | None = None, project_root: str | Path | None = None) -> bytes:
+    """The batch 签收单: one row per employee, document columns prefilled."""
+    title, info, columns, pages = _batch_parts(material, employees, opts, issuer, when)
+    return _compile("pd-sheets", _sheet_data(title, info, columns, pages, opts, when), project_root, when)
 
 
 RECEIPTS_PER_PAGE = 2
@@ -579,30 +322,7 @@ def receipt_statement(material: Material, locale: str) -> str:
 
 
 RECEIPT_WHO = (20.0, 64.0, 20.0, 64.0)  # label, value, label, value (mm): the 部门/姓名/签名 table
-RECEIPT_ROW_H = 10.0
 RECEIPT_PT = 11.0
-
-
-def _receipt_svg(words: dict[str, str]) -> str:
-    """The who-table grid of a 学习确认书 (the same image on every receipt)."""
-    import base64
-
-    w, h = sum(RECEIPT_WHO), 3 * RECEIPT_ROW_H
-    out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{w}mm" height="{h}mm" viewBox="0 0 {w} {h}">']
-    x = 0.0
-    for i, cw in enumerate(RECEIPT_WHO):
-        if i % 2 == 0:
-            out.append(f'<rect x="{x}" y="0" width="{cw}" height="{h}" fill="#f0f0f0"/>')
-        x += cw
-    out.append(f'<g stroke="#000" stroke-width="0.26" fill="none"><rect x="0" y="0" width="{w}" height="{h}"/>')
-    x = 0.0
-    for cw in RECEIPT_WHO[:-1]:
-        x += cw
-        out.append(f'<line x1="{x}" y1="0" x2="{x}" y2="{h}"/>')
-    for r in (1, 2):
-        out.append(f'<line x1="0" y1="{r * RECEIPT_ROW_H}" x2="{w}" y2="{r * RECEIPT_ROW_H}"/>')
-    out.append("</g></svg>")
-    return "data:image/svg+xml;base64," + base64.b64encode("".join(out).encode()).decode()
 
 
 def _value_pt(values: list[str], width: float) -> float:
@@ -611,67 +331,23 @@ def _value_pt(values: list[str], width: float) -> float:
     return round(max(7.0, min(RECEIPT_PT, (width - 3.5) / widest)) if widest else RECEIPT_PT, 2)
 
 
-def receipts_html(material: Material, employees: Sequence[Employee], opts: FormOptions) -> str:
-    """One 学习确认书 per employee, two per A4 sheet with a dashed cut line.
-
-    The who-table is an SVG grid with its labels and values as preformatted
-    blocks (one per column), like the register: a receipt costs WeasyPrint
-    six boxes instead of a table of twelve cells."""
+def receipts_pdf(material: Material, employees: Sequence[Employee], opts: FormOptions,
+                 project_root: str | Path | None = None, when: date | None = None) -> bytes:
+    """One 学习确认书 per employee, two per A4 sheet with a dashed cut line
+    (no roster: one blank receipt to copy)."""
     check_options(opts)
     words = form_words(opts.locale)
-    env = _env(opts.templates)
-    people = list(employees) or [Employee("", "", "")]  # no roster: one blank receipt to copy
-    receipts = [{"e": e, "pt1": _value_pt([e.department, e.name], RECEIPT_WHO[1]),
-                 "pt2": _value_pt([e.position, e.employee_no], RECEIPT_WHO[3])} for e in people]
-    pages = [receipts[i:i + RECEIPTS_PER_PAGE] for i in range(0, len(receipts), RECEIPTS_PER_PAGE)]
-    height = (SHEET_H - PAGE_NO_H) / RECEIPTS_PER_PAGE - 1
-    xs = [sum(RECEIPT_WHO[:i]) for i in range(4)]
-    return env.get_template("forms/receipts.html.j2").render(
-        lang=get_locale(opts.locale).html_lang, title=words["receipt_title"], pages=pages, words=words,
-        statement=receipt_statement(material, opts.locale), company=opts.company,
-        form_no=f"{words['form_no']}：{opts.form_no}" if opts.form_no else "", xs=xs, widths=RECEIPT_WHO,
-        page_of=[words["page_of"].format(page=n, pages=len(pages)) for n in range(1, len(pages) + 1)],
-        css=_css(env, opts, _font(opts.locale), receipt_h=height, who_svg=_receipt_svg(words),
-                 who_w=sum(RECEIPT_WHO), row_h=RECEIPT_ROW_H, receipt_pt=RECEIPT_PT))
-
-
-def receipts_pdf(material: Material, employees: Sequence[Employee], opts: FormOptions,
-                 project_root: str | Path | None = None, jobs: int = 0) -> bytes:
-    """The receipts as PDF; thousands of employees render in parallel runs of sheets."""
-    html = receipts_html(material, employees, opts)
-    jobs = jobs or os.cpu_count() or 1
-    sheets = html.count('<section class="sheet receipt-sheet">')
-    if jobs < 2 or sheets < PARALLEL_MIN_SHEETS:
-        return html_to_pdf(html, project_root)
-    head, _, rest = html.partition('<section class="sheet receipt-sheet">')
-    body, _, tail = ('<section class="sheet receipt-sheet">' + rest).rpartition("</section>")
-    parts = body.split('<section class="sheet receipt-sheet">')[1:]
-    parts[-1] += "</section>"
-    jobs = min(jobs, sheets // (PARALLEL_MIN_SHEETS // 2))
-    bounds = [round(sheets * i / jobs) for i in range(jobs + 1)]
-    htmls = [head + "".join('<section class="sheet receipt-sheet">' + p for p in parts[a:b]) + tail
-             for a, b in zip(bounds, bounds[1:])]
-    return _render_parallel(htmls, project_root)
-
-
-def html_to_pdf(html: str, project_root: str | Path | None = None) -> bytes:
-    """HTML → PDF bytes with the process-wide PdfRenderer's FontConfiguration and
-    its project-confined URL fetcher (forms use only ``data:`` URLs).
-
-    The policy stylesheets (page header with 页次) are not applied: forms bring
-    their own CSS inline.  The PDF identifier derives from the content, so the
-    same input gives the same bytes.
-    """
-    import hashlib
-
-    import weasyprint
-
-    from ..render.pdf import renderer_for
-
-    renderer = renderer_for(Path(project_root or ".").resolve())
-    doc = weasyprint.HTML(string=html, base_url=str(renderer.root) + "/", url_fetcher=renderer.fetcher)
-    ident = hashlib.sha256(html.encode()).hexdigest()[:32].encode()
-    return doc.write_pdf(font_config=renderer.font_config, pdf_identifier=ident)
+    people = list(employees) or [Employee("", "", "")]
+    data = {
+        "title": words["receipt_title"], "statement": receipt_statement(material, opts.locale),
+        "company": opts.company, "form_no": f"{words['form_no']}：{opts.form_no}" if opts.form_no else "",
+        "words": words, "loc": locale_data(get_locale(opts.locale)), "date": when or date(2000, 1, 1),
+        "per_page": RECEIPTS_PER_PAGE,
+        "people": [[e.department, e.name, e.position, e.employee_no,
+                    _value_pt([e.department, e.name], RECEIPT_WHO[1]), _value_pt([e.position, e.employee_no], RECEIPT_WHO[3])]
+                   for e in people],
+    }
+    return _compile("pd-receipts", data, project_root, when)
 
 
 # --------------------------------------------------------------------------

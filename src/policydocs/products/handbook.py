@@ -22,6 +22,7 @@ naming the handbook file, the line of the entry and the entry.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Mapping
 
@@ -29,11 +30,20 @@ import yaml
 
 from ..core.errors import Collector, PolicyError
 from ..core.fsutil import package_hash, sha256_file
+from ..core.locales import get_locale
+from ..core.model import plain_text
+from ..core.numbering import chapter_label, heading_marker
+from ..render.pdf import policy_data
+from ..render.typst.engine import engine_for
+from ..render.typst.escape import value
+from ..render.typst.presets import get_preset, locale_data
+from ..render.typst.writer import TypstWriter
 from ..core.words import words
 from . import history
 
 IN_FORCE = ("effective", "trial")
-HANDBOOK_CSS = ("policy.css", "handbook/handbook.css")
+HANDBOOK_TEMPLATES = ("common.typ", "policy.typ", "handbook.typ")
+HANDBOOK_PRESET = "handbook"  # 小四 body: a handbook is read, not filed
 _KEYS = ("title", "company", "audience", "doc_no", "version", "cover", "foreword", "locales", "policies")
 
 
@@ -252,87 +262,59 @@ class HandbookRenderer:
         return parts
 
     # -- PDF -------------------------------------------------------------
-    def book(self, hb: Handbook, locale: str, parts: list[_Part] | None = None) -> dict:
-        """Everything handbook.html.j2 needs, for the whole book."""
-        import re
-
-        from markupsafe import Markup
-
-        from ..core.locales import get_locale
-        from ..core.numbering import chapter_label, heading_marker
-        from ..render.html import HtmlWriter, inline_html
-        from .forms import _css_string
-
+    def book_data(self, hb: Handbook, locale: str, parts: list[_Part]) -> dict:
+        """The front matter's data for ``pd-handbook`` (templates/typst/handbook.typ)."""
         loc = get_locale(locale)
-        parts = parts if parts is not None else self.parts(hb, locale)
         src = self.config.locales.source
-        w = _words(loc)
-        company = self.convert(hb.company or self.config.organisation.name, src, locale)
-        title = self.convert(hb.title, src, locale)
-        items = []
+        entries = []
         for part in parts:
             ctx = part.ctx
             meta = ctx.doc.meta
-            writer = HtmlWriter(ctx, part.prefix)
-            body = str(writer.body())
-            # links to another policy of this handbook: "#p-ID#第五条" → its anchor "ID-第五条"
-            body = re.sub(r'href="#p-([A-Za-z0-9-]+)#([^"]+)"', r'href="#\1-\2"', body)
-            body = Markup(body)  # the writer's escaped HTML; only our own hrefs were rewritten
+            sectioned = meta.numbering == "sectioned"
             chapters = []
             for ch in ctx.doc.chapters():
-                marker = (heading_marker(1, ch.number, loc) if meta.numbering == "sectioned"
-                          else chapter_label(ch.number, loc) + "\u3000")
-                chapters.append({"anchor": writer.chapter_id(ch), "label": marker + str(inline_html(ctx, ch.title))})
+                marker = heading_marker(1, ch.number, loc) if sectioned else chapter_label(ch.number, loc) + "\u3000"
+                anchor = part.prefix + (f"part-{ch.number}" if sectioned else chapter_label(ch.number, loc))
+                chapters.append([marker + plain_text(ch.title), anchor])
             when = ctx.version.effective_date or meta.effective_date
-            items.append({
-                "id": meta.id, "anchor": part.anchor, "title": meta.title, "meta": meta, "body": body,
-                "version": ctx.version.version, "is_draft": ctx.version.is_draft,
-                "effective": ctx.date(when) if when else "—", "chapters": chapters,
-                "roles": [(key, ctx.role(key)) for key in self.config.versions.roles],
-                "approvals": {a.role: a for a in ctx.version.approvals}, "revisions": ctx.version.revisions,
-                "w": ctx.word, "fmt_date": ctx.date,
-            })
+            entries.append({"id": meta.id, "title": meta.title, "version": ctx.version.version,
+                            "effective": ctx.date(when) if when else "—", "anchor": part.anchor,
+                            "chapters": chapters})
         dates = [p.ctx.version.effective_date or p.ctx.doc.meta.effective_date for p in parts]
-        created = max((d for d in dates if d), default=None)
-        q = _css_string
-        page_of = q(w["page_of"]).replace("{page}", '" counter(page) "').replace("{pages}", '" counter(pages) "')
-        page_css = (
-            f'@page {{ @top-left {{ content: "{q(company)}\u3000{q(title)}\u3000\u3000" string(ptitle) '
-            f'"\\A {q(w["doc_no"])}：" string(pid) "\u3000{q(w["version"])}：" string(pversion) '
-            f'"\u3000{q(w["effective"])}：" string(peffective); }} }}\n'
-            f'@page front {{ @top-left {{ content: "{q(company)}\u3000{q(title)}"; width: auto; height: auto; '
-            f'white-space: nowrap; text-align: left; font-size: 9pt; vertical-align: bottom; padding-bottom: 4mm; }}\n'
-            f'  @bottom-center {{ content: "{page_of}"; }} }}')
-        return dict(
-            lang=loc.html_lang, hb=hb, hb_title=title, company=company, policies=items, w=w,
-            cover_text=self.convert(hb.cover, src, locale), audience=self.convert(hb.audience, src, locale),
-            foreword=[p.strip() for p in self.convert(hb.foreword, src, locale).split("\n\n") if p.strip()],
-            created=created.isoformat() if created else "2000-01-01", page_css=page_css)
+        words = dict(_words(loc))
+        return {
+            "title": self.convert(hb.title, src, locale),
+            "company": self.convert(hb.company or self.config.organisation.name, src, locale),
+            "doc_no": hb.doc_no, "version": hb.version, "cover_text": self.convert(hb.cover, src, locale).strip(),
+            "audience": self.convert(hb.audience, src, locale),
+            "foreword": [t.strip() for t in self.convert(hb.foreword, src, locale).split("\n\n") if t.strip()],
+            "count": len(parts), "date": max((d for d in dates if d), default=date(2000, 1, 1)),
+            "words": words, "loc": locale_data(loc), "preset": get_preset(HANDBOOK_PRESET).as_data(),
+            "policies": entries,
+        }
 
-    def html(self, hb: Handbook, locale: str, parts: list[_Part] | None = None, *, book: dict | None = None,
-             front: bool = True, policies: list[dict] | None = None, page_numbers: dict[str, int] | None = None) -> str:
-        """The handbook page; by default the whole book with page numbers from target-counter().
+    def typst_source(self, hb: Handbook, locale: str, parts: list[_Part] | None = None) -> str:
+        """The generated Typst of the whole book (after the templates)."""
+        parts = parts if parts is not None else self.parts(hb, locale)
+        linked = frozenset(hb.policy_ids)
+        calls = []
+        for part in parts:
+            data = policy_data(part.ctx, preset=HANDBOOK_PRESET)
+            data["company"] = self.convert(hb.company or self.config.organisation.name,
+                                           self.config.locales.source, locale)
+            body = TypstWriter(part.ctx, part.prefix, linked).body()
+            calls.append(f"#pd-handbook-policy(hb, {value(data)}, [\n{body}])\n")
+        return (f"#let hb = {value(self.book_data(hb, locale, parts))}\n"
+                f"#pd-handbook(hb, [\n{''.join(calls)}])\n")
 
-        For the parallel renderer: ``front=False`` leaves out the cover and front
-        matter, ``policies`` renders only those policies, and ``page_numbers``
-        (anchor → page) prints the given numbers in the contents and summary."""
-        from ..render.pdf import renderer_for
-
-        book = book if book is not None else self.book(hb, locale, parts)
-        shown = book["policies"] if policies is None else policies
-        return renderer_for(self.project.root).env.get_template("handbook/handbook.html.j2").render(
-            **book, show_front=front, shown=shown, page_numbers=page_numbers)
-
-    def pdf(self, hb: Handbook, locale: str, parts: list[_Part] | None = None, *, jobs: int = 1) -> bytes:
-        """The handbook PDF.  ``jobs`` > 1 lays it out in that many processes (see ``_pdf_parallel``)."""
-        from ..render.pdf import renderer_for
-
-        book = self.book(hb, locale, parts)
-        if jobs > 1 and len(book["policies"]) > 1:
-            return _pdf_parallel(self, hb, locale, book, jobs)
-        html = self.html(hb, locale, book=book)
-        return renderer_for(self.project.root).render(html, locale, stylesheets=HANDBOOK_CSS,
-                                                      identifier=f"handbook|{hb.name}|{locale}|{html}")
+    def pdf(self, hb: Handbook, locale: str, parts: list[_Part] | None = None) -> bytes:
+        """The handbook PDF, the whole book laid out in one Typst run."""
+        parts = parts if parts is not None else self.parts(hb, locale)
+        source = self.typst_source(hb, locale, parts)
+        when = max((p.ctx.version.effective_date or p.ctx.doc.meta.effective_date for p in parts
+                    if p.ctx.version.effective_date or p.ctx.doc.meta.effective_date), default=None)
+        return engine_for(self.project.root).compile(HANDBOOK_TEMPLATES, source, when=when,
+                                                     standard="a-2b" if self.config.pdf.pdfa else None)
 
     # -- DOCX ------------------------------------------------------------
     def docx(self, hb: Handbook, locale: str, parts: list[_Part] | None = None) -> bytes:
@@ -492,8 +474,8 @@ def build_handbooks(project, out_dir: Path, locales: list[str], formats, jobs: i
     All handbooks are validated before any is rendered (PolicyErrors listing
     every problem).  A handbook with ``locales:`` is built in those of
     ``locales`` it names.  Several (handbook, locale) pairs render in parallel
-    processes (WeasyPrint is single-threaded; ``jobs`` default: CPUs); a
-    single one is itself laid out in ``jobs`` parallel parts.  A
+    processes (``jobs`` default: CPUs); each book is laid out whole, in one
+    Typst run (a 400-page book takes about a second).  A
     handbook whose inputs hash like the one in the last build's manifest
     (artifact ``key``) is copied from ``build/`` instead (``force``: never).
     Returns artifact dicts (path relative to ``out_dir``, kind "handbook",
@@ -547,15 +529,14 @@ def build_handbooks(project, out_dir: Path, locales: list[str], formats, jobs: i
     if not todo:
         results = []
     elif workers < 2:
-        # one book (or one process): that book is laid out in parallel parts when there are CPUs to spare
         renderer = HandbookRenderer(project)
-        results = [_render_one(renderer, by_name[name], locale, formats, Path(out_dir), jobs=cpus)
+        results = [_render_one(renderer, by_name[name], locale, formats, Path(out_dir))
                    for name, locale in todo]
     else:
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
 
-        # spawn: the parent already holds WeasyPrint/Pango state from rendering the policies
+        # spawn: a fresh interpreter per worker (one Typst compiler each), whatever the parent holds
         ctx = multiprocessing.get_context("spawn")
         with ProcessPoolExecutor(workers, mp_context=ctx) as pool:
             futures = [pool.submit(_render_task, str(project.root), name, locale, formats, str(out_dir))
@@ -630,12 +611,12 @@ def _handbook_keys(project, books: list[Handbook], locales: list[str]) -> dict[t
 
 
 def _render_one(renderer: HandbookRenderer, hb: Handbook, locale: str, formats: tuple[str, ...],
-                out_dir: Path, jobs: int = 1) -> list[dict]:
+                out_dir: Path) -> list[dict]:
     parts = renderer.parts(hb, locale)
     title = renderer.convert(hb.title, renderer.config.locales.source, locale)
     arts = []
     for fmt in formats:
-        data = renderer.pdf(hb, locale, parts, jobs=jobs) if fmt == "pdf" else renderer.docx(hb, locale, parts)
+        data = renderer.pdf(hb, locale, parts) if fmt == "pdf" else renderer.docx(hb, locale, parts)
         rel = f"handbooks/{hb.name}.{locale}.{fmt}"
         (out_dir / rel).write_bytes(data)
         arts.append({"path": rel, "kind": "handbook", "title": title, "locale": locale, "format": fmt,
@@ -656,110 +637,3 @@ def _render_task(root: str, name: str, locale: str, formats: tuple[str, ...], ou
     project = _TASK_STATE["project"]
     hb = load_handbook(handbook_path(project, name), project)
     return _render_one(_TASK_STATE["renderer"], hb, locale, formats, Path(out_dir))
-
-
-# -- parallel PDF -------------------------------------------------------------
-#
-# WeasyPrint lays out one document on one core, at ~80 ms a page, so a 300-page
-# handbook in one document takes ~25 s on a 2-core machine.  _pdf_parallel cuts
-# the book into runs of whole policies (each starts on a new page anyway, so
-# cutting there changes no page), lays the runs out in separate processes, then
-# renders the front matter with the page numbers the runs report, and a page-
-# number overlay for the whole book, and joins them (render/stitch.py).  The
-# pages look the same as the one-document book's; tests compare the two.
-
-_PARTS_CSS = HANDBOOK_CSS + ("handbook/parts.css",)
-_NUMBERS_CSS = HANDBOOK_CSS + ("handbook/page-numbers.css",)
-
-
-class _AnyPage(dict):
-    """Page numbers for a first layout of the front matter: every anchor on a 3-digit page."""
-
-    def __missing__(self, key):
-        return 888
-
-
-def _runs(policies: list[dict], count: int) -> list[list[dict]]:
-    """``policies`` cut into ``count`` consecutive runs of about equal text length."""
-    sizes = [len(p["body"]) + 2000 for p in policies]
-    total = sum(sizes)
-    runs: list[list[dict]] = [[]]
-    acc = 0
-    for policy, size in zip(policies, sizes):
-        if runs[-1] and len(runs) < count and acc + size / 2 > total * len(runs) / count:
-            runs.append([])
-        runs[-1].append(policy)
-        acc += size
-    return runs
-
-
-def _with_stand_ins(html: str) -> tuple[str, frozenset[str]]:
-    """Add zero-size stand-ins for the anchors this part links to but does not
-    contain (after its first heading); returns the HTML and the anchors it owns."""
-    import html as htmllib
-    import re
-
-    ids = set(re.findall(r'\sid="([^"]+)"', html))
-    foreign = sorted(set(re.findall(r'\shref="#([^"]+)"', html)) - ids)
-    owned = frozenset(htmllib.unescape(i) for i in ids)
-    if foreign:
-        stand_ins = '<div class="stitch-anchors">' + "".join(f'<span id="{i}"></span>' for i in foreign) + "</div>"
-        cut = html.index("</h1>") + len("</h1>")
-        html = html[:cut] + stand_ins + html[cut:]
-    return html, owned
-
-
-def _render_part(root: str, html: str, locale: str, stylesheets: tuple[str, ...], identifier: str):
-    """Worker side: one part of a handbook → (PDF bytes, anchor → page index, page count)."""
-    from ..render.pdf import renderer_for
-
-    return renderer_for(Path(root)).render_with_anchors(html, locale, stylesheets=stylesheets, identifier=identifier)
-
-
-def _pdf_parallel(renderer: HandbookRenderer, hb: Handbook, locale: str, book: dict, jobs: int) -> bytes:
-    """The handbook PDF laid out in ``jobs`` processes; the same pages as the one-document layout."""
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-
-    from ..render.pdf import renderer_for
-    from ..render.stitch import RenderedPart, assemble
-
-    root = str(renderer.project.root)
-    tag = f"handbook|{hb.name}|{locale}"
-    runs = _runs(book["policies"], jobs)
-    parts_html = [_with_stand_ins(renderer.html(hb, locale, book=book, front=False, policies=run)) for run in runs]
-
-    def front_html(numbers: dict) -> tuple[str, frozenset[str]]:
-        return _with_stand_ins(renderer.html(hb, locale, book=book, policies=[], page_numbers=numbers))
-
-    # spawn: a forked child would inherit this process's Pango/fontconfig state
-    with ProcessPoolExecutor(min(jobs, len(runs)), mp_context=multiprocessing.get_context("spawn")) as pool:
-        futures = [pool.submit(_render_part, root, html, locale, _PARTS_CSS, f"{tag}|part{i}|{html}")
-                   for i, (html, _owned) in enumerate(parts_html)]
-        # meanwhile, here: how many pages the front matter takes (numbers of the same width lay out alike)
-        html, owned = front_html(_AnyPage(x=888))
-        front_anchors, front_pages = renderer_for(Path(root)).layout(html, locale, _PARTS_CSS)
-        results = [f.result() for f in futures]
-        for _attempt in range(3):
-            numbers = {a: i + 1 for a, i in front_anchors.items() if a in owned}
-            total = front_pages
-            for (_pdf, anchors, pages), (_html, part_owned) in zip(results, parts_html):
-                numbers.update({a: total + i + 1 for a, i in anchors.items() if a in part_owned})
-                total += pages
-            html, owned = front_html(numbers)
-            front = pool.submit(_render_part, root, html, locale, _PARTS_CSS, f"{tag}|front|{html}")
-            cover_pages = front_anchors.get("handbook-front", 1)
-            kinds = ["pn-cover"] * cover_pages + ["pn-front"] * (front_pages - cover_pages) + ["pn"] * (total - front_pages)
-            overlay_html = (f'<!DOCTYPE html><html lang="{book["lang"]}"><head><meta charset="utf-8">'
-                            f'<style>{book["page_css"]}</style></head><body>'
-                            + "".join(f'<div class="pn {k}"></div>' for k in kinds) + "</body></html>")
-            numbers_pdf = pool.submit(_render_part, root, overlay_html, locale, _NUMBERS_CSS, f"{tag}|numbers|{kinds}")
-            front_pdf, new_anchors, new_pages = front.result()
-            if new_pages == front_pages and all(new_anchors.get(a) == i for a, i in front_anchors.items() if a in owned):
-                break
-            front_anchors, front_pages = new_anchors, new_pages  # the real numbers moved something: again
-        else:
-            raise RuntimeError("the handbook's front matter does not settle on a page count")
-        overlay = numbers_pdf.result()[0]
-    parts = [RenderedPart(front_pdf, owned)] + [RenderedPart(r[0], o) for r, (_h, o) in zip(results, parts_html)]
-    return assemble(parts, overlay)

@@ -515,7 +515,7 @@ class SiteBuilder:
     def policy_page(self, ctx: RenderContext, page: str, *, anchors: dict, downloads: list, stale: bool = False,
                     old: dict | None = None) -> None:
         """One rendering of policy.html.j2: the current text, or (``old``) a frozen earlier version."""
-        from ..render.pdf import policy_template_vars
+        from ..render.templates import policy_template_vars
 
         code = ctx.locale.code
         meta = ctx.doc.meta

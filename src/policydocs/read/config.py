@@ -63,6 +63,12 @@ class DocxConfig:
 
 
 @dataclass
+class PdfConfig:
+    preset: str = ""  # gbt9704 | handbook; empty = the same as [docx] preset, so PDF and DOCX agree
+    pdfa: bool = True  # write PDF/A-2b (archival); Typst checks the rules while writing
+
+
+@dataclass
 class BuildConfig:
     formats: list[str] = field(default_factory=lambda: ["pdf", "docx"])
     output: str = "build"
@@ -77,11 +83,17 @@ class Config:
     versions: VersionsConfig = field(default_factory=VersionsConfig)
     signing: SigningConfig = field(default_factory=SigningConfig)
     docx: DocxConfig = field(default_factory=DocxConfig)
+    pdf: PdfConfig = field(default_factory=PdfConfig)
     build: BuildConfig = field(default_factory=BuildConfig)
 
     @property
     def path(self) -> Path:
         return self.root / CONFIG_NAME
+
+    @property
+    def pdf_preset(self) -> str:
+        """The page preset of policy PDFs: ``[pdf] preset``, else ``[docx] preset``."""
+        return self.pdf.preset or self.docx.preset
 
     @property
     def build_dir(self) -> Path:
@@ -110,6 +122,7 @@ _SECTIONS = {
     "versions": VersionsConfig,
     "signing": SigningConfig,
     "docx": DocxConfig,
+    "pdf": PdfConfig,
     "build": BuildConfig,
 }
 
@@ -175,6 +188,8 @@ def _validate(cfg: Config, text: str, path: Path) -> None:
             raise PolicyError(path, _line_of(text, "build", "formats"), f"unknown format {fmt!r}; known: pdf, docx")
     if cfg.docx.preset not in ("gbt9704", "handbook"):
         raise PolicyError(path, _line_of(text, "docx", "preset"), "docx.preset must be gbt9704 or handbook")
+    if cfg.pdf.preset not in ("", "gbt9704", "handbook"):
+        raise PolicyError(path, _line_of(text, "pdf", "preset"), "pdf.preset must be gbt9704 or handbook")
     if cfg.locales.date_style not in ("arabic", "hanzi"):
         raise PolicyError(path, _line_of(text, "locales", "date_style"), "locales.date_style must be arabic or hanzi")
 

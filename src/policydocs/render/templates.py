@@ -18,6 +18,9 @@ from jinja2 import (
     select_autoescape,
 )
 
+from .context import RenderContext
+from .html import HtmlWriter
+
 PACKAGE_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 
 
@@ -40,3 +43,25 @@ def _env(root: str) -> Environment:
     loader = ChoiceLoader([FileSystemLoader(str(d)) for d in template_dirs(Path(root) if root else None)])
     return Environment(loader=loader, autoescape=select_autoescape(["html", "j2", "xml"]),
                        undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+
+
+def policy_template_vars(ctx: RenderContext) -> dict:
+    """What the portal's policy page needs besides its own data: the body as HTML,
+    approvals by role, the document's words and date format."""
+    meta = ctx.doc.meta
+    created = ctx.version.effective_date or meta.effective_date
+    return {
+        "ctx": ctx,
+        "meta": meta,
+        "title": meta.title,
+        "body": HtmlWriter(ctx).body(),
+        "version": ctx.version,
+        "approvals": {a.role: a for a in ctx.version.approvals},
+        "roles": [(key, ctx.role(key)) for key in ctx.config.versions.roles],
+        "effective_text": ctx.date(ctx.effective_date),
+        "status_word": ctx.status_word,
+        "created": created.isoformat() if created else "2000-01-01",
+        "company": ctx.company,
+        "w": ctx.word,
+        "fmt_date": ctx.date,
+    }

@@ -1,0 +1,107 @@
+"""Page presets of the PDF writer (the same names as the DOCX presets).
+
+``gbt9704`` follows GB/T 9704-2012: A4, top 37 mm, bottom 35 mm, left
+(binding) 28 mm, right 26 mm, so a type area of 156 × 225 mm holding 22 lines
+of 28 characters: body 三号 16 pt on a line pitch of 225 mm / 22 = 28.99 pt,
+characters tracked −0.21 pt so that 28 fit in 156 mm (a 16 pt character
+needs 15.79 pt), title 二号 22 pt, page numbers "— 1 —" in 四号 14 pt,
+odd pages right, even pages left.
+
+``handbook`` is the lighter company style: 小四 12 pt body on 1.75 lines,
+小二 18 pt 黑体 title, compact margins.
+
+Fonts: a fresh machine has Noto CJK (Regular and Bold), DejaVu and
+Liberation only, so 仿宋 (body) and 小标宋 (title) are Noto Serif CJK
+Regular/Bold, 黑体 is Noto Sans CJK and 楷体 (second-level headings) falls
+back to Noto Serif CJK; a company with licensed faces installs them and names
+them in its own ``templates/typst/policy.typ``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+from ...core.locales import Locale
+
+MM = 72 / 25.4  # points per millimetre
+
+
+@dataclass(frozen=True)
+class Face:
+    """Size and face of one kind of heading."""
+
+    size: float  # pt
+    family: str  # "serif" (宋/仿宋/小标宋-like) | "sans" (黑体-like)
+    bold: bool
+
+
+@dataclass(frozen=True)
+class PagePreset:
+    name: str
+    top: float  # margins, mm
+    bottom: float
+    left: float
+    right: float
+    body_size: float  # pt
+    pitch: float  # pt from one baseline to the next in body text
+    tracking: float  # pt added after every character of body text
+    title: Face
+    chapter: Face  # 第一章 / 一、
+    section: Face  # 第一节 / （一）
+    subsection: Face  # sectioned level 3: 1.
+    table_size: float
+    header_size: float  # the document-control header
+    page_number_size: float
+    para_gap: float = 0.0  # pt between paragraphs beyond the line pitch
+    mirror_page_numbers: bool = False  # GB/T: odd pages right, even pages left
+
+    @property
+    def type_width(self) -> float:
+        """Width of the type area in pt."""
+        return (210 - self.left - self.right) * MM
+
+    def as_data(self) -> dict:
+        """The preset as template data (sizes in pt, margins in mm)."""
+        return asdict(self)
+
+
+def _tracking_for(chars: int, size: float, left: float, right: float) -> float:
+    """Tracking (pt, rounded down to 0.01) that fits ``chars`` full-width characters per line."""
+    pitch = (210 - left - right) * MM / chars
+    return -(int(round((size - pitch) * 100 + 0.5))) / 100 if pitch < size else 0.0
+
+
+#: Noto CJK's single line (ascender + descender) in em, as Word and LibreOffice measure it.
+NOTO_SINGLE_LINE = 1.448
+
+PRESETS: dict[str, PagePreset] = {
+    # GB/T 9704-2012: 22 lines × 28 characters; 三号 body, 二号 小标宋 title, 三号 黑体 / 楷体 headings.
+    "gbt9704": PagePreset(
+        "gbt9704", top=37, bottom=35, left=28, right=26, body_size=16, pitch=225 * MM / 22,
+        tracking=_tracking_for(28, 16, 28, 26), title=Face(22, "serif", True), chapter=Face(16, "sans", False),
+        section=Face(16, "serif", True), subsection=Face(16, "serif", True),
+        table_size=12, header_size=10.5, page_number_size=14, mirror_page_numbers=True),
+    # Company handbook: 小四 body at 1.25 lines, 小二 黑体 title.
+    "handbook": PagePreset(
+        "handbook", top=25, bottom=22, left=22, right=20, body_size=12, pitch=12 * NOTO_SINGLE_LINE * 1.25,
+        tracking=0, title=Face(18, "sans", True), chapter=Face(15, "sans", False),
+        section=Face(14, "serif", True), subsection=Face(12, "serif", True),
+        table_size=10.5, header_size=9, page_number_size=10.5, para_gap=3),
+}
+
+
+def get_preset(name: str) -> PagePreset:
+    """A preset by name; ValueError naming the known ones."""
+    try:
+        return PRESETS[name]
+    except KeyError:
+        raise ValueError(f"unknown PDF preset {name!r}; known: {', '.join(PRESETS)}") from None
+
+
+_REGIONS = {"zh-Hans": "cn", "zh-Hant": "tw", "zh-Hant-TW": "tw", "zh-Hant-HK": "hk"}
+
+
+def locale_data(loc: Locale) -> dict:
+    """Language, region and the exact font families of a locale, for the templates."""
+    return {"lang": "zh", "region": _REGIONS.get(loc.code, "cn"), "serif": loc.font_family,
+            "sans": loc.sans_family, "code": loc.code}
