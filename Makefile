@@ -5,10 +5,16 @@ SHELL := /bin/bash
 PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-APT_PACKAGES := fonts-noto-cjk fonts-dejavu-core fonts-liberation2 poppler-utils libreoffice-writer chromium chromium-driver libnss3-tools postgresql
+# Fonts: every face our documents name is a Noto CJK face (Latin and digits use its own Latin
+# glyphs), from fonts-noto-cjk; fonts-liberation2 gives Times New Roman/Arial metrics to an
+# organisation's reference DOCX that names them (fontconfig aliases them), instead of DejaVu.
+APT_PACKAGES := fonts-noto-cjk fonts-dejavu-core fonts-liberation2 fontconfig poppler-utils libreoffice-writer chromium chromium-driver libnss3-tools postgresql
+# The faces the documents name (render/docx_styles.py, core/locales.py): `make fonts` checks that
+# fontconfig resolves each one to itself.
+DOC_FONTS := Noto Serif CJK SC|Noto Sans CJK SC|Noto Serif CJK TC|Noto Sans CJK TC|Noto Serif CJK HK|Noto Sans CJK HK
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test setup system-deps bench clean
+.PHONY: demo test setup system-deps fonts bench clean
 
 # The demo signs with a per-machine demo CA (`keys init-org`): its private key
 # lives in ~/.config/policydocs, its public certificate in keys/org-ca.pem
@@ -25,7 +31,15 @@ test: setup
 bench: setup
 	$(BIN)/python bench/run.py
 
-setup: system-deps $(STAMP)
+setup: system-deps fonts $(STAMP)
+
+# Every font the documents name must resolve to that face, or LibreOffice lays them out in a
+# fallback (DejaVu: wider digits, header cells that wrap).
+fonts: system-deps
+	@IFS='|'; for f in $$(echo '$(DOC_FONTS)'); do \
+	  got=$$(fc-match -f '%{family}' "$$f"); \
+	  case ",$$got," in *",$$f,"*) ;; *) echo "font '$$f' is not installed (fontconfig picks '$$got'): install fonts-noto-cjk"; exit 1;; esac; \
+	done
 
 # Install the Debian packages that are missing (only those), as root or via sudo.
 system-deps:

@@ -97,17 +97,18 @@ def synthetic_project(tmp: Path, copies: int) -> Path:
 
 
 def bench_handbook(tmp: Path, pages: int, baseline: bool = True) -> dict:
+    from policydocs.pipeline.build import handbook_job
+    from policydocs.pipeline.session import BuildSession
     from policydocs.products.handbook import HandbookRenderer, load_handbook
-    from policydocs.read.project import load_project
 
     per_copy = 34  # pages of one set of the sample policies in force (measured)
     root = synthetic_project(tmp, max(0, round(pages / per_copy) - 1))
-    project = load_project(root)
-    hb = load_handbook(root / "handbooks" / "bench.yaml", project)
-    renderer = HandbookRenderer(project)
-    renderer.pdf(dataclasses.replace(hb, policy_ids=hb.policy_ids[:1]), "zh-Hans")  # warm up fonts and CSS
+    session = BuildSession.open(root)
+    hb = load_handbook(root / "handbooks" / "bench.yaml", session.project)
+    job = handbook_job(session, hb, "zh-Hans")
+    renderer, parts = HandbookRenderer(job.config, job.texts), job.parts
+    renderer.pdf(dataclasses.replace(hb, policy_ids=hb.policy_ids[:1]), "zh-Hans", parts[:1])  # warm up fonts
     jobs = os.cpu_count() or 1
-    parts = renderer.parts(hb, "zh-Hans")
 
     def timed(n: int) -> tuple[bytes, float, float]:
         before = resource.getrusage(resource.RUSAGE_CHILDREN)

@@ -30,8 +30,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from policydocs.trust import signing  # noqa: E402
 from policydocs.read.config import load_config  # noqa: E402
+from policydocs.trust import signing  # noqa: E402
 
 TARGET_MS = 50.0
 

@@ -63,6 +63,7 @@ def _isolated_config_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch:
     """No test ever reads or writes the real ~/.config/policydocs."""
     if "XDG_CONFIG_HOME" not in os.environ or not os.environ["XDG_CONFIG_HOME"].startswith(str(tmp_path_factory.getbasetemp())):
         monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path_factory.mktemp("xdg")))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.getbasetemp() / "cache"))  # parsed trees
 
 
 def pdftotext(path: Path, *args: str) -> str:

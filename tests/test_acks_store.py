@@ -160,7 +160,7 @@ def test_minor_reissue_carries_acknowledgements_with_a_reason(service):
     path.write_text(text, encoding="utf-8")
     for name, role in (("张伟", "编制"), ("李娜", "审核"), ("王强", "批准")):
         ledger.approve(root, None, "HR-LV-002", role, name, keymod.load_private_key(name), text)
-    ledger.release(root, None, "HR-LV-002", text, summary="文字修订")
+    ledger.release(root, None, "HR-LV-002", text, summary="文字修订", effective=date.today())
     proc = run_cli("-C", str(root), "build", "--policy", "HR-LV-002", "--formats", "pdf", "-q", cwd=root,
                    env={"POLICYDOCS_SIGNING_PASSPHRASE": DEMO_PASSPHRASE})
     assert proc.returncode == 0, proc.stderr

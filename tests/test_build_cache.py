@@ -7,7 +7,6 @@ import pytest
 from conftest import REPO, copy_project
 
 from policydocs.core import fsutil
-from policydocs.pipeline import build as build_module
 from policydocs.pipeline.build import build
 
 
@@ -43,10 +42,10 @@ def test_an_edited_policy_is_the_only_one_rendered_again(root):
 
 def test_a_project_template_change_renders_everything(root):
     run(root)
-    (root / "templates").mkdir()
-    (root / "templates" / "policy.css").write_text(
-        (build_module.Path(build_module.__file__).parent.parent / "templates" / "policy.css").read_text(encoding="utf-8")
-        + "\nh1.title { letter-spacing: 0.1em; }\n", encoding="utf-8")
+    (root / "templates" / "typst").mkdir(parents=True)
+    (root / "templates" / "typst" / "policy.typ").write_text(
+        (REPO / "templates" / "typst" / "policy.typ").read_text(encoding="utf-8") + "\n// a company's change\n",
+        encoding="utf-8")
     assert run(root).rendered == N
 
 

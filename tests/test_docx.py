@@ -25,7 +25,7 @@ from test_docx_support import (
 )
 
 from policydocs.core.errors import PolicyError
-from policydocs.core.model import Ref, Text, VersionInfo
+from policydocs.core.model import Approval, Ref, Revision, Text, VersionInfo
 from policydocs.read.config import Config
 from policydocs.render import docx_styles
 from policydocs.render.docx import (
@@ -254,6 +254,54 @@ def test_approval_block_and_revision_history(tmp_path):
     # the PDF's order: title, approvals, body, clause, revisions
     order = [texts.index(t) for t in ("测试管理制度", "审批", "第一章\u3000总则", "第四条\u3000本制度自2025年3月1日起施行。", "修订记录")]
     assert order == sorted(order)
+
+
+@pytest.mark.parametrize("roles", [["编制", "批准"], ["编制", "审核", "会签", "批准"]])
+def test_revision_history_and_approvals_follow_the_configured_roles(tmp_path, roles):
+    doc = articles_doc()
+    version = VersionInfo("A/1", False, doc.meta.effective_date,
+                          approvals=[Approval(r, f"人{k}", date(2025, 2, k + 1)) for k, r in enumerate(roles)],
+                          revisions=[Revision("A/1", date(2025, 2, 10), "调整", {r: f"人{k}" for k, r in enumerate(roles)},
+                                              "第三条")])
+    d = readback(context(doc, version=version, versions__roles=roles), tmp_path)
+    assert [c.text for c in d.tables[0].rows[0].cells] == ["审批", *roles]
+    rev = d.tables[-1]
+    assert [c.text for c in rev.rows[0].cells] == ["序号", "版本", "修订日期", "修订章节", "修订内容摘要", *roles]
+    assert [c.text for c in rev.rows[1].cells][5:] == [f"人{k}" for k in range(len(roles))]
+
+
+def test_taiwan_approval_corner_is_not_a_role(tmp_path):
+    from policydocs.convert.conversion import load_glossary, localize
+
+    tree, _ = localize(articles_doc(), "zh-Hant-TW", load_glossary(Path("/nonexistent")))
+    d = readback(context(tree), tmp_path)
+    head = [c.text for c in d.tables[0].rows[0].cells]
+    assert head[1:] == ["制定", "審核", "核准"]
+    assert head[0] not in head[1:] and head[0] == "簽核"
+
+
+def test_header_fields_do_not_wrap_widths_from_content(tmp_path):
+    """文件编号/版本/生效日期/页次 cells are as wide as their text at the header size,
+    measured with wide (DejaVu) digits, and marked no-wrap; a long id shrinks its text."""
+    from policydocs.render.docx import CELL_PAD, text_twips
+
+    for pid, title in (("ADM-CONF-001", "保密管理制度"), ("HR-ATTENDANCE-OVERTIME-2025-001", "加班管理办法")):
+        d = readback(context(articles_doc(id=pid, title=title), locales__roc_dates=True), tmp_path, f"{pid}.docx")
+        tbl = d.sections[0].header._element.find(qn("w:tbl"))
+        widths = [int(g.get(qn("w:w"))) for g in tbl.iter(qn("w:gridCol"))]
+        rows = tbl.findall(qn("w:tr"))
+        id_cell = rows[1].findall(qn("w:tc"))[-1]
+        assert "".join(t.text for t in id_cell.iter(qn("w:t"))) == pid
+        assert id_cell.find(f"{qn('w:tcPr')}/{qn('w:noWrap')}") is not None
+        sz = id_cell.find(f".//{qn('w:sz')}")
+        size = int(sz.get(qn("w:val"))) if sz is not None else 21
+        assert text_twips(pid, size) + CELL_PAD <= widths[-1] + 2, (pid, size, widths)
+        date_cell = rows[2].findall(qn("w:tc"))[3]
+        assert text_twips("2025年3月1日", 21) + CELL_PAD <= widths[3]  # the other fields keep their size
+        assert date_cell.find(f".//{qn('w:sz')}") is None
+        assert "".join(t.text for t in date_cell.iter(qn("w:t"))) == "2025年3月1日"
+        sect = d.sections[0]
+        assert abs(sum(widths) - (sect.page_width - sect.left_margin - sect.right_margin) / 635) <= 1  # type area
 
 
 def test_status_lines(tmp_path):
@@ -524,3 +572,13 @@ def test_font_table_gives_windows_substitutes():
     with zipfile.ZipFile(io.BytesIO(docx_styles.reference_bytes("gbt9704", "zh-Hant-TW"))) as z:
         table = z.read("word/fontTable.xml").decode("utf-8")
     assert 'w:name="Noto Serif CJK TC"><w:altName w:val="PMingLiU' in table and '<w:charset w:val="88"/>' in table
+
+
+def test_dates_print_tight_as_in_the_pdf(tmp_path):
+    """No automatic Han–digit gap (w:autoSpaceDN/DE off): Word and WPS print 2025年3月1日 tight,
+    like the PDF, whose text then reads back as written."""
+    out = tmp_path / "tight.docx"
+    write_docx(context(articles_doc()), out)
+    with zipfile.ZipFile(out) as z:
+        styles = z.read("word/styles.xml").decode()
+    assert '<w:autoSpaceDE w:val="0"/>' in styles and '<w:autoSpaceDN w:val="0"/>' in styles

@@ -203,19 +203,20 @@ def test_build_watermarks_the_changed_policy_only(tmp_path, monkeypatch):
 
 def test_handbook_watermarks_the_draft_policy_section_only(tmp_path, monkeypatch):
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))
-    from policydocs.products.handbook import HandbookRenderer, load_handbook
-    from policydocs.read.project import load_project
+    from policydocs.pipeline.build import handbook_job, render_handbook
+    from policydocs.pipeline.session import BuildSession
+    from policydocs.products.handbook import load_handbook
 
     root = copy_project(tmp_path / "proj", ledger=True)
     _edit(root, "HR-TRN-001")
-    project = load_project(root)
-    hb = load_handbook(root / "handbooks" / "employee-handbook.yaml", project)
+    session = BuildSession.open(root)
+    hb = load_handbook(root / "handbooks" / "employee-handbook.yaml", session.project)
     hb.policy_ids = hb.policy_ids[:3]
-    renderer = HandbookRenderer(project)
-    parts = renderer.parts(hb, "zh-Hans")
+    job = handbook_job(session, hb, "zh-Hans", ("docx",))
+    parts = job.parts
     drafts = {p.ctx.doc.meta.id for p in parts if p.ctx.version.is_draft}
     assert drafts == {"HR-TRN-001"} and len(parts) == 3
-    data = renderer.docx(hb, "zh-Hans", parts)
+    data = render_handbook(job)["docx"]
     docx.Document(io.BytesIO(data))
     marked, plain = set(), set()
     for root_el in document_headers(data).values():

@@ -264,14 +264,15 @@ def test_cli_blank_register_and_receipts(project, tmp_path):
     assert r.returncode == 0, r.stderr
     assert pages_of(out / "register-HR-ATT-002-2025-03-05.pdf") == 1
     roster = roster_csv(tmp_path / "r.csv", GOOD)
-    r = run_cli("receipts", "--policy", "HR-ATT-002", "--roster", str(roster), "-o", str(out), cwd=project)
+    r = run_cli("receipts", "--policy", "HR-ATT-002", "--roster", str(roster), "-o", str(out), cwd=project,
+                env={"POLICYDOCS_TODAY": "2025-03-06"})
     assert r.returncode == 0, r.stderr
-    text = re.sub(r"\s+", "", pdftotext(out / "receipts-HR-ATT-002.pdf"))
+    text = re.sub(r"\s+", "", pdftotext(out / "receipts-HR-ATT-002-2025-03-06.pdf"))
     assert text.count("文件编号：HR-ATT-002，版本：草稿") == 3
     r = run_cli("receipts", "--policy", "HR-ATT-002", "--roster", str(roster), "--batch", "--date", "2025-03-05",
                 "-o", str(out), cwd=project)
     assert r.returncode == 0, r.stderr
-    assert (out / "receipts-batch-HR-ATT-002.docx").exists()
+    assert (out / "receipts-batch-HR-ATT-002-2025-03-05.docx").exists()
 
 
 BAD_ROSTERS = {

@@ -262,7 +262,7 @@ def test_crash_during_release_leaves_orphan_snapshot(root, people, monkeypatch, 
     rep = verify(root)
     assert rep.repairable
     assert any("line 7" in m and "after record #6" in m for m in rep.problems)
-    assert any("(HR-ATT-001): snapshot not referenced by any release record" in m for m in rep.problems)
+    assert any("(HR-ATT-001): staged snapshot not referenced by any release record" in m for m in rep.problems)
     assert run(root, "ledger", "repair") == 0
     assert verify(root).ok
     assert run(root, "release", "HR-ATT-001") == 0

@@ -59,6 +59,8 @@ lang: zh-Hans
 报销应在费用发生后三十日内提交。
 """
 
+RECORD_TIME = "2024-12-20T10:00:00+08:00"
+
 PEOPLE = [("张伟", ["编制"]), ("李娜", ["审核"]), ("王强", ["批准"])]
 ROLES = ["编制", "审核", "批准"]
 
@@ -76,7 +78,9 @@ def isolate_env(monkeypatch, tmp_path: Path) -> Path:
     xdg = tmp_path / "xdg"
     xdg.mkdir(exist_ok=True)
     monkeypatch.setenv("XDG_CONFIG_HOME", str(xdg))
-    monkeypatch.delenv(ledger.NOW_ENV, raising=False)
+    # records are made before the sample policies take effect (2025-01-01): releases are not retroactive
+    monkeypatch.setenv(ledger.NOW_ENV, RECORD_TIME)
+    monkeypatch.delenv(ledger.TODAY_ENV, raising=False)
     monkeypatch.delenv(ledger.FAULT_ENV, raising=False)
     monkeypatch.delenv(keymod.PASSPHRASE_ENV, raising=False)
     return xdg

@@ -8,12 +8,13 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import copy_project, run_cli
+from conftest import copy_project, pdftotext, run_cli
 from filelock import FileLock
 
 from policydocs.convert import conversion
 from policydocs.pipeline import build as build_module
 from policydocs.pipeline.build import LOCK_NAME, build
+from policydocs.products import handbook
 
 POLICIES = ["ADM-CONF-001", "IT-DEV-001", "IT-SEC-001"]
 
@@ -100,3 +101,62 @@ def test_render_jobs_are_pure(root):
     assert {f: hashlib.sha256(b).hexdigest() for f, b in first.items()} == \
         {f: hashlib.sha256(b).hexdigest() for f, b in second.items()}
     assert not (root / "build").exists()
+
+
+# ---------------------------------------------------------------------------
+# what used to drift between the policy build and the handbook (issue 12)
+# ---------------------------------------------------------------------------
+
+
+@pytest.fixture
+def sample(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The whole sample project with its ledger and handbook."""
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))
+    return copy_project(tmp_path / "sample", ledger=True)
+
+
+def _book(root: Path, locale: str, ids: list[str]):
+    session = build_module.BuildSession.open(root)
+    hb = handbook.load_handbook(root / "handbooks" / "employee-handbook.yaml", session.project)
+    hb.policy_ids = ids
+    return session, build_module.handbook_job(session, hb, locale, ("pdf",))
+
+
+def test_handbook_revision_rows_are_the_policy_pdfs_rows(sample):
+    """修订章节 and 修订内容摘要 in a Traditional handbook are converted like the policy's own
+    (the handbook used to convert the summary only and print 修改第三条 in a 繁體 book)."""
+    session, job = _book(sample, "zh-Hant-TW", ["HR-ATT-002"])
+    in_book = job.parts[0].ctx.version.revisions
+    own = session.context(session.working("HR-ATT-002"), "zh-Hant-TW").version.revisions
+    assert in_book == own
+    assert any(r.sections for r in in_book)
+    assert all("条" not in r.sections and "删" not in r.sections for r in in_book)
+
+
+def test_a_handbook_prints_the_closing_article_exactly_as_the_policy_does(sample):
+    """A policy that states its own effective date in words the handbook's list lacked
+    (起實施) got a second 施行 clause in the handbook only."""
+    path = sample / "policies" / "HR-TRN-001.md"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.rstrip() + "\n\n本办法自发布之日起實施。\n", encoding="utf-8")
+    session, job = _book(sample, "zh-Hans", ["HR-TRN-001"])
+    renderer = handbook.HandbookRenderer(job.config, job.texts)
+    source = renderer.typst_source(job.handbook, "zh-Hans", job.parts)
+    assert source.count("起實施") == 1 and "起施行。]" not in source  # no closing article added
+    policy = session.context(session.working("HR-TRN-001"), "zh-Hans")
+    assert policy.body == job.parts[0].ctx.body
+
+
+def test_a_glossary_change_rebuilds_policies_and_handbooks_alike(sample):
+    """One key recipe for every artifact: the handbook key used to miss inputs the policy key had."""
+    build(sample, formats=["pdf"], locales=["zh-Hant-TW"], sign=False, jobs=1)
+    again = build(sample, formats=["pdf"], locales=["zh-Hant-TW"], sign=False, jobs=1)
+    keys_before = {a.path: a.key for a in again.artifacts}
+    assert again.rendered == 0
+    glossary = sample / "glossary.yaml"
+    glossary.write_text(glossary.read_text(encoding="utf-8").replace(
+        "terms: []", 'terms:\n  - {zh-Hans: 考勤, zh-Hant: 出勤考核, reason: "test"}'), encoding="utf-8")
+    changed = build(sample, formats=["pdf"], locales=["zh-Hant-TW"], sign=False, jobs=1)
+    keys_after = {a.path: a.key for a in changed.artifacts}
+    assert all(keys_after[p] != k for p, k in keys_before.items())
+    assert "出勤考核" in pdftotext(sample / "build" / "handbooks" / "employee-handbook.zh-Hant-TW.pdf")

@@ -19,10 +19,13 @@ def published(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
     (root / "policydocs.toml").write_text(
         (root / "policydocs.toml").read_text(encoding="utf-8").replace(
             'publish = ["zh-Hans", "zh-Hant-TW", "zh-Hant-HK"]', 'publish = ["zh-Hans", "zh-Hant-TW"]'), encoding="utf-8")
-    # first an unsigned build (no identity yet): its outputs must not be reused once we can sign
-    first = run_cli("build", "--formats", "pdf", cwd=root, env=env)
+    # released versions are never published unsigned: without an identity the build stops and says how to fix it
+    refused = run_cli("build", "--formats", "pdf", cwd=root, env=env)
+    assert refused.returncode == 2 and "keys init-org" in refused.stderr, refused.stderr
+    assert not list((root / "build").rglob("*.pdf"))
+    # previews still build; their outputs must not be reused once we can sign
+    first = run_cli("build", "--formats", "pdf", "--no-sign", cwd=root, env=env)
     assert first.returncode == 0, first.stderr
-    assert "no signing identity" in first.stderr
     assert run_cli("keys", "init-org", cwd=root, env=env).returncode == 0
     second = run_cli("build", "--formats", "pdf", cwd=root, env=env)
     assert second.returncode == 0, second.stderr

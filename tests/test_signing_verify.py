@@ -168,7 +168,8 @@ def test_verify_file_authentic(built, capsys):
     assert "policy:    HR-ATT-002 《考勤管理制度》" in out
     assert "version:   A/1" in out and "locale:    zh-Hant-TW" in out
     assert "lists this exact file as zh-Hant-TW/HR-ATT-002.pdf" in out
-    assert out.rstrip().endswith("AUTHENTIC") and "NOT AUTHENTIC" not in out
+    assert out.startswith("AUTHENTIC: HR-ATT-002 A/1 (zh-Hant-TW)") and "NOT AUTHENTIC" not in out
+    assert "status:    unknown — no ledger here" in out  # this fixture has no ledger
 
 
 def test_verify_file_without_manifest_uses_signature(built, tmp_path, capsys):
@@ -211,11 +212,28 @@ def test_verify_file_content_differs_from_published_version(built, tmp_path, cap
     assert rc == 1 and "has different content" in out
 
 
-def test_verify_file_missing_trust_root_is_bad_input(tmp_path, capsys):
+def test_verify_file_outside_a_project_says_how_to_point_at_one(tmp_path, capsys):
     f = tmp_path / "x.pdf"
     f.write_bytes(b"%PDF-1.7\n")
     assert main(["-C", str(tmp_path), "verify-file", str(f)]) == 2
+    err = capsys.readouterr().err
+    assert "not a policydocs project" in err and "-C /path/to/project" in err and "--trust-root" in err
+    assert "init-org" not in err  # an auditor must never be told to make their own CA
+    assert main(["-C", str(tmp_path), "verify-file", str(f), "--trust-root", str(tmp_path / "none.pem")]) == 2
     assert "trust root not found" in capsys.readouterr().err
+
+
+def test_verify_file_never_shows_internal_exception_text(built, tmp_path, capsys):
+    """A damaged file gets a verdict in words, not a Python exception (issue 13: `TypeError: 'Any' object …`)."""
+    data = bytearray((built["build"] / "zh-Hans/HR-ATT-002.pdf").read_bytes())
+    cut = data.rfind(b"/ByteRange")
+    data[cut:cut + 40] = b"/ByteRange [0 1 2 ] /Type /Any /Contents "  # signature dictionary mangled
+    f = tmp_path / "damaged.pdf"
+    f.write_bytes(bytes(data))
+    rc = main(["-C", str(built["project"]), "verify-file", str(f)])
+    out = capsys.readouterr().out
+    assert rc == 1 and out.startswith("NOT AUTHENTIC")
+    assert "Error" not in out and "Traceback" not in out and "object" not in out, out
 
 
 def test_verify_pdfs_hook_prefixes_build_dir(copy):

@@ -421,15 +421,24 @@ def make_site_project(root: Path, *, release: bool = True) -> Path:
             ledger.register_person(root, None, name, [role], key)
             people[name] = (role, key)
 
-        def release_now(summary: str | None, **kw):
-            text = (pol / "HR-LV-002.md").read_text(encoding="utf-8")
-            for name, (role, key) in people.items():
-                ledger.approve(root, None, "HR-LV-002", role, name, key, text)
-            return ledger.release(root, None, "HR-LV-002", text, summary=summary, **kw)
+        def release_now(summary: str | None, when: str, **kw):
+            # records dated before the effective dates: releases are not retroactive
+            saved = os.environ.get(ledger.NOW_ENV)
+            os.environ[ledger.NOW_ENV] = when
+            try:
+                text = (pol / "HR-LV-002.md").read_text(encoding="utf-8")
+                for name, (role, key) in people.items():
+                    ledger.approve(root, None, "HR-LV-002", role, name, key, text)
+                return ledger.release(root, None, "HR-LV-002", text, summary=summary, **kw)
+            finally:
+                if saved is None:
+                    os.environ.pop(ledger.NOW_ENV, None)
+                else:
+                    os.environ[ledger.NOW_ENV] = saved
 
-        release_now(None)
+        release_now(None, "2023-12-15T10:00:00+08:00")
         text = (pol / "HR-LV-002.md").read_text(encoding="utf-8")
         (pol / "HR-LV-002.md").write_text(text.replace("员工婚假为三天，晚婚不再增加假期。",
                                                        "员工婚假为十天，按照当地规定执行。"), encoding="utf-8")
-        release_now("婚假调整为十天", effective=date(2025, 7, 1))
+        release_now("婚假调整为十天", "2025-06-15T10:00:00+08:00", effective=date(2025, 7, 1))
     return root

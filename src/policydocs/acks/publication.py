@@ -1,11 +1,14 @@
 """Published versions, as the acknowledgement service sees them — the only module that reads them.
 
-Until the publication record (issue 11) lands, a version is published when
-``build/manifest.json`` lists its files (policy_id, version, locale, format,
-path, sha256, signed, draft) and the ledger has its release record.  When
-the publication record arrives, only this module changes.
+Two sources, the first one winning for a policy version it holds:
 
-A draft is never published: :func:`find_published` refuses it.
+1. the publication record on the ledger (``trust/publication.py``: every
+   published file's SHA-256 on the hash-chained record, kept forever);
+2. ``build/manifest.json`` (policy_id, version, locale, format, path, sha256,
+   signed, draft), for builds that do not write the publication record yet.
+
+Either way the version needs its release record in the ledger, and a draft
+is refused (:func:`find_published`).
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from ..core.errors import PolicyError
 from ..core.manifest import read_manifest
 from ..read.config import load_config
 from ..trust import ledger
+from ..trust import publication as trust_publication
 from .store import AckError
 
 
@@ -55,18 +59,34 @@ def published_versions(project_root: str | Path) -> list[PublishedVersion]:
         manifest = read_manifest(path, missing_ok=True)
     except PolicyError as exc:
         raise AckError(str(exc), code="unpublished") from None
-    if manifest is None:
+    out = _from_publication_record(Path(project_root))
+    if manifest is None and not out:
         raise AckError(f"{path}: nothing is published yet (run `policydocs build`)", code="unpublished")
-    out: dict[tuple[str, str], PublishedVersion] = {}
-    for art in manifest.artifacts:
+    recorded = set(out)
+    for art in (manifest.artifacts if manifest is not None else []):
         if art.kind != "policy" or not art.policy_id:
             continue
         key = (art.policy_id, str(art.version))
+        if key in recorded:
+            continue
         pv = out.setdefault(key, PublishedVersion(key[0], key[1], art.title or key[0], False))
         pv.draft = pv.draft or art.draft
         pv.files.append(PublishedFile(art.locale, art.format, (cfg.build_dir / art.path).resolve(), art.sha256,
                                       art.signed))
     return sorted(out.values(), key=lambda p: (p.policy_id, p.version))
+
+
+def _from_publication_record(root: Path) -> dict[tuple[str, str], PublishedVersion]:
+    """Policy versions on the ledger's publication record (files as the record holds them)."""
+    out: dict[tuple[str, str], PublishedVersion] = {}
+    for f in trust_publication.published_files(root):
+        if f.kind != "policy":
+            continue
+        pv = out.setdefault((f.policy, f.version), PublishedVersion(f.policy, f.version, f.policy, False))
+        pv.files = [x for x in pv.files if (x.locale, x.format) != (f.locale, f.format)]  # a re-issue replaces
+        pv.files.append(PublishedFile(f.locale, f.format, (root / f.path).resolve(), f.sha256,
+                                      f.format == "pdf"))  # released PDFs are published signed
+    return out
 
 
 def find_published(project_root: str | Path, policy_id: str, version: str) -> tuple[PublishedVersion, ledger.ReleaseRecord]:

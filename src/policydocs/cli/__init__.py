@@ -22,7 +22,9 @@ COMMAND_MODULES = [
     "ledger_cmds",  # keys new, approve, release, history, as-of, diff, verify
     "signing_cmds",  # keys init-org, verify-file
     "forms_cmds",  # register, receipts
+    "evidence_cmds",  # evidence, verify-evidence
     "site_cmds",  # site, serve
+    "import_cmds",  # import
     "acks_cmds",  # acks migrate|serve|import-roster|campaign|remind|report|seal (and its part of verify)
 ]
 

@@ -2,17 +2,23 @@
 
 Everything is validated first — the policy or handbook, the roster, the
 date and time — and all outputs are rendered in memory before any file is
-written, so bad input exits 2 and leaves nothing behind.
+written, so bad input exits 2 and leaves nothing behind. What was issued is
+then an ``issue`` record in the ledger (``trust/issued.py``): subject and
+version, date, the roster's SHA-256, every file's SHA-256; file names carry
+the date, so a later run never overwrites an issued form.
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
 from ..core.errors import PolicyError
+from ..core.fsutil import sha256_file
+from ..trust import clock, issued, signing
 
 
 def register(sub) -> None:
@@ -49,7 +55,9 @@ def register(sub) -> None:
     p.add_argument("--sheet", metavar="NAME", help="worksheet of an XLSX roster (default: the first)")
     p.add_argument("--batch", action="store_true", help="one 签收单 table instead of one receipt per employee")
     p.add_argument("--issuer", default="", help="发放部门 printed on the batch form (default: the policy's department)")
-    p.add_argument("--date", help="发放日期 printed on the batch form, YYYY-MM-DD")
+    p.add_argument("--date", help="发放日期 printed on the batch form and in the file names, YYYY-MM-DD "
+                                  "(file names: today when not given)")
+    p.add_argument("--employee", metavar="工号", help="one receipt for one employee of the roster (a new hire)")
     _common(p, blank_help="extra empty rows on the batch form (default 0)")
     p.set_defaults(func=cmd_receipts)
 
@@ -155,12 +163,34 @@ def _out_dir(args, project) -> Path:
     return Path(args.output) if args.output else project.config.build_dir / "forms"
 
 
-def _write(outputs: dict[Path, bytes]) -> int:
+def _issuing_identity(project):
+    """The organisation's identity to sign the issue record with, or ``None`` (the record is then unsigned)."""
+    identity = signing.load_identity(project.config)  # a configured identity that does not open is an error
+    if identity is None:
+        return None
+    reason = signing.identity_matches_trust_root(identity, project.config)
+    if reason:
+        print(f"warning: the issue record is not signed: {reason}", file=sys.stderr)
+        return None
+    return identity
+
+
+def _write(outputs: dict[Path, bytes], project, issue: "issued.FormIssue") -> int:
+    """Write the files, then record what was issued in the ledger."""
     from ..products.forms import write_outputs
 
-    for path in write_outputs(outputs):
+    identity = _issuing_identity(project)  # before writing: a broken identity leaves nothing behind
+    paths = write_outputs(outputs)
+    for path in paths:
         print(path)
+    rec = issued.record_issue(project.root, project.config, replace(issue, files=paths), identity)
+    print(f"issued: record #{rec.record} ({'signed by the organisation' if rec.signed_record else 'unsigned'}) lists "
+          f"{len(rec.files)} file(s)", file=sys.stderr)
     return 0
+
+
+def _roster_sha(args) -> str:
+    return sha256_file(Path(args.roster)) if args.roster else ""
 
 
 # --------------------------------------------------------------------------
@@ -213,7 +243,9 @@ def cmd_register(args: argparse.Namespace) -> int:
     if "docx" in formats:
         outputs[base.with_name(base.name + ".docx")] = register_docx(session, employees, opts)
     print(f"{words['register_title']}: {len(employees)} name(s)", file=sys.stderr)
-    return _write(outputs)
+    issue = issued.FormIssue("register", "policy" if args.policy else "handbook", subject, material.version, locale,
+                             when, _roster_sha(args), len(employees))
+    return _write(outputs, project, issue)
 
 
 def cmd_receipts(args: argparse.Namespace) -> int:
@@ -232,9 +264,20 @@ def cmd_receipts(args: argparse.Namespace) -> int:
     locale = _locale(args, project)
     material, doc = _policy_material(project, args.policy, locale)
     employees = _roster(args)
+    if args.employee is not None:
+        if not args.roster:
+            raise PolicyError("--employee", 0, "--employee needs --roster (the roster that lists the employee)")
+        if args.batch:
+            raise PolicyError("--employee", 0, "--employee makes one employee's receipt; leave out --batch")
+        wanted = args.employee.strip()
+        employees = [e for e in employees if e.employee_no.strip() == wanted]
+        if not employees:
+            raise PolicyError(args.roster, 0, f"no employee with 工号 {wanted} in the roster")
     opts = _options(args, project, locale, "PD-F-002" if args.batch else "PD-F-003")
     kind = "receipts-batch" if args.batch else "receipts"
-    base = _out_dir(args, project) / f"{kind}-{safe_name(args.policy)}" \
+    day = when or clock.today()
+    who = f"-{safe_name(args.employee.strip())}" if args.employee else ""
+    base = _out_dir(args, project) / f"{kind}-{safe_name(args.policy)}{who}-{day.isoformat()}" \
         f"{'' if locale == project.config.locales.source else '.' + locale}"
     outputs: dict[Path, bytes] = {}
     if args.batch:
@@ -252,4 +295,6 @@ def cmd_receipts(args: argparse.Namespace) -> int:
                                                                       when)
         if "docx" in formats:
             outputs[base.with_name(base.name + ".docx")] = receipts_docx(material, employees, opts)
-    return _write(outputs)
+    issue = issued.FormIssue(kind, "policy", args.policy, material.version, locale, day, _roster_sha(args),
+                             len(employees), args.employee.strip() if args.employee else "")
+    return _write(outputs, project, issue)

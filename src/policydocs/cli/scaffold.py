@@ -104,5 +104,5 @@ def init_project(target: Path, *, company: str) -> Path:
     (target / "handbooks" / "employee-handbook.yaml").write_text(HANDBOOK.format(company=company), encoding="utf-8")
     (target / "templates" / "README.md").write_text(
         "Put policy.html.j2 / policy.css here to override the built-in templates.\n", encoding="utf-8")
-    (target / ".gitignore").write_text("/build/\n*.p12\n*.key\n", encoding="utf-8")
+    (target / ".gitignore").write_text("/build/\n*.p12\n*.key\nledger/.lock\n", encoding="utf-8")
     return target

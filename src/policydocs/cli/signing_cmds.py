@@ -1,20 +1,24 @@
-"""Subcommands: keys init-org, verify-file; and the PDF part of ``verify``.
+"""Subcommands: keys init-org, verify-file.
 
 ``keys`` is a command group owned by ``ledger_cmds`` (registered before this
 module); ``init-org`` is added to it through ``ledger_cmds.keys_subparsers()``.
-The PDF signature checks join ``policydocs verify`` through
-``ledger_cmds.register_verifier``.
+The PDF signature checks of ``policydocs verify`` run in ``trust/verify.py``;
+:func:`verify_pdfs` remains for callers that want only the build's PDFs.
 """
 
 from __future__ import annotations
 
 import argparse
 import getpass
+import json
 import os
 import sys
+from datetime import date
 from pathlib import Path
 
+from ..core.errors import PolicyError
 from ..read.config import load_config
+from ..trust import clock, ledger, publication, signing, status
 
 
 def _keys_subparsers(sub):
@@ -54,23 +58,28 @@ def register(sub) -> None:
 
     p = sub.add_parser(
         "verify-file",
-        help="tell which policy/version/locale a PDF is and whether it is authentic",
-        description="Check a PDF copy: its signature must be intact, cover the whole file and chain to "
-        "the project's trust root. Exit 0 when AUTHENTIC, 1 when NOT AUTHENTIC.",
+        help="is this copy authentic, which policy/version/locale is it, and is it in force today?",
+        description="Answer an auditor's question about one file in one screen: whether it is an authentic "
+        "copy (the signature is intact, covers the whole file and chains to the organisation's trust root, "
+        "and a release record in the ledger stands behind its version), which policy, version and locale it "
+        "is, who approved it and when, and its status today: in force, superseded by a later version (and "
+        "since when), scheduled, or repealed. Exit 0 when AUTHENTIC, 1 when NOT AUTHENTIC, 2 when the "
+        "project or trust root cannot be found.",
+        epilog="examples:\n"
+        "  policydocs verify-file build/zh-Hans/HR-ATT-002.pdf\n"
+        "  policydocs -C /path/to/project verify-file ~/Downloads/HR-ATT-002.pdf\n"
+        "  policydocs verify-file copy.pdf --trust-root org-ca.pem     # outside a project: signature only\n"
+        "  policydocs verify-file copy.pdf --today 2026-06-01 --json",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("file", metavar="FILE", type=Path)
     p.add_argument("--manifest", type=Path, metavar="PATH", help="manifest to look the file up in (default: build/manifest.json)")
     p.add_argument("--trust-root", type=Path, metavar="PEM", help="CA certificate to trust (default: [signing] trust_root)")
     p.add_argument("--unsigned-out", type=Path, metavar="PATH",
                    help="also write the PDF as it was before signing (to compare with a re-rendered copy)")
+    p.add_argument("--today", type=_date, metavar="YYYY-MM-DD", help="judge the status as of this day")
+    p.add_argument("--json", action="store_true", help="the verdict and details as JSON")
     p.set_defaults(func=cmd_verify_file)
-
-    try:
-        from .ledger_cmds import register_verifier
-    except ImportError:
-        pass
-    else:
-        register_verifier(verify_pdfs)
 
 
 def _passphrase(config) -> str:
@@ -93,8 +102,6 @@ def _passphrase(config) -> str:
 
 
 def cmd_init_org(args) -> int:
-    from ..trust import signing
-
     config = load_config(args.project)
     passphrase = _passphrase(config)
     reuse = not args.force and signing.demo_identity_path().exists()
@@ -114,8 +121,6 @@ def cmd_init_org(args) -> int:
 
 def verify_pdfs(args, root, config) -> list[str]:
     """The PDF part of ``policydocs verify`` (called by ledger_cmds)."""
-    from ..trust import signing
-
     manifest = config.build_dir / "manifest.json"
     if not manifest.exists():
         return []  # nothing built yet; the manifest check belongs to the build verifier
@@ -123,29 +128,81 @@ def verify_pdfs(args, root, config) -> list[str]:
                                     prefix=f"{config.build.output.rstrip('/')}/", pdfsig=True)
 
 
-def cmd_verify_file(args) -> int:
-    from ..core.errors import PolicyError
-    from ..trust import signing
+def _date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date: write YYYY-MM-DD, e.g. 2025-03-01") from None
 
-    config = load_config(args.project)
-    trust_root = args.trust_root or signing.trust_root_path(config)
-    if not Path(trust_root).exists():
-        raise PolicyError(trust_root, 0, "trust root not found; run `policydocs keys init-org` or set [signing] trust_root")
+
+def _in_project(root: Path, config) -> bool:
+    """A policydocs project, or at least a folder holding the organisation's trust root."""
+    return ((root / "policydocs.toml").exists() or (root / "ledger" / "records.jsonl").exists()
+            or signing.trust_root_path(config).exists())
+
+
+def _trust_root(args, root: Path, config) -> Path:
+    """The CA certificate to judge the copy by; PolicyError (exit 2) saying how to point at one."""
+    if args.trust_root:
+        if not args.trust_root.exists():
+            raise PolicyError(args.trust_root, 0, "trust root not found (give the organisation's CA certificate, PEM)")
+        return args.trust_root
+    if not _in_project(root, config):
+        raise PolicyError(args.file, 0, f"{root} is not a policydocs project (no policydocs.toml, no ledger/), so "
+                                        f"there is no trust root to check the copy against. Point at the project "
+                                        f"that published it: `policydocs -C /path/to/project verify-file {args.file}`, "
+                                        f"or check the signature alone with the organisation's CA certificate: "
+                                        f"`policydocs verify-file {args.file} --trust-root org-ca.pem`")
+    path = signing.trust_root_path(config)
+    if not path.exists():
+        raise PolicyError(path, 0, "trust root not found: this project has no CA certificate at [signing] trust_root; "
+                                   "give the organisation's CA certificate with --trust-root PEM, or run from the "
+                                   "project that published the copy (-C DIR)")
+    return path
+
+
+def cmd_verify_file(args) -> int:
+    root = Path(args.project).resolve()
+    config = load_config(root)
+    trust_root = _trust_root(args, root, config)
     try:
         data = args.file.read_bytes()
     except OSError as exc:
         raise PolicyError(args.file, 0, f"cannot read: {exc.strerror or exc}") from None
-    check = signing.validate_pdf(data, Path(trust_root))
-    problems = list(check.problems)
+    with clock.today_is(args.today):
+        day = clock.today()
+    report = _examine(args, root, config, trust_root, data, day)
+    if args.json:
+        print(json.dumps(report, ensure_ascii=False, indent=2))
+    else:
+        _print_report(report)
+    return 0 if report["authentic"] else 1
 
+
+def _examine(args, root: Path, config, trust_root: Path, data: bytes, day: date) -> dict:
+    """Everything verify-file says, as one dict (printed as text or JSON)."""
+    digest = signing.sha256_hex(data)
+    is_pdf = data.startswith(b"%PDF-")
+    check = signing.validate_pdf(data, trust_root) if is_pdf else None
+    problems = list(check.problems) if check is not None else []
+    has_ledger = (root / "ledger" / "records.jsonl").exists()
+    st = ledger.load_state(root, config) if has_ledger else None
+    published = publication.find_published(root, digest, config) if has_ledger else None
+    ident = check.ident if check is not None else None
+    if published is not None and (ident is None or published.kind == "policy"):
+        ident = (published.policy, published.version, published.locale)
+    if not is_pdf and published is None:
+        problems.append("not a PDF, and not a file on the publication record (only signed PDFs and published "
+                        "files can be checked)")
+    # the manifest of the current build (optional, as before)
     manifest_path = args.manifest or config.build_dir / "manifest.json"
     entry, how = None, ""
-    if Path(manifest_path).exists():
+    if check is not None and Path(manifest_path).exists():
         manifest = signing.load_manifest(Path(manifest_path))
         entry, how = signing.find_manifest_entry(manifest, data, check)
         if entry is not None and check.signed:
             problems += signing.check_against_entry(data, check, entry)
-        elif entry is None and check.ident:
+        elif entry is None and check.ident and published is None:
             pid, ver, loc = check.ident
             for a in manifest.get("artifacts", []):
                 if (isinstance(a, dict) and a.get("format") == "pdf" and a.get("policy_id") == pid
@@ -153,39 +210,91 @@ def cmd_verify_file(args) -> int:
                     problems.append(f"the published {pid} {ver} {loc} ({a.get('path')}) has different content")
     elif args.manifest:
         raise PolicyError(args.manifest, 0, "manifest not found")
-
-    ident = check.ident
-    policy_id = (entry or {}).get("policy_id") or (ident[0] if ident else "?")
-    version = (entry or {}).get("version") or (ident[1] if ident else "?")
-    locale = (entry or {}).get("locale") or (ident[2] if ident else "?")
+    if ident is None and entry is not None:
+        ident = (entry.get("policy_id"), entry.get("version"), entry.get("locale"))
+    release = None
+    vstatus = None
+    is_handbook = (entry or {}).get("kind") == "handbook" or (published is not None and published.kind == "handbook")
+    if st is not None and ident is not None and not is_handbook:
+        pid, ver, _loc = ident
+        release = next((r for r in st.policies.get(pid, ledger.PolicyState()).releases if r.version == ver), None)
+        if check is not None and check.valid:
+            lf_last = publication.ledger_head(root)
+            problems += publication.copy_problems(st, check, lf_last)
+        elif release is None and published is not None:
+            problems.append(f"on the publication record, but the ledger has no release record {pid} {ver}")
+        if release is not None:
+            vstatus = status.version_status(root, pid, ver, day, config)
+    # a DOCX (or any non-PDF) is authentic when its bytes are on the organisation-signed publication record
+    authentic = not problems and ((check is not None and check.valid) or (check is None and published is not None))
     title = (entry or {}).get("title", "")
-    print(f"file:      {args.file}")
-    print(f"policy:    {policy_id}" + (f" 《{title}》" if title else ""))
-    print(f"version:   {version}")
-    print(f"locale:    {locale}")
-    if check.signed:
-        print(f"signed by: {check.signer}")
-        if check.signing_time:
-            print(f"signed at: {check.signing_time.isoformat()}")
-        if check.timestamp:
-            print(f"timestamp: {check.timestamp.isoformat()}")
-        if check.reason:
-            print(f"reason:    {check.reason}")
-    if entry is not None:
-        if how == "file":
-            print(f"manifest:  {manifest_path} lists this exact file as {entry.get('path')}")
-        else:
-            print(f"manifest:  {manifest_path} lists the same document as {entry.get('path')}; "
-                  "this file's bytes differ from that published copy")
-    elif Path(manifest_path).exists():
-        print(f"manifest:  not listed in {manifest_path} (an older version or another build)")
-    if args.unsigned_out and check.signed_prefix_size:
+    if not title and release is not None:
+        meta = status.release_meta(root, release)
+        title = meta.title if meta is not None else ""
+    out = {
+        "file": str(args.file), "sha256": digest, "authentic": authentic, "problems": problems,
+        "policy": ident[0] if ident else None, "title": title or None, "version": ident[1] if ident else None,
+        "locale": ident[2] if ident else None, "kind": "handbook" if is_handbook else "policy",
+        "day": day.isoformat(), "ledger": has_ledger,
+        "status": vstatus.to_json() if vstatus else None,
+        "release": release.to_json() if release else None,
+        "signature": None, "published": published.to_json() if published else None,
+        "manifest": {"path": str(manifest_path), "entry": entry.get("path"), "match": how} if entry else None,
+    }
+    if check is not None and check.signed:
+        out["signature"] = {"signer": check.signer, "signing_time": check.signing_time.isoformat() if check.signing_time else None,
+                            "timestamp": check.timestamp.isoformat() if check.timestamp else None, "reason": check.reason,
+                            "ledger_head": check.ledger_head.to_json() if check.ledger_head else None,
+                            "trust_root": str(trust_root)}
+    if args.unsigned_out and check is not None and check.signed_prefix_size:
         args.unsigned_out.write_bytes(data[: check.signed_prefix_size])
-        print(f"unsigned:  {args.unsigned_out} (sha256 {check.signed_prefix_sha256})")
-    if problems:
-        print("NOT AUTHENTIC")
-        for p in problems:
-            print(f"  - {p}")
-        return 1
-    print("AUTHENTIC")
-    return 0
+        out["unsigned_out"] = {"path": str(args.unsigned_out), "sha256": check.signed_prefix_sha256}
+    return out
+
+
+def _print_report(r: dict) -> None:
+    what = f"{r['policy'] or '?'} {r['version'] or '?'} ({r['locale'] or '?'})"
+    print(("AUTHENTIC" if r["authentic"] else "NOT AUTHENTIC") + f": {what}")
+    print(f"file:      {r['file']}")
+    print(f"policy:    {r['policy'] or '?'}" + (f" 《{r['title']}》" if r["title"] else ""))
+    print(f"version:   {r['version'] or '?'}")
+    print(f"locale:    {r['locale'] or '?'}")
+    rel = r["release"]
+    if r["status"]:
+        line = r["status"]["describe"]
+        if r["status"]["state"] != "in_force":
+            line += " — NOT the version in force"
+        print(f"status:    {line} (on {r['day']})")
+    elif r["kind"] == "handbook":
+        print("status:    a handbook (its policies' status: policydocs as-of)")
+    elif r["ledger"]:
+        print(f"status:    no release record of this version (on {r['day']})")
+    else:
+        print("status:    unknown — no ledger here; run with -C PROJECT to see whether this version is in force")
+    if rel:
+        print("approved:  " + " · ".join(f"{a['role']} {a['person']} {a['time'][:10]}" for a in rel["approvals"]))
+        print(f"released:  {rel['date']}, effective {rel['effective_date']} (ledger record #{rel['record']})")
+        if rel["retroactive"]:
+            print(f"retroactive: effective before it was released — "
+                  f"{rel['retroactive_reason'] or 'no reason recorded'}")
+    sig = r["signature"]
+    if sig:
+        print(f"signed by: {sig['signer']}" + (f" at {sig['signing_time']}" if sig["signing_time"] else ""))
+        if sig["timestamp"]:
+            print(f"timestamp: {sig['timestamp']}")
+        if sig["ledger_head"]:
+            print(f"ledger:    published under record #{sig['ledger_head']['seq']} {sig['ledger_head']['hash'][:12]}")
+    pub = r["published"]
+    if pub:
+        print(f"published: record #{pub['record']} ({pub['time'][:10]}) lists this exact file as {pub['path']}")
+    m = r["manifest"]
+    if m:
+        if m["match"] == "file":
+            print(f"manifest:  {m['path']} lists this exact file as {m['entry']}")
+        else:
+            print(f"manifest:  {m['path']} lists the same document as {m['entry']}; "
+                  "this file's bytes differ from that published copy")
+    if r.get("unsigned_out"):
+        print(f"unsigned:  {r['unsigned_out']['path']} (sha256 {r['unsigned_out']['sha256']})")
+    for p in r["problems"]:
+        print(f"  - {p}")

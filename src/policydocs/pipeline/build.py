@@ -22,6 +22,7 @@ import tempfile
 import time
 from dataclasses import dataclass, field, replace
 from datetime import date
+from functools import cached_property
 from pathlib import Path
 
 from filelock import FileLock, Timeout
@@ -32,10 +33,13 @@ from ..core.errors import Collector, PolicyError, PolicyErrors
 from ..core.fsutil import sha256_file
 from ..core.locales import LOCALES
 from ..core.manifest import Artifact, Manifest, read_manifest
+from ..products import handbook
+from ..products.handbook import Handbook
+from ..read.config import Config
 from ..render import writers
 from ..render.context import RenderContext
 from ..render.docx import load_reference
-from ..trust import ledger, signing
+from ..trust import ledger, publication, signing
 from . import keys
 from .executor import Executor, executor
 from .progress import Progress, Silent
@@ -115,8 +119,8 @@ def build(root: str | Path = ".", *, formats: list[str] | None = None, locales: 
     locale_list = list(locales or cfg.locales.publish)
     _check_request(session, formats_t, locale_list, policy_ids)
     result = BuildResult(glossary_sha256=session.glossary_hash)
-    identity = _signing_identity(session, result) if sign else None
-    env = keys.environment(session.root, session.glossary_hash, identity.fingerprint if identity else "unsigned")
+    signer = Signer(session.config, result, enabled=sign)
+    env = keys.environment(session.root, session.glossary_hash)
     build_dir = cfg.build_dir
     build_dir.mkdir(parents=True, exist_ok=True)
     try:
@@ -130,13 +134,15 @@ def build(root: str | Path = ".", *, formats: list[str] | None = None, locales: 
         staging = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=build_dir))
         try:
             previous = {} if force else (read_manifest(build_dir / "manifest.json") or Manifest()).by_path()
-            todo = _plan_policies(session, env, formats_t, locale_list, policy_ids, previous, result, progress)
+            todo = _plan_policies(session, env, signer, formats_t, locale_list, policy_ids, previous, result,
+                                  progress)
             pool = executor(jobs or cfg.build.jobs, scheduler)
             if todo:
-                _render_policies(session, todo, pool, identity, staging, result, progress)
+                _render_policies(session, todo, pool, signer, staging, result, progress)
             if handbooks and not policy_ids and cfg.handbooks_dir.is_dir():
-                result.artifacts.extend(_build_handbooks(session, staging, locale_list, formats_t, progress,
-                                                         jobs=jobs, force=force, identity=identity))
+                books = _plan_handbooks(session, env, signer, formats_t, locale_list, previous, result)
+                if books:
+                    _render_handbooks(session, books, pool, signer, staging, result, progress)
             _publish(session, staging, build_dir, result, full=not policy_ids)
         finally:
             shutil.rmtree(staging, ignore_errors=True)
@@ -164,18 +170,39 @@ def _check_request(session: BuildSession, formats: tuple[str, ...], locales: lis
         load_reference(cfg)  # a bad reference DOCX is an input error: fail before rendering
 
 
-def _signing_identity(session: BuildSession, result: BuildResult):
-    """The organisation's signing identity, loaded once (None: released PDFs stay unsigned)."""
-    cfg = session.config
-    identity = signing.load_identity(cfg)
-    if identity is None:
-        result.warnings.append("no signing identity: released PDFs are published unsigned and `verify` will "
-                               "report them (run `policydocs keys init-org` or set [signing] pkcs12)")
-    else:
-        reason = signing.identity_matches_trust_root(identity, cfg)
-        if reason:
-            result.warnings.append(f"signing identity does not match the trust root: {reason}")
-    return identity
+class Signer:
+    """The organisation's signing identity, loaded once and only when a released file is
+    keyed or signed (decrypting a PKCS#12 takes 0.3–0.6 s that a build of drafts saves)."""
+
+    def __init__(self, config: Config, result: BuildResult, *, enabled: bool):
+        self.config, self.result, self.enabled = config, result, enabled
+
+    @cached_property
+    def identity(self):
+        """The identity, checked against the trust root; None when signing is off (``--no-sign``).
+        Without an identity, or one the trust root does not vouch for, ``require_identity``
+        stops the build (exit 2, naming the fix): released copies are never published unsigned."""
+        if not self.enabled:
+            return None
+        return signing.require_identity(self.config)
+
+    def fingerprint(self, released: bool) -> str:
+        """What a key records of the signer: nothing for a draft (it is never signed); for a
+        released file, hashes of the identity's PKCS#12 file and of the trust root — read,
+        not decrypted, so a build that signs nothing never pays for the passphrase."""
+        if not released:
+            return ""
+        return self._files_hash
+
+    @cached_property
+    def _files_hash(self) -> str:
+        if not self.enabled:
+            return "unsigned"
+        h = hashlib.sha256()
+        for path in (signing.configured_pkcs12_path(self.config) or signing.demo_identity_path(),
+                     signing.trust_root_path(self.config)):
+            h.update(path.read_bytes() if path.is_file() else b"-")
+        return h.hexdigest()
 
 
 def _remove_stale_staging(build_dir: Path) -> None:
@@ -189,7 +216,8 @@ def _policy_path(policy_id: str, locale: str, suffix: str) -> str:
     return f"{locale}/{policy_id}{suffix}"
 
 
-def _plan_policies(session: BuildSession, env: keys.Environment, formats: tuple[str, ...], locales: list[str],
+def _plan_policies(session: BuildSession, env: keys.Environment, signer: Signer, formats: tuple[str, ...],
+                   locales: list[str],
                    policy_ids: list[str] | None, previous: dict[str, Artifact], result: BuildResult,
                    progress: Progress) -> list[PolicyJob]:
     """Key every (policy, locale); keep those whose files match; return the jobs to render."""
@@ -206,7 +234,8 @@ def _plan_policies(session: BuildSession, env: keys.Environment, formats: tuple[
         refs = sorted({n.policy_id for n in doc.walk() if getattr(n, "policy_id", None)})
         for locale in locales:
             key = keys.artifact_key(env, "policy", "+".join(formats), locale, templates=templates,
-                                    texts=[fingerprint], extra=reference)
+                                    texts=[fingerprint], extra=reference,
+                                    signer=signer.fingerprint(not version.is_draft))
             kept = [previous.get(_policy_path(pid, locale, writers.get_writer(fmt, session.root).suffix))
                     for fmt in formats]
             if all(a is not None and a.key == key and _unchanged(build_dir / a.path, a) for a in kept):
@@ -233,11 +262,12 @@ def _unchanged(path: Path, artifact: Artifact) -> bool:
         return False
 
 
-def _render_policies(session: BuildSession, todo: list[PolicyJob], pool: Executor, identity, staging: Path,
+def _render_policies(session: BuildSession, todo: list[PolicyJob], pool: Executor, signer: Signer, staging: Path,
                      result: BuildResult, progress: Progress) -> None:
     """Render the jobs in the pool; sign released PDFs here; write into staging."""
     cfg = session.config
     reports = staging / "reports"
+    head = publication.ledger_head(session.root)  # signed copies name the ledger record they are published under
     progress.start(f"rendering {len(todo)} document(s) with {pool.workers} worker(s)", len(todo))
     try:
         for job, outputs in pool.run(render_policy, todo):
@@ -252,10 +282,12 @@ def _render_policies(session: BuildSession, todo: list[PolicyJob], pool: Executo
                                effective_date=effective.isoformat() if effective else None)
                 if fmt == "pdf":
                     art.unsigned_sha256, art.unsigned_size = hashlib.sha256(data).hexdigest(), len(data)
-                    if identity is not None and not version.is_draft:
+                    identity = None if version.is_draft else signer.identity
+                    if identity is not None:
                         data = signing.sign_pdf(data, identity, policy_id=meta.id, version=version.version,
                                                 locale=locale, location=cfg.signing.location,
-                                                contact=cfg.signing.contact, timestamp_url=cfg.signing.timestamp_url)
+                                                contact=cfg.signing.contact, timestamp_url=cfg.signing.timestamp_url,
+                                                ledger_head=head)
                         art.signed = True
                 _stage(staging, art, data)
                 result.artifacts.append(art)
@@ -277,37 +309,103 @@ def _stage(staging: Path, art: Artifact, data: bytes) -> None:
     art.sha256, art.size = hashlib.sha256(data).hexdigest(), len(data)
 
 
-def _build_handbooks(session: BuildSession, staging: Path, locales: list[str], formats: tuple[str, ...],
-                     progress: Progress, *, jobs: int | None, force: bool, identity) -> list[Artifact]:
-    """Render handbooks; sign each handbook PDF whose policies are all released."""
-    from ..products import handbook
+@dataclass
+class HandbookJob:
+    """One handbook in one locale, every requested format: the parts are localized already."""
 
+    config: Config
+    handbook: Handbook
+    locale: str
+    parts: list
+    texts: handbook.Localized
+    formats: tuple[str, ...]
+    key: str
+
+
+def render_handbook(job: HandbookJob) -> dict[str, bytes]:
+    """format → unsigned bytes of one handbook in one locale."""
+    renderer = handbook.HandbookRenderer(job.config, job.texts)
+    return {fmt: (renderer.pdf if fmt == "pdf" else renderer.docx)(job.handbook, job.locale, job.parts)
+            for fmt in job.formats}
+
+
+HANDBOOK_FORMATS = ("pdf", "docx")
+
+
+def _plan_handbooks(session: BuildSession, env: keys.Environment, signer: Signer, formats: tuple[str, ...],
+                    locales: list[str],
+                    previous: dict[str, Artifact], result: BuildResult) -> list[HandbookJob]:
+    """Every handbook in every locale it is published in: keep what is unchanged, return the rest."""
     project, cfg = session.project, session.config
-    arts = [Artifact.from_json(a) for a in handbook.build_handbooks(project, staging, locales, formats, jobs=jobs,
-                                                                     force=force)]
-    books = {hb.name: hb for hb in (handbook.load_handbook(p, project) for p in handbook.handbook_files(project))}
-    for art in arts:
-        path = staging / art.path
-        if art.signed and path.is_file():  # reused from the last build, signed as published
-            art.sha256, art.size = sha256_file(path), path.stat().st_size
-            continue
-        versions = [session.version(session.working(pid)) for pid in art.policies]
-        hb = books.get(art.handbook or "")
-        art.draft = any(v.is_draft for v in versions)
-        art.version = hb.version if hb else ""
-        art.signed = False
-        data = path.read_bytes()
-        if art.format == "pdf":
-            art.unsigned_sha256, art.unsigned_size = hashlib.sha256(data).hexdigest(), len(data)
-            if identity is not None and not art.draft:
-                data = signing.sign_pdf(data, identity, policy_id=hb.doc_no if hb else art.handbook or "",
-                                        version=art.version, locale=art.locale, location=cfg.signing.location,
-                                        contact=cfg.signing.contact, timestamp_url=cfg.signing.timestamp_url)
-                art.signed = True
-        _stage(staging, art, data)
-    if arts:
-        progress.note(f"handbooks: {', '.join(sorted({a.path for a in arts}))}")
-    return arts
+    errors = Collector()
+    books: list[Handbook] = []
+    for path in handbook.handbook_files(project):
+        try:
+            books.append(handbook.load_handbook(path, project))
+        except (PolicyError, PolicyErrors) as exc:
+            errors.extend(exc)
+    errors.raise_if_any()
+    formats = tuple(f for f in formats if f in HANDBOOK_FORMATS)
+    templates = keys.templates_hash(session.root, [f"typst/{t}" for t in handbook.HANDBOOK_TEMPLATES])
+    reference = keys.file_hash(load_reference(cfg)) if "docx" in formats else ""
+    todo = []
+    for hb in books:
+        editions = [session.working(pid) for pid in hb.policy_ids]
+        versions = [session.version(e) for e in editions]
+        texts = [keys.text_fingerprint(session.document(e), v) for e, v in zip(editions, versions)]
+        definition = keys.file_hash((session.root / hb.path).read_bytes())
+        for locale in (loc for loc in locales if not hb.locales or loc in hb.locales):
+            key = keys.artifact_key(env, "handbook", "+".join(formats), locale, templates=templates, texts=texts,
+                                    extra=[definition, reference],
+                                    signer=signer.fingerprint(not any(v.is_draft for v in versions)))
+            kept = [previous.get(_handbook_path(hb.name, locale, fmt)) for fmt in formats]
+            if all(a is not None and a.key == key and _unchanged(cfg.build_dir / a.path, a) for a in kept):
+                result.artifacts.extend(kept)
+                continue
+            todo.append(handbook_job(session, hb, locale, formats, key, editions))
+    return todo
+
+
+def handbook_job(session: BuildSession, hb: Handbook, locale: str, formats: tuple[str, ...] = HANDBOOK_FORMATS,
+                 key: str = "", editions: list | None = None) -> HandbookJob:
+    """Everything a worker needs to lay out ``hb`` in ``locale``, localized by the session."""
+    cfg = session.config
+    converted = handbook.Localized({t: session.convert(t, locale) for t in handbook.book_texts(hb, cfg)})
+    return HandbookJob(cfg, hb, locale, handbook.parts_of(hb, locale, session, editions), converted, formats, key)
+
+
+def _handbook_path(name: str, locale: str, fmt: str) -> str:
+    return f"handbooks/{name}.{locale}.{fmt}"
+
+
+def _render_handbooks(session: BuildSession, todo: list[HandbookJob], pool: Executor, signer: Signer, staging: Path,
+                      result: BuildResult, progress: Progress) -> None:
+    """Lay the books out in the pool; sign the PDF of a book whose policies are all released."""
+    cfg = session.config
+    head = publication.ledger_head(session.root)
+    progress.start(f"laying out {len(todo)} handbook(s)", len(todo))
+    try:
+        for job, outputs in pool.run(render_handbook, todo):
+            hb = job.handbook
+            draft = any(part.ctx.version.is_draft for part in job.parts)
+            for fmt, data in outputs.items():
+                art = Artifact(path=_handbook_path(hb.name, job.locale, fmt), kind="handbook", format=fmt,
+                               locale=job.locale, title=job.texts(hb.title, "", job.locale), key=job.key,
+                               version=hb.version, draft=draft, handbook=hb.name, policies=list(hb.policy_ids))
+                if fmt == "pdf":
+                    art.unsigned_sha256, art.unsigned_size = hashlib.sha256(data).hexdigest(), len(data)
+                    identity = None if draft else signer.identity
+                    if identity is not None:
+                        data = signing.sign_pdf(data, identity, policy_id=hb.doc_no, version=hb.version,
+                                                locale=job.locale, location=cfg.signing.location,
+                                                contact=cfg.signing.contact, timestamp_url=cfg.signing.timestamp_url,
+                                                ledger_head=head)
+                        art.signed = True
+                _stage(staging, art, data)
+                result.artifacts.append(art)
+            progress.step(f"{job.locale:<10} {hb.name}")
+    finally:
+        progress.finish()
 
 
 def _publish(session: BuildSession, staging: Path, build_dir: Path, result: BuildResult, *, full: bool) -> None:

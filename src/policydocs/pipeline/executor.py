@@ -48,8 +48,10 @@ class InProcess:
 class LocalPool:
     """A process pool on this machine, started on first use and reused for the whole build.
 
-    Workers are forked where the platform allows it (no re-import, the session's
-    state is inherited), spawned elsewhere (Windows, macOS)."""
+    Workers come from a fork server where the platform has one (Linux), else they
+    are spawned (Windows, macOS). Never plain fork: the PDF engine keeps worker
+    threads, and a process forked from one that has compiled a document waits on
+    them forever."""
 
     def __init__(self, workers: int):
         self.workers = workers
@@ -61,8 +63,12 @@ class LocalPool:
             yield from InProcess().run(fn, items)
             return
         if self._pool is None:
-            method = "fork" if sys.platform.startswith("linux") else "spawn"
-            self._pool = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context(method))
+            if sys.platform.startswith("linux"):
+                context = multiprocessing.get_context("forkserver")
+                context.set_forkserver_preload(["policydocs.pipeline.build"])  # imported once, not per worker
+            else:
+                context = multiprocessing.get_context("spawn")
+            self._pool = ProcessPoolExecutor(self.workers, mp_context=context)
         futures: dict[Future, Any] = {self._pool.submit(fn, item): item for item in items}
         try:
             for fut in as_completed(futures):

@@ -30,14 +30,13 @@ class Environment:
     package: str  # policydocs' version and code
     config: str  # policydocs.toml as written
     glossary: str  # the merged glossary
-    signer: str  # fingerprint of the signing identity, or "unsigned"
 
 
-def environment(project_root: Path, glossary_hash: str, signer: str = "unsigned") -> Environment:
+def environment(project_root: Path, glossary_hash: str) -> Environment:
     """The shared part of every key of a project's build."""
     config = project_root / "policydocs.toml"
     config_hash = hashlib.sha256(config.read_bytes()).hexdigest() if config.is_file() else ""
-    return Environment(f"{__version__}:{fsutil.package_hash()}", config_hash, glossary_hash, signer)
+    return Environment(f"{__version__}:{fsutil.package_hash()}", config_hash, glossary_hash)
 
 
 def templates_hash(project_root: Path, patterns: Iterable[str]) -> str:
@@ -72,8 +71,10 @@ def text_fingerprint(doc: Document, version: VersionInfo) -> list:
 
 
 def artifact_key(env: Environment, kind: str, fmt: str, locale: str, *, templates: str,
-                 texts: Iterable[list] = (), extra: object = None) -> str:
-    """The key of one artifact: ``env`` + what it is + the fingerprints of the texts in it."""
-    payload = [KEY_FORMAT, env.package, env.config, env.glossary, env.signer, kind, fmt, locale, templates,
-               list(texts), extra]
+                 texts: Iterable[list] = (), extra: object = None, signer: str = "") -> str:
+    """The key of one artifact: ``env`` + what it is + the fingerprints of the texts in it.
+    ``signer`` (the signing identity's fingerprint) is given for an artifact that is
+    signed only: a draft is the same file whoever would have signed it."""
+    payload = [KEY_FORMAT, env.package, env.config, env.glossary, signer, kind, fmt, locale,
+               templates, list(texts), extra]
     return hashlib.sha256(json.dumps(payload, ensure_ascii=False, sort_keys=True, default=str).encode()).hexdigest()

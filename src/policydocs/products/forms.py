@@ -155,11 +155,12 @@ def register_columns(words: dict[str, str]) -> list[Column]:
 
 
 def batch_columns(words: dict[str, str]) -> list[Column]:
-    return [Column("no", words["no"], 10), Column("department", words["department"], 22),
-            Column("name", words["name"], 18), Column("employee_no", words["employee_no"], 17),
-            Column("doc_title", words["doc_title"], 30), Column("doc_no_version", words["doc_no_version"], 25),
-            Column("receipt_date", words["receipt_date"], 18), Column("signature", words["signature"], 26),
-            Column("remark", words["remark"], 14)]
+    # 签名 34 mm: room for a handwritten name (the register gives 40 mm)
+    return [Column("no", words["no"], 9), Column("department", words["department"], 20),
+            Column("name", words["name"], 20), Column("employee_no", words["employee_no"], 16),
+            Column("doc_title", words["doc_title"], 27), Column("doc_no_version", words["doc_no_version"], 24),
+            Column("receipt_date", words["receipt_date"], 18), Column("signature", words["signature"], 34),
+            Column("remark", words["remark"], 12)]
 
 
 @dataclass
@@ -356,41 +357,34 @@ def receipts_pdf(material: Material, employees: Sequence[Employee], opts: FormOp
 
 
 def _docx_base(locale: str, *, top_mm: float, header_mm: float = 10):
+    """An empty form DOCX on the house template (render/docx_styles: Noto fonts named for
+    every script, zh-CN/zh-TW/zh-HK language, our font table), A4 portrait with the
+    forms' margins, body text 10 pt sans single-spaced."""
     from docx import Document as DocxDocument
     from docx.enum.section import WD_ORIENT
-    from docx.oxml import OxmlElement
     from docx.oxml.ns import qn
     from docx.shared import Mm, Pt
 
+    from ..render.docx_styles import reference_bytes
+
     loc = get_locale(locale)
-    doc = DocxDocument()
+    doc = DocxDocument(io.BytesIO(reference_bytes("handbook", locale)))
     section = doc.sections[0]
     section.orientation = WD_ORIENT.PORTRAIT
     section.page_width, section.page_height = Mm(210), Mm(297)
     section.left_margin = section.right_margin = Mm(15)
     section.top_margin, section.bottom_margin = Mm(top_mm), Mm(30)
     section.header_distance, section.footer_distance = Mm(header_mm), Mm(8)
-    lang = {"zh-Hans": "zh-CN", "zh-Hant": "zh-TW", "zh-Hant-TW": "zh-TW", "zh-Hant-HK": "zh-HK"}[loc.code]
-    for style_name in ("Normal", "Table Grid"):
+    for style_name in ("Normal", "Table Grid", "header", "footer"):
         style = doc.styles[style_name]
-        style.font.name = loc.sans_family
         style.font.size = Pt(10)
-        rpr = style.element.get_or_add_rPr()
-        fonts = rpr.find(qn("w:rFonts"))
-        if fonts is None:
-            fonts = OxmlElement("w:rFonts")
-            rpr.insert(0, fonts)
+        fonts = style.element.get_or_add_rPr().get_or_add_rFonts()
         for attr in ("w:ascii", "w:hAnsi", "w:eastAsia", "w:cs"):
             fonts.set(qn(attr), loc.sans_family)
-        lang_el = rpr.find(qn("w:lang"))
-        if lang_el is None:
-            lang_el = OxmlElement("w:lang")
-            rpr.append(lang_el)
-        lang_el.set(qn("w:val"), lang)
-        lang_el.set(qn("w:eastAsia"), lang)
-    pf = doc.styles["Normal"].paragraph_format
-    pf.space_before = pf.space_after = Pt(0)
-    pf.line_spacing = 1.0
+        pf = style.paragraph_format
+        pf.space_before = pf.space_after = Pt(0)
+        pf.line_spacing = 1.0
+        pf.first_line_indent = Pt(0)
     return doc
 
 
@@ -518,6 +512,7 @@ def _docx_footer(section, words: dict[str, str], with_signoff: bool = True) -> N
     footer = section.footer
     first = footer.paragraphs[0]
     if with_signoff:
+        first.alignment = WD_ALIGN_PARAGRAPH.LEFT
         first.add_run(f"{words['recorder']}：__________　　　{words['reviewer']}：__________　　　"
                       f"{words['date']}：__________")
         note = footer.add_paragraph()
@@ -554,12 +549,73 @@ def _twips(mm: float) -> int:
     return round(mm / 25.4 * 1440)
 
 
+DOCX_PT, DOCX_MIN_PT = 10.0, 6.0
+_DOCX_CELL_MARGIN = 1.0  # mm each side (w:tblCellMar 57 twips)
+
+
+def docx_cell_fit(text: str, width_mm: float, base_pt: float = DOCX_PT) -> tuple[float, list[str]]:
+    """How a value is printed in a DOCX cell ``width_mm`` wide: (size in pt, lines).  The base
+    size on one line when it fits, else smaller on one line down to 7.5 pt, else two lines
+    cut where they read best (``_docx_lines``) at the size the longer one fits, down to 6 pt.
+    Rows are at least, not exactly, their height: whatever is left prints whole, the row grows."""
+    inner = width_mm - 2 * _DOCX_CELL_MARGIN - 0.5
+    wide = text_width(text, base_pt)
+    if wide <= inner:
+        return base_pt, [text]
+    one_line = base_pt * inner / wide
+    if one_line >= 7.5:
+        return math.floor(one_line * 2) / 2, [text]
+    lines = _docx_lines(text)
+    widest = max(text_width(line, base_pt) for line in lines)
+    return max(DOCX_MIN_PT, min(8.5, math.floor(base_pt * inner / widest * 2) / 2)), lines
+
+
+_NO_LINE_START = set("。，、；：？！）》」』〕】…—%")
+
+
+def _split_lines(text: str, n: int) -> list[str]:
+    """``text`` cut into ``n`` lines of about equal width: at spaces when it has
+    them, else between characters (never before 。，、）》 etc., clreq)."""
+    if n <= 1:
+        return [text]
+    total = sum(_em(ch) for ch in text)
+    lines, start, acc = [], 0, 0.0
+    for i, ch in enumerate(text):
+        acc += _em(ch)
+        if len(lines) < n - 1 and acc >= total * (len(lines) + 1) / n and i + 1 < len(text):
+            cut = i + 1
+            if " " in text:
+                before, after = text.rfind(" ", start, cut + 1), text.find(" ", cut)
+                candidates = [c for c in (before, after) if c > start]
+                if candidates:
+                    cut = min(candidates, key=lambda c: abs(c - cut))
+            while cut < len(text) and text[cut] in _NO_LINE_START:
+                cut += 1
+            if start < cut < len(text):
+                lines.append(text[start:cut].strip())
+                start = cut
+    lines.append(text[start:].strip())
+    return [ln for ln in lines if ln]
+
+
+def _docx_lines(text: str) -> list[str]:
+    """``text`` on two lines of about equal width: a name at its middle dot (阿卜杜热合曼·
+    买买提), else at a space, else between characters (never before 。，、）…)."""
+    dots = [i for i, ch in enumerate(text) if ch in "·・•"]
+    if dots:
+        cut = min(dots, key=lambda i: abs(i + 0.5 - len(text) / 2)) + 1
+        return [text[:cut], text[cut:]]
+    return _split_lines(text, 2)
+
+
 def _docx_grid(doc, columns: list[Column], pages: list[list[_Row]], height_mm: float) -> None:
     """The sign-in table, written as XML in one go (python-docx's cell API is
     O(rows) per access: 70 s for 5,000 rows; this takes well under a second).
 
     The first row is a repeated header row (w:tblHeader); no row may split
-    across pages (w:cantSplit); heights are exact so every row can be signed.
+    across pages (w:cantSplit).  Rows are at least ``height_mm`` high (room to
+    sign) and grow when a value needs it; a value too wide for its column is
+    printed smaller or on two lines (``docx_cell_fit``), never clipped.
     """
     from xml.sax.saxutils import escape
 
@@ -569,19 +625,24 @@ def _docx_grid(doc, columns: list[Column], pages: list[list[_Row]], height_mm: f
     widths = [_twips(c.width) for c in columns]
     grid = "".join(f'<w:gridCol w:w="{w}"/>' for w in widths)
 
-    def cell(text: str, width: int, head: bool) -> str:
+    def cell(text: str, col: Column, width: int, head: bool) -> str:
         shd = '<w:shd w:val="clear" w:color="auto" w:fill="E8E8E8"/>' if head else ""
-        run = ""
+        run, ppr = "", '<w:jc w:val="center"/>'
         if text:
-            rpr = "<w:rPr><w:b/></w:rPr>" if head else ""
-            run = f'<w:r>{rpr}<w:t xml:space="preserve">{escape(text)}</w:t></w:r>'
+            size, lines = docx_cell_fit(text, col.width)
+            rpr = ("<w:b/>" if head else "") + (f'<w:sz w:val="{round(size * 2)}"/>' if size != DOCX_PT else "")
+            rpr = f"<w:rPr>{rpr}</w:rPr>" if rpr else ""
+            run = "<w:r><w:br/></w:r>".join(f'<w:r>{rpr}<w:t xml:space="preserve">{escape(line)}</w:t></w:r>'
+                                             for line in lines)
+            if size != DOCX_PT:  # tight lines, so two lines of small type fit a row
+                ppr = f'<w:spacing w:line="{round(size * 24)}" w:lineRule="exact"/>' + ppr
         return (f'<w:tc><w:tcPr><w:tcW w:w="{width}" w:type="dxa"/>{shd}<w:vAlign w:val="center"/></w:tcPr>'
-                f'<w:p><w:pPr><w:jc w:val="center"/></w:pPr>{run}</w:p></w:tc>')
+                f'<w:p><w:pPr>{ppr}</w:pPr>{run}</w:p></w:tc>')
 
     def row(texts: list[str], height: float, head: bool = False) -> str:
         hdr = "<w:tblHeader/>" if head else ""
-        cells = "".join(cell(t, w, head) for t, w in zip(texts, widths))
-        return (f'<w:tr><w:trPr><w:cantSplit/><w:trHeight w:val="{_twips(height)}" w:hRule="exact"/>{hdr}'
+        cells = "".join(cell(t, c, w, head) for t, c, w in zip(texts, columns, widths))
+        return (f'<w:tr><w:trPr><w:cantSplit/><w:trHeight w:val="{_twips(height)}" w:hRule="atLeast"/>{hdr}'
                 f'</w:trPr>{cells}</w:tr>')
 
     parts = [f'<w:tbl {nsdecls("w")}><w:tblPr><w:tblStyle w:val="TableGrid"/>'
@@ -675,10 +736,13 @@ def receipts_docx(material: Material, employees: Sequence[Employee], opts: FormO
     def cell(text: str, width: int, label: bool) -> str:
         shd = '<w:shd w:val="clear" w:color="auto" w:fill="F2F2F2"/>' if label else ""
         jc = "center" if label else "left"
-        run = (f'<w:r><w:rPr>{"<w:b/>" if label else ""}<w:sz w:val="22"/></w:rPr>'
-               f'<w:t xml:space="preserve">{escape(text)}</w:t></w:r>') if text else ""
+        size, lines = docx_cell_fit(text, width / 1440 * 25.4, 11.0) if text else (11.0, [])
+        spacing = f'<w:spacing w:line="{round(size * 24)}" w:lineRule="exact"/>' if size < 11.0 else ""
+        rpr = f'<w:rPr>{"<w:b/>" if label else ""}<w:sz w:val="{round(size * 2)}"/></w:rPr>'
+        run = "<w:r><w:br/></w:r>".join(f'<w:r>{rpr}<w:t xml:space="preserve">{escape(line)}</w:t></w:r>'
+                                         for line in lines)
         return (f'<w:tc><w:tcPr><w:tcW w:w="{width}" w:type="dxa"/>{shd}<w:vAlign w:val="center"/></w:tcPr>'
-                f'<w:p><w:pPr><w:jc w:val="{jc}"/></w:pPr>{run}</w:p></w:tc>')
+                f'<w:p><w:pPr>{spacing}<w:jc w:val="{jc}"/></w:pPr>{run}</w:p></w:tc>')
 
     def table(e: Employee) -> str:
         rows = [(words["department"], e.department, words["position"], e.position),
@@ -708,14 +772,16 @@ def receipts_docx(material: Material, employees: Sequence[Employee], opts: FormO
 # --------------------------------------------------------------------------
 
 
-def write_outputs(outputs: dict[Path, bytes]) -> list[Path]:
-    """Write every file atomically (temp file + rename) — only call once all rendered."""
+def write_outputs(outputs: dict[Path, bytes], *, mode: int = 0o644) -> list[Path]:
+    """Write every file atomically (temp file + rename) — only call once all rendered.
+    Files get ordinary permissions (``mode``, default 0644), not the temp file's 0600."""
     written: list[Path] = []
     temps: list[tuple[str, Path]] = []
     try:
         for path, data in outputs.items():
             path.parent.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+            os.chmod(tmp, mode)
             with os.fdopen(fd, "wb") as fh:
                 fh.write(data)
             temps.append((tmp, path))

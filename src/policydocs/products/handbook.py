@@ -24,22 +24,22 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Mapping
+from typing import Callable, Mapping
 
 import yaml
 
 from ..core.errors import Collector, PolicyError
-from ..core.fsutil import package_hash, sha256_file
 from ..core.locales import get_locale
 from ..core.model import plain_text
 from ..core.numbering import chapter_label, heading_marker
+from ..core.words import words
+from ..read.config import Config
 from ..render.pdf import policy_data
 from ..render.typst.engine import engine_for
 from ..render.typst.escape import value
 from ..render.typst.presets import get_preset, locale_data
 from ..render.typst.writer import TypstWriter
-from ..core.words import words
-from . import history
+from .inputs import Edition, Inputs
 
 IN_FORCE = ("effective", "trial")
 HANDBOOK_TEMPLATES = ("common.typ", "policy.typ", "handbook.typ")
@@ -214,52 +214,42 @@ def _words(locale) -> Mapping[str, str]:
     return words(locale.code, "handbook")
 
 
+@dataclass(frozen=True)
+class Localized:
+    """Handbook texts (title, company, cover, audience, foreword) already in the book's
+    locale: ``convert`` for a renderer that runs where no glossary is loaded."""
+
+    texts: Mapping[str, str]
+
+    def __call__(self, text: str, source: str, target: str) -> str:
+        return self.texts.get(text, text)
+
+
+def book_texts(hb: Handbook, config: Config) -> list[str]:
+    """The handbook's own texts that are printed and converted per locale."""
+    return [t for t in (hb.title, hb.company or config.organisation.name, hb.cover, hb.audience, hb.foreword) if t]
+
+
+def parts_of(hb: Handbook, locale: str, inputs: Inputs, editions: list[Edition] | None = None) -> list[_Part]:
+    """The book's policies as writers need them, localized once by ``inputs`` (the build session).
+
+    ``editions`` (default: the working texts) say which text of each policy is bound in.
+    A reference to another policy of the book links to it inside the book."""
+    editions = editions or [inputs.working(pid) for pid in hb.policy_ids]
+    links = {e.policy_id: f"#p-{e.policy_id}" for e in editions}
+    return [_Part(inputs.context(e, locale, policy_links=links), f"p-{e.policy_id}", f"{e.policy_id}-")
+            for e in editions]
+
+
 class HandbookRenderer:
-    """Renders handbooks of one project; holds the glossary and version lookups."""
+    """Lays out handbooks: parts (localized policies) and the book's own texts in, bytes out.
 
-    def __init__(self, project):
-        from ..convert import conversion
+    ``convert(text, source, target)`` turns the handbook's own texts into the book's
+    locale (the build session's converter, or :class:`Localized`)."""
 
-        self.project = project
-        self.config = project.config
-        self.glossary = conversion.load_glossary(project.root)
-        self._versions: dict[str, object] = {}
-
-    # -- inputs ----------------------------------------------------------
-    def version(self, doc):
-        pid = doc.meta.id
-        if pid not in self._versions:
-            self._versions[pid] = history.version_info(self.project.root, self.config, pid, doc.source_text,
-                                                       fallback_effective=doc.meta.effective_date)
-        return self._versions[pid]
-
-    def convert(self, text: str, source: str, target: str) -> str:
-        from ..convert import conversion
-
-        if not text or source == target:
-            return text
-        return conversion.convert_text(text, source, target, phrase_mode=self.config.locales.phrase_mode,
-                                       glossary=self.glossary)
-
-    def parts(self, hb: Handbook, locale: str) -> list[_Part]:
-        from dataclasses import replace
-
-        from ..convert import conversion
-        from ..render.context import RenderContext
-
-        parts = []
-        links = {pid: f"#p-{pid}" for pid in hb.policy_ids}
-        for pid in hb.policy_ids:
-            doc = self.project.documents[pid]
-            localized, _report = conversion.localize(doc, locale, self.glossary,
-                                                     phrase_mode=self.config.locales.phrase_mode)
-            version = self.version(doc)
-            if version.revisions and doc.locale != locale:
-                version = replace(version, revisions=[replace(r, summary=self.convert(r.summary, doc.locale, locale))
-                                                      for r in version.revisions])
-            ctx = RenderContext(localized, self.config, version, policy_links=links)
-            parts.append(_Part(ctx, f"p-{pid}", f"{pid}-"))
-        return parts
+    def __init__(self, config: Config, convert: Callable[[str, str, str], str]):
+        self.config = config
+        self.convert = convert
 
     # -- PDF -------------------------------------------------------------
     def book_data(self, hb: Handbook, locale: str, parts: list[_Part]) -> dict:
@@ -293,9 +283,8 @@ class HandbookRenderer:
             "policies": entries,
         }
 
-    def typst_source(self, hb: Handbook, locale: str, parts: list[_Part] | None = None) -> str:
+    def typst_source(self, hb: Handbook, locale: str, parts: list[_Part]) -> str:
         """The generated Typst of the whole book (after the templates)."""
-        parts = parts if parts is not None else self.parts(hb, locale)
         linked = frozenset(hb.policy_ids)
         calls = []
         for part in parts:
@@ -307,152 +296,227 @@ class HandbookRenderer:
         return (f"#let hb = {value(self.book_data(hb, locale, parts))}\n"
                 f"#pd-handbook(hb, [\n{''.join(calls)}])\n")
 
-    def pdf(self, hb: Handbook, locale: str, parts: list[_Part] | None = None) -> bytes:
+    def pdf(self, hb: Handbook, locale: str, parts: list[_Part]) -> bytes:
         """The handbook PDF, the whole book laid out in one Typst run."""
-        parts = parts if parts is not None else self.parts(hb, locale)
         source = self.typst_source(hb, locale, parts)
         when = max((p.ctx.version.effective_date or p.ctx.doc.meta.effective_date for p in parts
                     if p.ctx.version.effective_date or p.ctx.doc.meta.effective_date), default=None)
-        return engine_for(self.project.root).compile(HANDBOOK_TEMPLATES, source, when=when,
+        return engine_for(self.config.root).compile(HANDBOOK_TEMPLATES, source, when=when,
                                                      standard="a-2b" if self.config.pdf.pdfa else None)
 
     # -- DOCX ------------------------------------------------------------
-    def docx(self, hb: Handbook, locale: str, parts: list[_Part] | None = None) -> bytes:
+    def docx_config(self):
+        """The configuration the handbook DOCX is written with: the organisation's reference
+        DOCX when it has one, else our ``handbook`` preset (小四 body), whatever preset the
+        single-policy DOCX use."""
+        from dataclasses import replace
+
+        if (self.config.docx.reference or "").strip():
+            return self.config
+        return replace(self.config, docx=replace(self.config.docx, preset="handbook"))
+
+    def docx(self, hb: Handbook, locale: str, parts: list[_Part]) -> bytes:
+        """The handbook DOCX: cover, foreword, 目录 (a TOC field whose stored result has the
+        titles, chapters and page numbers), 制度版本一览 with a 页码 column, then each policy
+        in its own section with its own document-control header.
+
+        Page numbers come from one LibreOffice layout of the finished file
+        (``render/docx_layout.py``); Word recomputes them from the same bookmarks
+        (``w:updateFields``).  Without LibreOffice the entries have no numbers."""
+        from dataclasses import replace
+        from datetime import datetime
+
         from ..core.locales import get_locale
+        from ..render import docx_layout
         from ..render.docx import append_policy, base_document, docx_bytes
+        from ..render.docx_styles import word_lang
 
         loc = get_locale(locale)
-        parts = parts if parts is not None else self.parts(hb, locale)
+        config = self.docx_config()
         src = self.config.locales.source
         w = _words(loc)
-        document = base_document(self.config, locale)
-        _docx_front(document, self, hb, loc, w, parts, src, locale)
+        document = base_document(config, locale)
+        front = _docx_front(document, self, hb, loc, w, parts, src, locale, config.docx.preset)
         for part in parts:
-            append_policy(document, part.ctx, new_section=True, header=True)
+            front.entries.extend(append_policy(document, replace(part.ctx, config=config), new_section=True,
+                                               header=True, toc=True))
+        front.write_contents()
         _update_fields_on_open(document)
         cp = document.core_properties
         cp.title = self.convert(hb.title, src, locale)
         cp.subject = hb.doc_no
         cp.author = self.convert(hb.company or self.config.organisation.name, src, locale)
         cp.version = hb.version
+        cp.language = word_lang(loc)
         dates = [p.ctx.version.effective_date or p.ctx.doc.meta.effective_date for p in parts]
         when = max((d for d in dates if d), default=None)
         if when:
-            from datetime import datetime
-
             cp.created = cp.modified = datetime(when.year, when.month, when.day)
+        pages = docx_layout.bookmark_pages(docx_bytes(document, when), front.bookmarks(),
+                                           what=str(hb.path))
+        front.set_pages(pages)
         return docx_bytes(document, when)
 
 
-def _docx_front(document, r: HandbookRenderer, hb: Handbook, loc, w: dict, parts: list[_Part], src: str,
-                locale: str) -> None:
-    """Cover, foreword, TOC field and revision summary, before the first policy."""
-    from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
-    from docx.oxml.ns import qn
-    from docx.shared import Pt
+@dataclass
+class _DocxFront:
+    """The handbook's front matter in the DOCX, filled in once the policies are written:
+    the 目录 (a TOC field, its result pre-filled as Word writes it) and 制度版本一览."""
 
-    font = loc.docx_east_asia_font
+    blocks: object  # render.docx.DocxBlocks
+    words: Mapping[str, str]
+    parts: list[_Part]
+    toc_anchor: object  # the paragraph the 目录 goes before
+    summary_anchor: object  # the paragraph the 制度版本一览 table goes before
+    summary_bookmark: str
+    entries: list = field(default_factory=list)  # render.docx.TocEntry, in order
+    _page_runs: list = field(default_factory=list)  # (bookmark, w:t element holding its page number)
 
-    def para(text: str = "", size: float | None = None, bold: bool = False, center: bool = False,
-             space_after: float = 0, space_before: float = 0):
-        p = document.add_paragraph()
-        if center:
-            p.alignment = WD_ALIGN_PARAGRAPH.CENTER
-        p.paragraph_format.space_after = Pt(space_after)
-        p.paragraph_format.space_before = Pt(space_before)
-        p.paragraph_format.first_line_indent = Pt(0)
-        if text:
-            run = p.add_run(text)
-            run.bold = bold
-            if size:
-                run.font.size = Pt(size)
-            run._r.get_or_add_rPr().get_or_add_rFonts().set(qn("w:eastAsia"), font)
-        return p
+    def bookmarks(self) -> list[str]:
+        return [e.bookmark for e in self.entries]
 
-    def page_break():
-        document.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
+    def write_contents(self) -> None:
+        """Write the 目录 and the 制度版本一览 table (page numbers still blank)."""
+        from dataclasses import replace
+
+        from docx.oxml.ns import qn
+
+        b, w = self.blocks, self.words
+        titles = [e for e in self.entries if e.level == 1]
+        by_part = dict(zip((p.ctx.doc.meta.id for p in self.parts), titles[1:]))  # [0]: 制度版本一览
+        shown = {e.bookmark: replace(e, text=f"{pid}\u3000{e.text}") for pid, e in by_part.items()}
+        entries = [shown.get(e.bookmark, e) for e in self.entries]
+        inserted = b.insert(_toc_field(b, entries), before=self.toc_anchor)
+        inserted += b.insert(_summary_table(b, w, self.parts, by_part), before=self.summary_anchor)
+        for el in inserted:
+            for t in el.iter(qn("w:t")):
+                if t.get("policydocs-page"):
+                    self._page_runs.append((t.get("policydocs-page"), t))
+                    del t.attrib["policydocs-page"]
+        for anchor in (self.toc_anchor, self.summary_anchor):
+            anchor.getparent().remove(anchor)
+
+    def set_pages(self, pages: dict[str, int] | None) -> None:
+        """Put the laid-out page numbers into the TOC result and the 页码 column."""
+        for bookmark, t in self._page_runs:
+            t.text = str(pages[bookmark]) if pages and bookmark in pages else ""
+
+
+def _docx_front(document, r: HandbookRenderer, hb: Handbook, loc, w: Mapping[str, str], parts: list[_Part],
+                src: str, locale: str, preset: str) -> _DocxFront:
+    """Cover, foreword, the 目录 heading and the 制度版本一览 heading, before the first policy;
+    returns where the contents and the summary table go once the policies are written."""
+    from ..render.docx import blocks
+
+    b = blocks(document, preset, loc)
+    sans, serif = b.font("PDLabel"), b.font("PDBody")
+
+    def para(text: str, font: str, size: float, *, bold: bool = False, before: float = 0, after: float = 0,
+             align: str = "center", indent: bool = False, bookmark: str = "") -> str:
+        ppr = (f'<w:keepNext/><w:snapToGrid w:val="0"/><w:spacing w:before="{round(before * 20)}" '
+               f'w:after="{round(after * 20)}" w:line="{round(size * 20 * 1.5)}" w:lineRule="atLeast"/>'
+               + (f'<w:ind w:firstLine="{round(size * 40)}"/>' if indent else '<w:ind w:firstLine="0" w:firstLineChars="0"/>')
+               + f'<w:jc w:val="{align}"/>')
+        content = b.run(text, font, bold=bold, size=round(size * 2))
+        return b.p("PDBody", b.bookmark(bookmark, content) if bookmark else content, ppr)
 
     company = r.convert(hb.company or r.config.organisation.name, src, locale)
-    para(company, 18, center=True, space_before=120, space_after=48)
-    para(r.convert(hb.title, src, locale), 42, bold=True, center=True, space_after=30)
+    out = [para(company, sans, 18, before=120, after=48),
+           para(r.convert(hb.title, src, locale), sans, 42, bold=True, after=30)]
     if hb.cover:
-        for line in r.convert(hb.cover, src, locale).splitlines():
-            para(line, 16, center=True)
-    para(space_after=120)
+        out += [para(line, serif, 16) for line in r.convert(hb.cover, src, locale).splitlines() if line.strip()]
+    out.append(para("", serif, 12, after=120))
     if hb.audience:
-        para(f"{w['audience']}：{r.convert(hb.audience, src, locale)}", 12, center=True, space_after=6)
-    para(f"{w['doc_no']}：{hb.doc_no}　{w['version']}：{hb.version}", 12, center=True)
-    page_break()
+        out.append(para(f"{w['audience']}：{r.convert(hb.audience, src, locale)}", serif, 12, after=6))
+    out.append(para(f"{w['doc_no']}：{hb.doc_no}\u3000{w['version']}：{hb.version}", serif, 12))
+    out.append(para(f"{w['count']}：{len(parts)}", serif, 12))
+    out.append(b.page_break())
     if hb.foreword:
-        para(w["foreword"], 18, bold=True, center=True, space_after=18)
-        for text in r.convert(hb.foreword, src, locale).split("\n\n"):
-            if text.strip():
-                p = para(text.strip(), 12, space_after=6)
-                p.paragraph_format.first_line_indent = Pt(24)
-        page_break()
-    para(w["toc"], 18, bold=True, center=True, space_after=18)
-    _toc_field(document, [p.ctx.doc.meta.title for p in parts], w["update_toc"], font)
-    page_break()
-    para(w["revisions"], 18, bold=True, center=True, space_after=12)
-    rows = [[w["no"], w["doc_no"], w["title"], w["version"], w["effective"]]]
+        out.append(para(w["foreword"], sans, 18, bold=True, after=18))
+        out += [para(text.strip(), serif, 12, after=6, align="both", indent=True)
+                for text in r.convert(hb.foreword, src, locale).split("\n\n") if text.strip()]
+        out.append(b.page_break())
+    out.append(para(w["toc"], sans, 18, bold=True, after=18))
+    toc_marker = '<w:p><w:pPr><w:pStyle w:val="PDTOCMARK"/></w:pPr></w:p>'
+    out.append(toc_marker)
+    out.append(b.page_break())
+    summary = f"_TocPD{b.next_bookmark_id()}"
+    out.append(para(w["revisions"], sans, 18, bold=True, after=12, bookmark=summary))
+    summary_marker = '<w:p><w:pPr><w:pStyle w:val="PDSUMMARYMARK"/></w:pPr></w:p>'
+    out.append(summary_marker)
+    elements = b.insert("".join(out))
+    toc_anchor = next(e for e in elements if b"PDTOCMARK" in _xml_bytes(e))
+    summary_anchor = next(e for e in elements if b"PDSUMMARYMARK" in _xml_bytes(e))
+    front = _DocxFront(b, w, parts, toc_anchor, summary_anchor, summary)
+    from ..render.docx import TocEntry
+
+    front.entries.append(TocEntry(1, w["revisions"], summary))
+    return front
+
+
+def _xml_bytes(el) -> bytes:
+    from lxml import etree
+
+    return etree.tostring(el)
+
+
+def _toc_field(b, entries: list) -> str:
+    """The 目录 as Word writes a TOC field: ``TOC \\o \\h \\z \\t`` around one paragraph per
+    entry (style toc 1 / toc 2, a link to the heading's _Toc bookmark, a dot-leader tab and a
+    PAGEREF field whose result is the page number, filled in after the layout)."""
+    from xml.sax.saxutils import escape
+
+    instr = escape(' TOC \\h \\z \\t "Title,1,heading 1,2" ')
+    tabs = f'<w:tabs><w:tab w:val="right" w:leader="dot" w:pos="{b.info.text_width}"/></w:tabs>'
+    paras = []
+    for k, e in enumerate(entries):
+        style = "TOC1" if e.level == 1 else "TOC2"
+        font = b.font(style)
+        rpr = f"<w:rPr>{b.rfonts(font)}</w:rPr>"
+        begin = (f'<w:r>{rpr}<w:fldChar w:fldCharType="begin" w:dirty="true"/></w:r>'
+                 f'<w:r>{rpr}<w:instrText xml:space="preserve">{instr}</w:instrText></w:r>'
+                 f'<w:r>{rpr}<w:fldChar w:fldCharType="separate"/></w:r>') if k == 0 else ""
+        end = f'<w:r>{rpr}<w:fldChar w:fldCharType="end"/></w:r>' if k == len(entries) - 1 else ""
+        page = (f'<w:r>{rpr}<w:fldChar w:fldCharType="begin"/></w:r>'
+                f'<w:r>{rpr}<w:instrText xml:space="preserve"> PAGEREF {e.bookmark} \\h </w:instrText></w:r>'
+                f'<w:r>{rpr}<w:fldChar w:fldCharType="separate"/></w:r>'
+                f'<w:r>{rpr}<w:t policydocs-page="{e.bookmark}"></w:t></w:r>'
+                f'<w:r>{rpr}<w:fldChar w:fldCharType="end"/></w:r>')
+        link = (f'<w:hyperlink w:anchor="{e.bookmark}" w:history="1">{b.run(e.text, font)}'
+                f'<w:r>{rpr}<w:tab/></w:r>{page}</w:hyperlink>')
+        paras.append(f'<w:p><w:pPr><w:pStyle w:val="{b.ids[style]}"/>{tabs}</w:pPr>{begin}{link}{end}</w:p>')
+    return "".join(paras)
+
+
+def _summary_table(b, w: Mapping[str, str], parts: list[_Part], titles: dict) -> str:
+    """制度版本一览: 序号 | 文件编号 | 文件名称 | 版本 | 生效日期 | 页码.  Numbers, ids, versions and
+    dates are as wide as their longest entry (never split); the title takes the rest.  The
+    页码 cell is a PAGEREF to the policy's title, its result filled in after the layout."""
+    from ..render.docx import CELL_PAD, fit_widths, text_twips
+
+    size = b.info.table_size
+    heads = [w["no"], w["doc_no"], w["title"], w["version"], w["effective"], w["page"]]
+    rows = []
     for i, part in enumerate(parts, start=1):
         meta = part.ctx.doc.meta
         when = part.ctx.version.effective_date or meta.effective_date
-        rows.append([str(i), meta.id, meta.title, part.ctx.version.version, part.ctx.date(when) if when else "—"])
-    _grid_table(document, rows, [14, 32, 60, 18, 32], font)
-
-
-def _toc_field(document, titles: list[str], hint: str, font: str) -> None:
-    """A TOC field (policy titles = level 1, chapters = level 2) whose cached
-    result lists the policy titles until Word refreshes it (w:updateFields)."""
-    from xml.sax.saxutils import escape
-
-    from docx.oxml import parse_xml
-    from docx.oxml.ns import nsdecls
-
-    def run(text: str) -> str:
-        return (f'<w:r><w:rPr><w:rFonts w:eastAsia="{escape(font)}"/></w:rPr>'
-                f'<w:t xml:space="preserve">{escape(text)}</w:t></w:r>')
-
-    instr = ' TOC \\h \\z \\t "Title,1,heading 1,2" '
-    paras = [f'<w:p {nsdecls("w")}><w:r><w:fldChar w:fldCharType="begin" w:dirty="true"/></w:r>'
-             f'<w:r><w:instrText xml:space="preserve">{escape(instr)}</w:instrText></w:r>'
-             f'<w:r><w:fldChar w:fldCharType="separate"/></w:r>{run(hint)}</w:p>']
-    for t in titles:
-        paras.append(f'<w:p {nsdecls("w")}>{run(t)}</w:p>')
-    paras[-1] = paras[-1].replace("</w:p>", '<w:r><w:fldChar w:fldCharType="end"/></w:r></w:p>')
-    body = document.element.body
-    for xml in paras:
-        body.sectPr.addprevious(parse_xml(xml))
-
-
-def _grid_table(document, rows: list[list[str]], widths_mm: list[float], font: str) -> None:
-    from xml.sax.saxutils import escape
-
-    from docx.oxml import parse_xml
-    from docx.oxml.ns import nsdecls
-
-    tw = [round(w / 25.4 * 1440) for w in widths_mm]
-    grid = "".join(f'<w:gridCol w:w="{w}"/>' for w in tw)
-    borders = "".join(f'<w:{s} w:val="single" w:sz="4" w:space="0" w:color="auto"/>'
-                      for s in ("top", "left", "bottom", "right", "insideH", "insideV"))
-    out = [f'<w:tbl {nsdecls("w")}><w:tblPr><w:tblW w:w="{sum(tw)}" w:type="dxa"/><w:jc w:val="center"/>'
-           f'<w:tblBorders>{borders}</w:tblBorders><w:tblLayout w:type="fixed"/></w:tblPr>'
-           f'<w:tblGrid>{grid}</w:tblGrid>']
-    for i, row in enumerate(rows):
-        head = i == 0
-        trpr = "<w:trPr><w:cantSplit/><w:tblHeader/></w:trPr>" if head else "<w:trPr><w:cantSplit/></w:trPr>"
-        cells = []
-        for text, w in zip(row, tw):
-            shd = '<w:shd w:val="clear" w:color="auto" w:fill="F2F2F2"/>' if head else ""
-            bold = "<w:b/>" if head else ""
-            cells.append(f'<w:tc><w:tcPr><w:tcW w:w="{w}" w:type="dxa"/>{shd}<w:vAlign w:val="center"/></w:tcPr>'
-                         f'<w:p><w:pPr><w:ind w:firstLine="0" w:firstLineChars="0"/><w:jc w:val="center"/></w:pPr>'
-                         f'<w:r><w:rPr><w:rFonts w:eastAsia="{escape(font)}"/>{bold}<w:sz w:val="21"/></w:rPr>'
-                         f'<w:t xml:space="preserve">{escape(text)}</w:t></w:r></w:p></w:tc>')
-        out.append(f"<w:tr>{trpr}{''.join(cells)}</w:tr>")
-    out.append("</w:tbl>")
-    document.element.body.sectPr.addprevious(parse_xml("".join(out)))
+        rows.append([str(i), meta.id, meta.title, part.ctx.version.version, part.ctx.date(when) if when else "—", "999"])
+    needs = [max([text_twips(heads[k], size, bold=True)] + [text_twips(r[k], size) for r in rows]) + CELL_PAD
+             for k in range(len(heads))]
+    widths = fit_widths(b.info.text_width, needs, {0, 1, 3, 4, 5}, {2: 1.0})
+    sans, serif = b.font("PDLabel"), b.font("PDTableText")
+    table_rows = [[(b.run(h, sans, bold=True), 1, "center", "F2F2F2") for h in heads]]
+    for part, cells in zip(parts, rows):
+        entry = titles.get(part.ctx.doc.meta.id)
+        rpr = f"<w:rPr>{b.rfonts(serif)}</w:rPr>"
+        page = (f'<w:r>{rpr}<w:fldChar w:fldCharType="begin"/></w:r>'
+                f'<w:r>{rpr}<w:instrText xml:space="preserve"> PAGEREF {entry.bookmark} \\h </w:instrText></w:r>'
+                f'<w:r>{rpr}<w:fldChar w:fldCharType="separate"/></w:r>'
+                f'<w:r>{rpr}<w:t policydocs-page="{entry.bookmark}"></w:t></w:r>'
+                f'<w:r>{rpr}<w:fldChar w:fldCharType="end"/></w:r>') if entry else ""
+        table_rows.append([(b.run(c, serif), 1, "left" if k == 2 else "center", None) for k, c in enumerate(cells[:5])]
+                          + [(page, 1, "center", None)])
+    return b.table(table_rows, widths, no_wrap={0, 1, 3, 4, 5})
 
 
 def _update_fields_on_open(document) -> None:
@@ -465,175 +529,3 @@ def _update_fields_on_open(document) -> None:
         el = OxmlElement("w:updateFields")
         el.set(qn("w:val"), "true")
         settings.append(el)
-
-
-def build_handbooks(project, out_dir: Path, locales: list[str], formats, jobs: int | None = None,
-                    force: bool = False) -> list[dict]:
-    """Render every ``handbooks/*.yaml`` into ``out_dir/handbooks/NAME.LOCALE.pdf|docx``.
-
-    All handbooks are validated before any is rendered (PolicyErrors listing
-    every problem).  A handbook with ``locales:`` is built in those of
-    ``locales`` it names.  Several (handbook, locale) pairs render in parallel
-    processes (``jobs`` default: CPUs); each book is laid out whole, in one
-    Typst run (a 400-page book takes about a second).  A
-    handbook whose inputs hash like the one in the last build's manifest
-    (artifact ``key``) is copied from ``build/`` instead (``force``: never).
-    Returns artifact dicts (path relative to ``out_dir``, kind "handbook",
-    title, locale, format, handbook, policies, key).
-    """
-    import os
-
-    errors = Collector()
-    books: list[Handbook] = []
-    for path in handbook_files(project):
-        try:
-            books.append(load_handbook(path, project))
-        except PolicyError as exc:
-            errors.extend(exc)
-        except Exception as exc:  # PolicyErrors
-            if hasattr(exc, "diagnostics"):
-                errors.extend(exc)
-            else:
-                raise
-    errors.raise_if_any()
-    tasks = [(hb.name, locale) for hb in books for locale in locales if not hb.locales or locale in hb.locales]
-    if not tasks:
-        return []
-    (Path(out_dir) / "handbooks").mkdir(parents=True, exist_ok=True)
-    formats = tuple(formats)
-    by_name = {hb.name: hb for hb in books}
-    # Incremental: a handbook whose inputs hash like last build's is copied from build/.
-    keys = _handbook_keys(project, books, [loc for _, loc in tasks])
-    previous = {} if force else _previous_artifacts(project)
-    artifacts: list[dict] = []
-    todo = []
-    for name, locale in tasks:
-        key = keys[(name, locale)]
-        reused = []
-        for fmt in formats:
-            rel = f"handbooks/{name}.{locale}.{fmt}"
-            prev = previous.get(rel)
-            src = project.config.build_dir / rel
-            if prev and prev.get("key") == key and src.is_file() and sha256_file(src) == prev.get("sha256"):
-                reused.append((rel, prev))
-        if len(reused) == len(formats):
-            import shutil
-
-            for rel, prev in reused:
-                shutil.copy2(project.config.build_dir / rel, Path(out_dir) / rel)
-                artifacts.append({k: v for k, v in prev.items() if k not in ("sha256", "size")})
-        else:
-            todo.append((name, locale))
-    cpus = jobs or os.cpu_count() or 1
-    workers = min(len(todo), cpus)
-    if not todo:
-        results = []
-    elif workers < 2:
-        renderer = HandbookRenderer(project)
-        results = [_render_one(renderer, by_name[name], locale, formats, Path(out_dir))
-                   for name, locale in todo]
-    else:
-        import multiprocessing
-        from concurrent.futures import ProcessPoolExecutor
-
-        # spawn: a fresh interpreter per worker (one Typst compiler each), whatever the parent holds
-        ctx = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(workers, mp_context=ctx) as pool:
-            futures = [pool.submit(_render_task, str(project.root), name, locale, formats, str(out_dir))
-                       for name, locale in todo]
-            results = [f.result() for f in futures]
-    for (name, locale), arts in zip(todo, results):
-        for art in arts:
-            art["key"] = keys[(name, locale)]
-        artifacts.extend(arts)
-    order = {(name, locale): i for i, (name, locale) in enumerate(tasks)}
-    fmt_order = {f: i for i, f in enumerate(formats)}
-    artifacts.sort(key=lambda a: (order[(a["handbook"], a["locale"])], fmt_order.get(a["format"], 9)))
-    return artifacts
-
-
-def _previous_artifacts(project) -> dict[str, dict]:
-    import json
-
-    try:
-        data = json.loads((project.config.build_dir / "manifest.json").read_text(encoding="utf-8"))
-        return {a["path"]: a for a in data.get("artifacts", []) if a.get("kind") == "handbook"}
-    except (OSError, ValueError, KeyError, TypeError):
-        return {}
-
-
-def _handbook_keys(project, books: list[Handbook], locales: list[str]) -> dict[tuple[str, str], str]:
-    """(handbook, locale) → hash of everything its output depends on: the
-    definition, each policy's text and version record, the configuration,
-    glossary, templates, reference DOCX and the code that writes it."""
-    import hashlib
-    import json
-
-    from .. import __version__
-    from ..convert import conversion
-    from ..render.templates import PACKAGE_TEMPLATES
-
-    renderer = HandbookRenderer(project)
-    base = hashlib.sha256(__version__.encode())
-    for root in (PACKAGE_TEMPLATES, project.config.templates_dir):
-        if root.is_dir():
-            for p in sorted(root.rglob("*")):
-                if p.is_file() and "site" not in p.relative_to(root).parts:
-                    base.update(str(p.relative_to(root)).encode())
-                    base.update(p.read_bytes())
-    base.update(package_hash().encode())  # the code that writes it
-    cfg = project.config
-    base.update(json.dumps([cfg.organisation.name, cfg.versions.roles, cfg.versions.scheme, cfg.locales.source,
-                            cfg.locales.phrase_mode, cfg.locales.roc_dates, cfg.locales.date_style, cfg.docx.preset,
-                            cfg.docx.reference, conversion.glossary_hash(renderer.glossary)],
-                           ensure_ascii=False).encode())
-    ref = Path(cfg.docx.reference) if cfg.docx.reference else None
-    if ref is not None:
-        ref = ref if ref.is_absolute() else project.root / ref
-        if ref.is_file():
-            base.update(ref.read_bytes())
-    keys = {}
-    for hb in books:
-        h = base.copy()
-        h.update((project.root / hb.path).read_bytes() if not hb.path.is_absolute() else hb.path.read_bytes())
-        for pid in hb.policy_ids:
-            doc = project.documents[pid]
-            v = renderer.version(doc)
-            h.update(json.dumps([pid, doc.source_text, v.version, v.is_draft, str(v.effective_date),
-                                 [(a.role, a.person, str(a.date)) for a in v.approvals],
-                                 [(r.version, str(r.date), r.summary, sorted(r.approvals.items()))
-                                  for r in v.revisions],
-                                 {p: d.meta.title for p, d in project.documents.items()}],
-                                ensure_ascii=False).encode())
-        for locale in set(locales):
-            keys[(hb.name, locale)] = hashlib.sha256(h.hexdigest().encode() + locale.encode()).hexdigest()
-    return keys
-
-
-def _render_one(renderer: HandbookRenderer, hb: Handbook, locale: str, formats: tuple[str, ...],
-                out_dir: Path) -> list[dict]:
-    parts = renderer.parts(hb, locale)
-    title = renderer.convert(hb.title, renderer.config.locales.source, locale)
-    arts = []
-    for fmt in formats:
-        data = renderer.pdf(hb, locale, parts) if fmt == "pdf" else renderer.docx(hb, locale, parts)
-        rel = f"handbooks/{hb.name}.{locale}.{fmt}"
-        (out_dir / rel).write_bytes(data)
-        arts.append({"path": rel, "kind": "handbook", "title": title, "locale": locale, "format": fmt,
-                     "handbook": hb.name, "policies": list(hb.policy_ids)})
-    return arts
-
-
-_TASK_STATE: dict = {}
-
-
-def _render_task(root: str, name: str, locale: str, formats: tuple[str, ...], out_dir: str) -> list[dict]:
-    """Worker side: load the project once per process, render one handbook in one locale."""
-    from ..read.project import load_project
-
-    if _TASK_STATE.get("root") != root:
-        project = load_project(root)
-        _TASK_STATE.update(root=root, project=project, renderer=HandbookRenderer(project))
-    project = _TASK_STATE["project"]
-    hb = load_handbook(handbook_path(project, name), project)
-    return _render_one(_TASK_STATE["renderer"], hb, locale, formats, Path(out_dir))

@@ -43,8 +43,13 @@ def check_id(value: str, path: Path, line: int) -> str:
     return value
 
 
-def parse_front_matter(yaml_text: str, path: Path, first_line: int = 2) -> PolicyMeta:
-    """Validate front matter; collects every problem and raises them together."""
+def parse_front_matter(yaml_text: str, path: Path, first_line: int = 2, *, strict: bool = True) -> PolicyMeta:
+    """Validate front matter; collects every problem and raises them together.
+
+    ``strict=False`` returns what could be read despite validation problems
+    (the ledger reads frozen texts of any age this way); YAML that does not
+    parse still raises.
+    """
     errors = Collector()
     try:
         root = yaml.compose(yaml_text, Loader=yaml.SafeLoader)
@@ -157,7 +162,8 @@ def parse_front_matter(yaml_text: str, path: Path, first_line: int = 2) -> Polic
         if key in values and not scalar(key):
             errors.add(path, lines[key], f"{key} must not be empty")
 
-    errors.raise_if_any()
+    if strict:
+        errors.raise_if_any()
     return PolicyMeta(
         id=meta_id, title=scalar("title") or "", department=scalar("department") or "",
         category=scalar("category") or "", status=status, effective_date=effective,

@@ -11,8 +11,8 @@ from pathlib import Path
 
 from ..core.errors import Collector, PolicyError, PolicyErrors
 from ..core.model import Document
+from .cache import TreeCache
 from .config import Config, load_config
-from .markdown import parse_policy
 from .references import resolve
 
 
@@ -44,10 +44,11 @@ def load_project(root: str | Path = ".") -> Project:
     project = Project(root=config.root, config=config)
     errors = Collector()
     seen: dict[str, Path] = {}
+    trees = TreeCache(config.root)
     for path in policy_files(config):
         rel = path.relative_to(config.root) if path.is_relative_to(config.root) else path
         try:
-            doc = parse_policy(path, rel)
+            doc = trees.parse(path, rel)
         except (PolicyError, PolicyErrors) as exc:
             errors.extend(exc)
             continue
@@ -57,6 +58,7 @@ def load_project(root: str | Path = ".") -> Project:
             continue
         seen[pid] = rel
         project.documents[pid] = doc
+    trees.save()
     _check_links(project, errors)
     resolve(project.documents, errors)
     errors.raise_if_any()

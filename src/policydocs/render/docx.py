@@ -56,6 +56,7 @@ from ..core.model import (
     Strong,
     Table,
     Text,
+    Visitor,
     plain_text,
 )
 from ..core.numbering import (
@@ -69,9 +70,11 @@ from ..core.numbering import (
 from . import docx_styles
 from .context import RenderContext
 from .docx_styles import R_NS, STYLE_NAMES, W_NS, get_preset, locale_fonts, word_lang
+from .text import TextWriter
 
 __all__ = ["write_docx", "load_reference", "policy_docx_document", "append_policy", "base_document",
-           "write_control_header", "docx_bytes", "DOCX_CONTENT_TYPE"]
+           "write_control_header", "docx_bytes", "blocks", "DocxBlocks", "TocEntry", "text_twips", "fit_widths",
+           "DOCX_CONTENT_TYPE"]
 
 DOCX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"
 _DOTX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.template.main+xml"
@@ -163,6 +166,11 @@ class _StyleInfo:
     fonts: dict[str, str]  # our style id → East Asian font the style resolves to
     text_width: int  # twips
     indent: int  # two body characters, twips
+    table_size: int = 24  # half-points of table text (PD Table Text)
+    header_size: int = 21  # half-points of the document-control header (PD Header Text)
+    # Latin letters and digits in the run's own (CJK) face: our templates name one face per
+    # style for every script; an organisation's template with its own Latin font keeps it.
+    latin_follows: bool = True
 
 
 def _our_styles(preset: str, locale: str) -> dict[str, object]:
@@ -226,7 +234,9 @@ def _style_info(document, preset: str, locale: Locale) -> _StyleInfo:
     fonts = {sid: _resolve_font(by_id, ids[sid], default_font) for sid in ours}
     sect = document.sections[-1]
     width = int((sect.page_width - sect.left_margin - sect.right_margin) / 635) if sect.page_width else 9000
-    info = _StyleInfo(ids, fonts, width, body_sz * 20)
+    sizes = {sid: _resolve_size(by_id, ids[sid], body_sz) for sid in ("PDTableText", "PDHeaderText")}
+    info = _StyleInfo(ids, fonts, width, body_sz * 20, sizes["PDTableText"], sizes["PDHeaderText"],
+                      _one_face(by_id.get(ids["Normal"]), styles_el))
     document._pd_style_info = ((preset, locale.code), info)
     return info
 
@@ -262,6 +272,29 @@ def _fit_to_body_size(style, sid: str, body_sz: int) -> None:
 def _default_east_asia(styles_el) -> str | None:
     rfonts = styles_el.find(f"{qn('w:docDefaults')}/{qn('w:rPrDefault')}/{qn('w:rPr')}/{qn('w:rFonts')}")
     return rfonts.get(qn("w:eastAsia")) if rfonts is not None else None
+
+
+def _one_face(normal, styles_el) -> bool:
+    """Whether the template's body text names the same face for Latin and East Asian text."""
+    for rpr in (normal.find(qn("w:rPr")) if normal is not None else None,
+                styles_el.find(f"{qn('w:docDefaults')}/{qn('w:rPrDefault')}/{qn('w:rPr')}")):
+        rfonts = rpr.find(qn("w:rFonts")) if rpr is not None else None
+        if rfonts is not None and rfonts.get(qn("w:eastAsia")):
+            return rfonts.get(qn("w:ascii")) == rfonts.get(qn("w:eastAsia"))
+    return False
+
+
+def _resolve_size(by_id: dict, sid: str, default: int) -> int:
+    """Half-points a style's text resolves to (its own w:sz, or the one it is based on)."""
+    seen = set()
+    while sid and sid not in seen and sid in by_id:
+        seen.add(sid)
+        sz = by_id[sid].find(f"{qn('w:rPr')}/{qn('w:sz')}")
+        if sz is not None and (sz.get(qn("w:val")) or "").isdigit():
+            return int(sz.get(qn("w:val")))
+        based = by_id[sid].find(qn("w:basedOn"))
+        sid = based.get(qn("w:val")) if based is not None else None
+    return default
 
 
 def _resolve_font(by_id: dict, sid: str, default: str) -> str:
@@ -308,7 +341,8 @@ def _base_bytes(config, locale: str) -> bytes:
 
 
 def base_document(config, locale: str):
-    """An empty ``docx.Document`` from the project's reference (for the handbook)."""
+    """An empty ``docx.Document`` from the project's reference (for the handbook, the forms
+    and the 修订对照表: the house template)."""
     return docx.Document(io.BytesIO(_base_bytes(config, locale)))
 
 
@@ -328,39 +362,52 @@ def _attr(text: str) -> str:
     return _esc(text).replace('"', "&quot;")
 
 
-class _Xml:
-    """Builds WordprocessingML for one policy as strings, with fonts resolved per style."""
+class DocxBlocks:
+    """Builds WordprocessingML for ``document`` as strings (runs, paragraphs, fields, tables,
+    bookmarks), with the style ids and fonts of the document's template.
 
-    def __init__(self, document, ctx: RenderContext, info: _StyleInfo):
+    ``parse(xml)`` turns the strings into elements; ``insert(xml, before)`` puts them into
+    the body.  Used by the policy writer and by products that write their own parts
+    (the handbook's front matter, the 修订对照表)."""
+
+    def __init__(self, document, info: _StyleInfo):
         self.document = document
-        self.ctx = ctx
-        self.loc = ctx.locale
         self.info = info
         self.ids = info.ids
-        self.sectioned = ctx.doc.meta.numbering == "sectioned"
         self._bookmark = getattr(document, "_pd_bookmark", 0)
-        self.prefix = f"pd{self._bookmark}_"
         self._rels: dict[str, str] = {}
 
     # -- runs ------------------------------------------------------------
     def run(self, text: str, font: str, *, bold: bool = False, em: bool = False, rstyle: str | None = None,
-            color: str | None = None) -> str:
+            color: str | None = None, size: int | None = None) -> str:
+        """One ``w:r``; ``size`` in half-points overrides the style's size (text fitted to a cell)."""
         if not text:
             return ""
         rpr = []
         if rstyle:
             rpr.append(f'<w:rStyle w:val="{self.ids[rstyle]}"/>')
-        rpr.append(f'<w:rFonts w:eastAsia="{_attr(font)}" w:hint="eastAsia"/>')
+        rpr.append(self.rfonts(font))
         if bold:
             rpr.append("<w:b/><w:bCs/>")
         if color:
             rpr.append(f'<w:color w:val="{color}"/>')
+        if size:
+            rpr.append(f'<w:sz w:val="{size}"/><w:szCs w:val="{size}"/>')
         if em:
             rpr.append('<w:em w:val="dot"/>')
         return f'<w:r><w:rPr>{"".join(rpr)}</w:rPr><w:t xml:space="preserve">{_esc(text)}</w:t></w:r>'
 
-    def field(self, instr: str, placeholder: str, font: str) -> str:
-        rpr = f'<w:rPr><w:rFonts w:eastAsia="{_attr(font)}" w:hint="eastAsia"/></w:rPr>'
+    def rfonts(self, font: str) -> str:
+        """``w:rFonts`` of a run: its East Asian font (and its Latin one, the same face, when
+        the template uses one face per style)."""
+        f = _attr(font)
+        if self.info.latin_follows:
+            return f'<w:rFonts w:ascii="{f}" w:hAnsi="{f}" w:eastAsia="{f}" w:cs="{f}" w:hint="eastAsia"/>'
+        return f'<w:rFonts w:eastAsia="{f}" w:hint="eastAsia"/>'
+
+    def field(self, instr: str, placeholder: str, font: str, size: int | None = None) -> str:
+        sz = f'<w:sz w:val="{size}"/><w:szCs w:val="{size}"/>' if size else ""
+        rpr = f'<w:rPr>{self.rfonts(font)}{sz}</w:rPr>'
         return (f'<w:r>{rpr}<w:fldChar w:fldCharType="begin"/></w:r>'
                 f'<w:r>{rpr}<w:instrText xml:space="preserve"> {instr} </w:instrText></w:r>'
                 f'<w:r>{rpr}<w:fldChar w:fldCharType="separate"/></w:r>'
@@ -374,30 +421,184 @@ class _Xml:
             self._rels[url] = rid
         return rid
 
-    def inlines(self, nodes: list[Inline], font: str, *, bold: bool = False, em: bool = False) -> str:
-        out: list[str] = []
-        for node in nodes:
-            if isinstance(node, Text):
-                out.append(self.run(node.text, font, bold=bold, em=em))
-            elif isinstance(node, Code):
-                out.append(self.run(node.text, font, bold=bold))  # ids, numbers: in the body font
-            elif isinstance(node, Strong):
-                out.append(self.inlines(node.children, font, bold=True, em=em))
-            elif isinstance(node, Emph):
-                out.append(self.inlines(node.children, font, bold=bold, em=True))
-            elif isinstance(node, LineBreak):
-                out.append("<w:r><w:br/></w:r>")
-            elif isinstance(node, Link):
-                inner = self.inlines(node.children, font, bold=bold, em=em)
-                if node.href.startswith(_SAFE_SCHEMES):
-                    inner = self.inlines(node.children, self.info.fonts["Hyperlink"], bold=bold, em=em)
-                    inner = inner.replace("<w:rPr><w:rFonts", f'<w:rPr><w:rStyle w:val="{self.ids["Hyperlink"]}"/><w:rFonts')
-                    out.append(f'<w:hyperlink r:id="{self.link_rid(node.href)}">{inner}</w:hyperlink>')
-                else:
-                    out.append(inner)
-            elif isinstance(node, Ref):
-                out.append(self.ref(node, font, bold=bold))
+    def bookmark(self, name: str, content: str) -> str:
+        """``content`` wrapped in a bookmark called ``name`` (ids unique in the document)."""
+        self._bookmark += 1
+        self.document._pd_bookmark = self._bookmark
+        n = self._bookmark
+        return f'<w:bookmarkStart w:id="{n}" w:name="{name}"/>{content}<w:bookmarkEnd w:id="{n}"/>'
+
+    def next_bookmark_id(self) -> int:
+        """The id the next ``bookmark`` gets (to name hidden _Toc bookmarks uniquely)."""
+        return self._bookmark + 1
+
+    # -- paragraphs ------------------------------------------------------
+    def p(self, style: str, content: str, ppr: str = "") -> str:
+        return f'<w:p><w:pPr><w:pStyle w:val="{self.ids[style]}"/>{ppr}</w:pPr>{content}</w:p>'
+
+    def font(self, style: str) -> str:
+        return self.info.fonts[style]
+
+    def page_break(self) -> str:
+        return '<w:p><w:r><w:br w:type="page"/></w:r></w:p>'
+
+    def parse(self, xml: str) -> list:
+        """Body-level elements from WordprocessingML strings."""
+        return _parse_children(xml)
+
+    def insert(self, xml: str, before=None) -> list:
+        """Parse ``xml`` and insert it before element ``before`` (default: the end of the body)."""
+        children = _parse_children(xml)
+        body = self.document.element.body
+        anchor = before if before is not None else body.sectPr
+        for child in children:
+            if anchor is not None:
+                anchor.addprevious(child)
+            else:
+                body.append(child)
+        return children
+
+    # -- tables ----------------------------------------------------------
+    def table(self, rows: list[list[tuple[str, int, str | None, str | None]]], widths: list[int], *,
+              header_rows: int = 1, jc: str = "center", cell_style: str = "PDTableText",
+              no_wrap: set[int] | frozenset[int] = frozenset(), no_wrap_spans: bool = True,
+              split_rows: bool = False) -> str:
+        """rows of cells (content xml, grid span, alignment, fill); widths in twips.
+
+        Rows do not split across pages (``w:cantSplit``) unless ``split_rows`` (rows that
+        may be longer than a page, as in a 修订对照表; the header row never splits).
+
+        Cells starting in a column of ``no_wrap`` get ``w:noWrap`` (their widths are
+        made to fit the text; this keeps a client with wider glyphs from breaking
+        a number or a date); ``no_wrap_spans=False`` leaves merged cells wrapping."""
+        total = sum(widths)
+        out = [f'<w:tbl><w:tblPr><w:tblStyle w:val="{self.ids["TableGrid"]}"/><w:tblW w:w="{total}" w:type="dxa"/>'
+               f'<w:jc w:val="{jc}"/><w:tblLayout w:type="fixed"/>'
+               '<w:tblLook w:val="04A0" w:firstRow="1" w:lastRow="0" w:firstColumn="1" w:lastColumn="0" '
+               'w:noHBand="0" w:noVBand="1"/></w:tblPr><w:tblGrid>']
+        out.extend(f'<w:gridCol w:w="{w}"/>' for w in widths)
+        out.append("</w:tblGrid>")
+        for r, row in enumerate(rows):
+            trpr = ("<w:cantSplit/>" if r < header_rows or not split_rows else "") + (
+                "<w:tblHeader/>" if r < header_rows else "")
+            out.append(f"<w:tr><w:trPr>{trpr}</w:trPr>")
+            col = 0
+            for content, span, align, fill in row:
+                w = sum(widths[col:col + span])
+                tcpr = f'<w:tcW w:w="{w}" w:type="dxa"/>'
+                if span > 1:
+                    tcpr += f'<w:gridSpan w:val="{span}"/>'
+                if fill:
+                    tcpr += f'<w:shd w:val="clear" w:color="auto" w:fill="{fill}"/>'
+                if col in no_wrap and (span == 1 or no_wrap_spans):
+                    tcpr += "<w:noWrap/>"
+                tcpr += '<w:vAlign w:val="center"/>'
+                col += span
+                ppr = f'<w:jc w:val="{align}"/>' if align else ""
+                out.append(f"<w:tc><w:tcPr>{tcpr}</w:tcPr>{self.p(cell_style, content, ppr)}</w:tc>")
+            out.append("</w:tr>")
+        out.append("</w:tbl>")
         return "".join(out)
+
+
+def _widths(total: int, weights: list[float]) -> list[int]:
+    s = sum(weights) or 1
+    out = [int(total * w / s) for w in weights]
+    out[-1] += total - sum(out)
+    return out
+
+
+def _text_weight(text: str) -> int:
+    return sum(2 if ord(c) > 0x2E80 else 1 for c in text)
+
+
+# Widths of characters in em, the widest of the faces a client may lay the text out in:
+# Noto CJK's own Latin, Liberation (Times/Arial metrics) and DejaVu, the fallback of a
+# machine without Noto (digits 0.64–0.70 em, capitals up to 0.75 em on average, bold).
+_EM_DIGIT, _EM_UPPER, _EM_LOWER, _EM_NARROW, _EM_OTHER = 0.70, 0.80, 0.64, 0.42, 0.62
+CELL_PAD = 85 * 2 + 60  # twips: the table style's cell margins and a little air
+
+
+def _em_width(ch: str) -> float:
+    if ord(ch) >= 0x2E80:
+        return 1.0
+    if ch.isdigit():
+        return _EM_DIGIT
+    if ch.isupper():
+        return _EM_UPPER
+    if ch.islower():
+        return _EM_LOWER
+    return _EM_NARROW if ch in " -/.,:;()[]'|" else _EM_OTHER
+
+
+def _autospaced(a: str, b: str) -> bool:
+    """Whether a client puts its automatic Han–Latin space between ``a`` and ``b``."""
+    cjk_a, cjk_b = ord(a) >= 0x2E80, ord(b) >= 0x2E80
+    other = b if cjk_a else a
+    return cjk_a != cjk_b and other.isascii() and other.isalnum()
+
+
+def text_twips(text: str, half_points: int, *, bold: bool = False) -> int:
+    """The width of ``text`` on one line at ``half_points``, in twips, generously measured
+    (``_em_width``, plus a quarter em where Han meets a Latin letter or digit: the
+    clients' automatic spacing), so a cell made this wide holds it in any reasonable font."""
+    ems = sum(_em_width(c) for c in text) * (1.05 if bold else 1.0)
+    ems += 0.25 * sum(1 for a, b in zip(text, text[1:]) if _autospaced(a, b))
+    return int(ems * half_points * 10) + 1
+
+
+def fit_widths(total: int, needs: list[int], whole: set[int], flex: dict[int, float]) -> list[int]:
+    """Column widths (twips) summing to ``total``: every column gets what it needs when
+    that fits, the rest goes to the ``flex`` columns (by weight).  When it does not fit,
+    the flexible columns give way first (down to 4 em of 10.5 pt), then every column
+    shrinks in proportion (its text is then fitted: ``_shrink``)."""
+    widths = list(needs)
+    slack = total - sum(widths)
+    if slack >= 0:
+        weights = flex or {k: 1.0 for k in range(len(widths))}
+        s = sum(weights.values())
+        for k, wgt in weights.items():
+            widths[k] += int(slack * wgt / s)
+    else:
+        floor = 840
+        give = {k: max(0, widths[k] - floor) for k in flex if k not in whole}
+        for k, room in give.items():
+            take = min(room, -slack)
+            widths[k] -= take
+            slack += take
+        if slack < 0:
+            scale = total / sum(widths)
+            widths = [int(w * scale) for w in widths]
+    widths[-1] += total - sum(widths)
+    return widths
+
+
+def _shrink(half_points: int, need: int, width: int) -> int | None:
+    """A smaller size (half-points) that fits text needing ``need`` twips into ``width``, or None."""
+    if need <= width:
+        return None
+    return max(10, int(half_points * (width - CELL_PAD) / max(1, need - CELL_PAD)))
+
+
+# --------------------------------------------------------------------------
+# The policy body
+# --------------------------------------------------------------------------
+
+
+class _BodyWriter(DocxBlocks, Visitor):
+    """One policy as WordprocessingML: one ``visit_<Node>`` rule per node type of the tree
+    (core/model.py ``Visitor``), plus the front and back matter around the body."""
+
+    def __init__(self, document, ctx: RenderContext, info: _StyleInfo, *, toc: bool = False):
+        super().__init__(document, info)
+        self.ctx = ctx
+        self.loc = ctx.locale
+        self.sectioned = ctx.doc.meta.numbering == "sectioned"
+        self.prefix = f"pd{self._bookmark}_"
+        # hidden _Toc bookmarks on the title and the chapters, for a table of contents
+        self.toc: list[TocEntry] | None = [] if toc else None
+        self._run = _RunStyle(self.font("PDBody"))
+        self._para = "PDBody"  # paragraph style of loose paragraphs in the current container
 
     def ref(self, node: Ref, font: str, *, bold: bool = False) -> str:
         text = ref_text(node, self.loc)
@@ -421,143 +622,135 @@ class _Xml:
             return f"{self.prefix}ch{node.numbers[0]}"
         return None
 
-    def bookmark(self, name: str, content: str) -> str:
-        self._bookmark += 1
-        self.document._pd_bookmark = self._bookmark
-        n = self._bookmark
-        return f'<w:bookmarkStart w:id="{n}" w:name="{name}"/>{content}<w:bookmarkEnd w:id="{n}"/>'
+    def toc_mark(self, level: int, text: str, content: str) -> str:
+        """``content`` inside a hidden ``_Toc`` bookmark recorded as a contents entry (if wanted)."""
+        if self.toc is None:
+            return content
+        name = f"_TocPD{self.next_bookmark_id()}"
+        self.toc.append(TocEntry(level, text, name))
+        return self.bookmark(name, content)
 
-    # -- paragraphs ------------------------------------------------------
-    def p(self, style: str, content: str, ppr: str = "") -> str:
-        return f'<w:p><w:pPr><w:pStyle w:val="{self.ids[style]}"/>{ppr}</w:pPr>{content}</w:p>'
+    # -- inlines (one rule per node type) ----------------------------------
+    def inlines(self, nodes: list[Inline], font: str, *, bold: bool = False, em: bool = False,
+                rstyle: str | None = None) -> str:
+        """Runs for ``nodes`` in ``font`` (bold/emphasis marks inherited by the rules)."""
+        saved = self._run
+        self._run = _RunStyle(font, bold, em, rstyle)
+        try:
+            return "".join(self.visit_all(nodes))
+        finally:
+            self._run = saved
 
-    def font(self, style: str) -> str:
-        return self.info.fonts[style]
+    def _text(self, text: str, *, bold: bool | None = None, em: bool | None = None) -> str:
+        r = self._run
+        return self.run(text, r.font, bold=r.bold if bold is None else bold, em=r.em if em is None else em,
+                        rstyle=r.rstyle)
 
-    # -- tables ----------------------------------------------------------
-    def table(self, rows: list[list[tuple[str, int, str | None, str | None]]], widths: list[int], *,
-              header_rows: int = 1, jc: str = "center", cell_style: str = "PDTableText") -> str:
-        """rows of cells (content xml, grid span, alignment, fill); widths in twips."""
-        total = sum(widths)
-        out = [f'<w:tbl><w:tblPr><w:tblStyle w:val="{self.ids["TableGrid"]}"/><w:tblW w:w="{total}" w:type="dxa"/>'
-               f'<w:jc w:val="{jc}"/><w:tblLayout w:type="fixed"/>'
-               '<w:tblLook w:val="04A0" w:firstRow="1" w:lastRow="0" w:firstColumn="1" w:lastColumn="0" '
-               'w:noHBand="0" w:noVBand="1"/></w:tblPr><w:tblGrid>']
-        out.extend(f'<w:gridCol w:w="{w}"/>' for w in widths)
-        out.append("</w:tblGrid>")
-        for r, row in enumerate(rows):
-            trpr = "<w:cantSplit/>" + ("<w:tblHeader/>" if r < header_rows else "")
-            out.append(f"<w:tr><w:trPr>{trpr}</w:trPr>")
-            col = 0
-            for content, span, align, fill in row:
-                w = sum(widths[col:col + span])
-                col += span
-                tcpr = f'<w:tcW w:w="{w}" w:type="dxa"/>'
-                if span > 1:
-                    tcpr += f'<w:gridSpan w:val="{span}"/>'
-                if fill:
-                    tcpr += f'<w:shd w:val="clear" w:color="auto" w:fill="{fill}"/>'
-                tcpr += '<w:vAlign w:val="center"/>'
-                ppr = f'<w:jc w:val="{align}"/>' if align else ""
-                out.append(f"<w:tc><w:tcPr>{tcpr}</w:tcPr>{self.p(cell_style, content, ppr)}</w:tc>")
-            out.append("</w:tr>")
-        out.append("</w:tbl>")
-        return "".join(out)
+    def visit_Text(self, node: Text) -> str:
+        return self._text(node.text)
 
+    def visit_Code(self, node: Code) -> str:
+        return self._text(node.text, em=False)  # ids, numbers: in the body font
 
-def _widths(total: int, weights: list[float]) -> list[int]:
-    s = sum(weights) or 1
-    out = [int(total * w / s) for w in weights]
-    out[-1] += total - sum(out)
-    return out
+    def visit_Strong(self, node: Strong) -> str:
+        r = self._run
+        return self.inlines(node.children, r.font, bold=True, em=r.em, rstyle=r.rstyle)
 
+    def visit_Emph(self, node: Emph) -> str:
+        r = self._run
+        return self.inlines(node.children, r.font, bold=r.bold, em=True, rstyle=r.rstyle)
 
-def _text_weight(text: str) -> int:
-    return sum(2 if ord(c) > 0x2E80 else 1 for c in text)
+    def visit_LineBreak(self, node: LineBreak) -> str:
+        return "<w:r><w:br/></w:r>"
 
+    def visit_Link(self, node: Link) -> str:
+        r = self._run
+        if not node.href.startswith(_SAFE_SCHEMES):
+            return self.inlines(node.children, r.font, bold=r.bold, em=r.em, rstyle=r.rstyle)
+        inner = self.inlines(node.children, self.info.fonts["Hyperlink"], bold=r.bold, em=r.em, rstyle="Hyperlink")
+        return f'<w:hyperlink r:id="{self.link_rid(node.href)}">{inner}</w:hyperlink>'
 
-# --------------------------------------------------------------------------
-# The policy body
-# --------------------------------------------------------------------------
+    def visit_Ref(self, node: Ref) -> str:
+        return self.ref(node, self._run.font, bold=self._run.bold)
 
-
-class _BodyWriter(_Xml):
+    # -- blocks and containers ----------------------------------------------
     def body(self) -> str:
-        return "".join(self.node(n) for n in self.ctx.body)
+        """The body every writer renders (``ctx.body``: the closing article included)."""
+        return "".join(self.visit_all(self.ctx.body))
 
-    def node(self, node) -> str:
-        if isinstance(node, Chapter):
-            return self.chapter(node)
-        if isinstance(node, Section):
-            return self.section(node)
-        if isinstance(node, Article):
-            return self.article(node)
-        return self.block(node)
+    def _sectioned_heading(self, style: str, marker: str, title: list[Inline]) -> str:
+        """一、/（一）/1. headings of sectioned documents: where a paragraph starts (two characters in)."""
+        font = self.font(style)
+        ppr = f'<w:ind w:firstLine="{self.info.indent}" w:firstLineChars="200"/><w:jc w:val="left"/>'
+        return self.p(style, self.run(marker, font) + self.inlines(title, font), ppr)
 
-    def chapter(self, ch: Chapter) -> str:
+    def visit_Chapter(self, ch: Chapter) -> str:
         font = self.font("Heading1")
+        title = TextWriter(self.loc).inline(ch.title)
         if self.sectioned:
-            label = heading_marker(1, ch.number, self.loc)
+            marker = heading_marker(1, ch.number, self.loc)
             ppr = f'<w:ind w:firstLine="{self.info.indent}" w:firstLineChars="200"/><w:jc w:val="left"/>'
-            head = self.p("Heading1", self.run(label, font) + self.inlines(ch.title, font), ppr)
+            runs = self.toc_mark(2, marker + title, self.run(marker, font) + self.inlines(ch.title, font))
+            head = self.p("Heading1", runs, ppr)
         else:
             label = chapter_label(ch.number, self.loc)
             runs = self.bookmark(f"{self.prefix}ch{ch.number}", self.run(label, font))
-            head = self.p("Heading1", runs + self.run("\u3000", font) + self.inlines(ch.title, font))
-        return head + "".join(self.node(c) for c in ch.children)
+            runs = self.toc_mark(2, f"{label}\u3000{title}", runs + self.run("\u3000", font) + self.inlines(ch.title, font))
+            head = self.p("Heading1", runs)
+        return head + "".join(self.visit_all(ch.children))
 
-    def section(self, sec: Section) -> str:
-        font = self.font("Heading2")
+    def visit_Section(self, sec: Section) -> str:
         if self.sectioned:
-            label = heading_marker(2, sec.number, self.loc)
-            ppr = f'<w:ind w:firstLine="{self.info.indent}" w:firstLineChars="200"/><w:jc w:val="left"/>'
+            head = self._sectioned_heading("Heading2", heading_marker(2, sec.number, self.loc), sec.title)
         else:
-            label = section_label(sec.number, self.loc) + "\u3000"
-            ppr = ""
-        head = self.p("Heading2", self.run(label, font) + self.inlines(sec.title, font), ppr)
-        return head + "".join(self.node(c) for c in sec.children)
+            font = self.font("Heading2")
+            head = self.p("Heading2", self.run(section_label(sec.number, self.loc) + "\u3000", font)
+                          + self.inlines(sec.title, font))
+        return head + "".join(self.visit_all(sec.children))
 
-    def article(self, art: Article) -> str:
+    def visit_Article(self, art: Article) -> str:
         if self.sectioned:
-            font = self.font("Heading3")
-            head = self.p("Heading3", self.run(heading_marker(3, art.number, self.loc), font)
-                          + self.inlines(art.title, font))
-            return head + "".join(self.block(b) for b in art.blocks)
+            head = self._sectioned_heading("Heading3", heading_marker(3, art.number, self.loc), art.title)
+            return head + "".join(self.visit_all(art.blocks))
         font = self.font("PDArticle")
         label_font = self.font("PDLabel")
         lead = self.bookmark(f"{self.prefix}art{art.number}",
                              self.run(article_label(art.number, self.loc), label_font, rstyle="PDLabel"))
         if art.title:
-            lead += self.run("\u3000", font) + self.inlines(art.title, label_font, bold=True).replace(
-                "<w:rPr><w:rFonts", f'<w:rPr><w:rStyle w:val="{self.ids["PDLabel"]}"/><w:rFonts')
-        out: list[str] = []
+            lead += self.run("\u3000", font) + self.inlines(art.title, label_font, bold=True, rstyle="PDLabel")
         blocks = art.blocks
         if blocks and isinstance(blocks[0], Paragraph):
-            out.append(self.p("PDArticle", lead + self.run("\u3000", font) + self.inlines(blocks[0].inlines, font)))
+            out = [self.p("PDArticle", lead + self.run("\u3000", font) + self.inlines(blocks[0].inlines, font))]
             blocks = blocks[1:]
         else:
-            out.append(self.p("PDArticle", lead))
-        out.extend(self.block(b, "PDArticle") for b in blocks)
+            out = [self.p("PDArticle", lead)]
+        saved, self._para = self._para, "PDArticle"
+        try:
+            out.extend(self.visit_all(blocks))
+        finally:
+            self._para = saved
         return "".join(out)
 
-    def block(self, block, para_style: str = "PDBody") -> str:
-        if isinstance(block, Paragraph):
-            return self.p(para_style, self.inlines(block.inlines, self.font(para_style)))
-        if isinstance(block, ItemList):
-            return "".join(self.item(i) for i in block.items)
-        if isinstance(block, Table):
-            return self.md_table(block)
-        if isinstance(block, Note):
-            return "".join(self.block(b, "PDNote") for b in block.blocks)
-        raise TypeError(f"not a block: {block!r}")
+    def visit_Paragraph(self, block: Paragraph) -> str:
+        return self.p(self._para, self.inlines(block.inlines, self.font(self._para)))
 
-    def item(self, item: Item) -> str:
+    def visit_ItemList(self, block: ItemList) -> str:
+        return "".join(self.visit_all(block.items))
+
+    def visit_Item(self, item: Item) -> str:
         font = self.font("PDItem")
         marker = item_marker(item.number, item.depth, self.loc)
         out = self.p("PDItem", self.run(marker, font) + self.inlines(item.inlines, font))
-        return out + "".join(self.item(c) for c in item.children)
+        return out + "".join(self.visit_all(item.children))
 
-    def md_table(self, table: Table) -> str:
+    def visit_Note(self, block: Note) -> str:
+        saved, self._para = self._para, "PDNote"
+        try:
+            return "".join(self.visit_all(block.blocks))
+        finally:
+            self._para = saved
+
+    def visit_Table(self, table: Table) -> str:
         ncols = max([len(table.header)] + [len(r) for r in table.rows]) if (table.header or table.rows) else 0
         if not ncols:
             return ""
@@ -586,10 +779,8 @@ class _BodyWriter(_Xml):
         statuses (with the successor's id when superseded), department and scope."""
         ctx, meta = self.ctx, self.ctx.doc.meta
         title_font = self.font("Title")
-        title = self.run(meta.title, title_font)
-        if meta.status == "trial":
-            title += self.run(f"（{ctx.word('trial')}）", title_font)
-        out = [self.p("Title", title)]
+        text = meta.title + (f"（{ctx.word('trial')}）" if meta.status == "trial" else "")
+        out = [self.p("Title", self.toc_mark(1, text, self.run(text, title_font)))]
         if meta.status not in ("effective", "trial"):
             word = ctx.status_word
             text = f"（{word}）" if meta.status == "draft" else f"【{word}】"
@@ -602,6 +793,8 @@ class _BodyWriter(_Xml):
         return "".join(out)
 
     def approval_block(self) -> str:
+        """审批 | one column per ``[versions] roles``; rows 姓名 and 日期 (blank for drafts).
+        The corner cell is the word for the table (审批; TW 簽核), never a role name."""
         ctx = self.ctx
         roles = list(ctx.config.versions.roles)
         approvals = {a.role: a for a in ctx.version.approvals}
@@ -610,43 +803,83 @@ class _BodyWriter(_Xml):
         head += [(self.run(ctx.role(r), sans, bold=True), 1, "center", "F2F2F2") for r in roles]
         names = [(self.run(ctx.word("name"), sans, bold=True), 1, "center", "F2F2F2")]
         names += [(self.run(approvals[r].person if r in approvals else "", font), 1, "center", None) for r in roles]
+        # the label column as wide as its words, the roles share the rest equally; a date never
+        # wraps (中華民國113年12月10日 in a quarter of the line): smaller type if it must
+        size = self.info.table_size
+        label_need = max(text_twips(ctx.word(k), size, bold=True) for k in ("approval", "name", "date")) + CELL_PAD
+        widths = fit_widths(self.info.text_width, [label_need] + [0] * len(roles), {0},
+                            {k: 1.0 for k in range(1, len(roles) + 1)})
+        texts = [ctx.date(approvals[r].date) if r in approvals else "" for r in roles]
+        need = max([text_twips(t, size) + CELL_PAD for t in texts] + [0])
+        date_size = _shrink(size, need, min(widths[1:]))
         dates = [(self.run(ctx.word("date"), sans, bold=True), 1, "center", "F2F2F2")]
-        dates += [(self.run(ctx.date(approvals[r].date) if r in approvals else "", font), 1, "center", None)
-                  for r in roles]
-        widths = _widths(self.info.text_width, [1.2] + [2.0] * len(roles))
+        dates += [(self.run(t, font, size=date_size), 1, "center", None) for t in texts]
         return self.table([head, names, dates], widths)  # labelled by its own first cell
 
     def revision_history(self) -> str:
+        """修订记录: 序号, 版本, 修订日期, 修订章节, 修订内容摘要 and one column per
+        ``[versions] roles`` (the people of each release).  Columns that hold numbers,
+        dates and names are as wide as their longest entry (never split); the summary
+        and the sections take the rest."""
         ctx = self.ctx
         font, sans = self.font("PDTableText"), self.font("PDLabel")
-        roles = ["编制", "审核", "批准"]
-        revised_on = ctx.word("revision_date")
-        heads = [ctx.word("no"), ctx.word("version"), revised_on, ctx.word("sections"), ctx.word("summary"),
-                 *(ctx.role(r) for r in roles)]
+        roles = list(ctx.config.versions.roles)
+        heads = [ctx.word("no"), ctx.word("version"), ctx.word("revision_date"), ctx.word("sections"),
+                 ctx.word("summary"), *(ctx.role(r) for r in roles)]
+        rows_text = [[str(i), rev.version, ctx.date(rev.date), rev.sections, rev.summary,
+                      *(rev.approvals.get(r, "") for r in roles)]
+                     for i, rev in enumerate(ctx.version.revisions, start=1)]
+        size = self.info.table_size
+        fixed = {0, 1, 2, *range(5, 5 + len(roles))}  # whole: number, version, date, people
+        needs = [max([text_twips(h, size, bold=True) for h in heads[k:k + 1]]
+                     + [text_twips(r[k], size) for r in rows_text]) + CELL_PAD for k in range(len(heads))]
+        widths = fit_widths(self.info.text_width, needs, fixed, {3: 1.0, 4: 2.2})
         rows = [[(self.run(h, sans, bold=True), 1, "center", "F2F2F2") for h in heads]]
-        revisions = ctx.version.revisions
-        for i, rev in enumerate(revisions, start=1):
-            cells = [str(i), rev.version, ctx.date(rev.date), rev.sections, rev.summary,
-                     *(rev.approvals.get(r, "") for r in roles)]
-            rows.append([(self.run(c, font), 1, None if k == 4 else "center", None) for k, c in enumerate(cells)])
-        if not revisions:
+        for cells in rows_text:
+            rows.append([(self.run(c, font), 1, None if k in (3, 4) else "center", None) for k, c in enumerate(cells)])
+        if not rows_text:
             rows.append([("", 1, None, None)] * len(heads))
-        widths = _widths(self.info.text_width, [12, 14, 36, 20, 29, 15, 15, 15])
         return (self.p("PDBlockHeading", self.run(ctx.word("revisions"), self.font("PDBlockHeading")))
-                + self.table(rows, widths))
+                + self.table(rows, widths, no_wrap=fixed))
 
     def control_header(self, pages_field: str = "NUMPAGES") -> str:
-        """The document-control table printed in the page header."""
+        """The document-control table printed in the page header.
+
+        Six columns: label | value | label | value | label | value.  文件编号, 版本,
+        生效日期 and 第x页 共y页 must never wrap: each column is as wide as its
+        longest entry measured with the widest reasonable Latin digits
+        (``text_twips``; a document opened where Noto is missing falls back to
+        DejaVu), page numbers up to 999; the title takes what is left.  An entry
+        too long for the page shrinks its own text instead of wrapping."""
         ctx, meta, v = self.ctx, self.ctx.doc.meta, self.ctx.version
         font = self.font("PDHeaderText")
         sans = self.font("PDLabel")
+        size = self.info.header_size
         fill = "F2F2F2"
+        when = v.effective_date or meta.effective_date
+        date_text = ctx.date(when) if when else "—"
+        page_sample = ctx.word("page_of", page="999", pages="999")
+        labels = {k: ctx.word(k) for k in ("title", "doc_no", "version", "effective", "page")}
+        pad = CELL_PAD
 
-        def label(key: str):
-            return (self.run(ctx.word(key), sans, bold=True), 1, "center", fill)
+        def need(text: str, bold: bool = False) -> int:
+            return text_twips(text, size, bold=bold) + pad
 
-        def value(text: str, span: int = 1, align: str | None = "center"):
-            return (self.run(text, font), span, align, None)
+        # column needs (twips): 1 文件名称/版本 | 2 version | 3 生效日期 | 4 date | 5 文件编号/页次 | 6 id/page
+        needs = [max(need(labels["title"], True), need(labels["version"], True)), need(v.version),
+                 need(labels["effective"], True), need(date_text),
+                 max(need(labels["doc_no"], True), need(labels["page"], True)), max(need(meta.id), need(page_sample))]
+        # an overlong value (a 30-character id) gets at most 30 % of the line; its own text
+        # shrinks to fit, the other columns keep their size
+        cap = self.info.text_width * 3 // 10
+        widths = fit_widths(self.info.text_width, [min(n, cap) for n in needs], {0, 2, 4, 5, 1, 3}, {1: 1.0, 3: 1.0})
+        sizes = {k: _shrink(size, needs[k], widths[k]) for k in range(6)}
+
+        def label(key: str, col: int):
+            return (self.run(labels[key], sans, bold=True, size=sizes[col]), 1, "center", fill)
+
+        def value(text: str, col: int, span: int = 1):
+            return (self.run(text, font, size=sizes[col] if span == 1 else None), span, "center", None)
 
         if v.is_draft:
             mark = self.run(f"{ctx.word('draft')} DRAFT", sans, bold=True, color=_DRAFT_COLOR)
@@ -656,18 +889,46 @@ class _BodyWriter(_Xml):
         company = (self.run(ctx.company, sans, bold=True), 4, "center", None)
         page_of = ctx.word("page_of", page="\x00PAGE\x00", pages=f"\x00{pages_field}\x00")
         parts = page_of.split("\x00")
-        page_xml = "".join(self.field(p, "1", font) if k % 2 else self.run(p, font) for k, p in enumerate(parts))
-        when = v.effective_date or meta.effective_date
+        page_xml = "".join(self.field(p, "1", font, size=sizes[5]) if k % 2 else self.run(p, font, size=sizes[5])
+                           for k, p in enumerate(parts))
         rows = [
             [company, (mark, 2, "center", None)],
-            [label("title"), value(meta.title, 3), label("doc_no"), value(meta.id)],
-            [label("version"), value(v.version), label("effective"), value(ctx.date(when) if when else "—"),
-             label("page"), (page_xml, 1, "center", None)],
+            [label("title", 0), value(meta.title, 1, span=3), label("doc_no", 4), value(meta.id, 5)],
+            [label("version", 0), value(v.version, 1), label("effective", 2), value(date_text, 3),
+             label("page", 4), (page_xml, 1, "center", None)],
         ]
-        widths = _widths(self.info.text_width, [13, 21, 13, 20, 13, 20])
-        return (self.table(rows, widths, header_rows=0, cell_style="PDHeaderText")
+        no_wrap = {0, 2, 4, 5, 1, 3}
+        return (self.table(rows, widths, header_rows=0, cell_style="PDHeaderText", no_wrap=no_wrap,
+                           no_wrap_spans=False)
                 + f'<w:p><w:pPr><w:pStyle w:val="{self.ids["PDHeaderText"]}"/><w:spacing w:before="0" w:after="0" '
                   f'w:line="120" w:lineRule="exact"/></w:pPr></w:p>')
+
+
+@dataclass(frozen=True)
+class TocEntry:
+    """One line of a table of contents: level 1 a policy title, level 2 a chapter; the hidden
+    ``_Toc…`` bookmark on its heading (Word's PAGEREF target)."""
+
+    level: int
+    text: str
+    bookmark: str
+
+
+@dataclass(frozen=True)
+class _RunStyle:
+    """How the inline rules render text at the current place: font, bold, emphasis, character style."""
+
+    font: str
+    bold: bool = False
+    em: bool = False
+    rstyle: str | None = None
+
+
+
+def blocks(document, preset: str, locale: str | Locale) -> DocxBlocks:
+    """A :class:`DocxBlocks` for ``document`` (styles of ``preset`` filled in, fonts of ``locale``)."""
+    loc = locale if isinstance(locale, Locale) else _locale(locale)
+    return DocxBlocks(document, _style_info(document, preset, loc))
 
 
 def _parse_children(xml: str):
@@ -785,13 +1046,15 @@ def write_control_header(document, ctx: RenderContext, section=None, *, section_
 
 
 def append_policy(document, ctx: RenderContext, *, new_section: bool = False, header: bool = True,
-                  section_pages: bool = False) -> None:
+                  section_pages: bool = False, toc: bool = False) -> list[TocEntry]:
     """Append one policy (title, approvals, body, effective clause, revisions) to ``document``.
 
     With ``new_section`` the policy starts a new section on a new page whose
     header is this policy's (for the handbook); ``header`` writes the
     document-control header into the (new) last section; ``section_pages``
-    makes its 第x页 共y页 count this policy's pages only.
+    makes its 第x页 共y页 count this policy's pages only.  With ``toc`` the title
+    and the chapter headings get hidden ``_Toc`` bookmarks, returned as contents
+    entries (empty list otherwise).
     """
     info = _style_info(document, ctx.config.docx.preset, ctx.locale)
     body_el = document.element.body
@@ -804,7 +1067,7 @@ def append_policy(document, ctx: RenderContext, *, new_section: bool = False, he
         for ref in sect_pr.findall(qn("w:headerReference")):
             sect_pr.remove(ref)
         sect_pr.start_type = WD_SECTION_START.NEW_PAGE
-    w = _BodyWriter(document, ctx, info)
+    w = _BodyWriter(document, ctx, info, toc=toc)
     # the PDF's order: title, approvals, body, effective-date clause, revision history
     xml = (w.title_block() + w.approval_block() + w.body() + w.revision_history())
     children = _parse_children(xml)
@@ -815,6 +1078,7 @@ def append_policy(document, ctx: RenderContext, *, new_section: bool = False, he
         body_el.extend(children)
     if header:
         write_control_header(document, ctx, section_pages=section_pages)
+    return w.toc or []
 
 
 def _core_properties(document, ctx: RenderContext) -> None:

@@ -42,6 +42,7 @@ from xml.sax.saxutils import quoteattr
 import docx
 
 from ..core.locales import Locale, get_locale
+from .presets import LAYOUT_PRESETS, LayoutPreset
 
 W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 R_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -91,10 +92,9 @@ class Preset:
     grid: str  # docGrid type: lines (snap lines to line_pitch) | linesAndChars | none
     line_pitch: int  # twips
     chars_per_line: int = 0  # characters per line the body tracking is set for (0 = no tracking)
-    ascii_font: str = "Times New Roman"
-    ascii_sans: str = "Arial"
     para_after: int = 0  # twips after body paragraphs
     title_sans: bool = False  # title in the sans (黑体) family instead of serif bold (小标宋-like)
+    layout: LayoutPreset | None = None  # the format-neutral figures this preset was made from
 
     @property
     def text_width(self) -> int:
@@ -123,26 +123,25 @@ class Preset:
         return math.floor(pitch - self.body_sz * 10)
 
 
-A4 = (11906, 16838)
+def _from_layout(lp: LayoutPreset) -> Preset:
+    """The twips/half-points of a format-neutral preset (render/presets.py)."""
+    # Rounded down: 22 lines of 580 twips (29.0 pt) are 0.2 pt more than GB/T's 225 mm type
+    # area, and LibreOffice then fits 21; 579 twips (28.95 pt) fit 22.
+    exact = math.floor(lp.line_pitch_pt * 20) if lp.line_pitch_pt else 0
+    line = ("exact", exact) if exact else ("auto", round(240 * (lp.line_multiple or 1.0)))
+    pitch = exact or round(lp.body_pt * 20 * 1.3)
+    return Preset(
+        lp.name, mm(lp.page_mm[0]), mm(lp.page_mm[1]), top=mm(lp.margin_top_mm), bottom=mm(lp.margin_bottom_mm),
+        left=mm(lp.margin_left_mm), right=mm(lp.margin_right_mm), header=mm(lp.header_mm), footer=mm(lp.footer_mm),
+        body_sz=round(lp.body_pt * 2), title_sz=round(lp.title.size_pt * 2), h1_sz=round(lp.chapter.size_pt * 2),
+        h2_sz=round(lp.section.size_pt * 2), h3_sz=round(lp.subsection.size_pt * 2), table_sz=round(lp.table_pt * 2),
+        header_sz=round(lp.header_pt * 2), line=line, grid="lines" if lp.lines_per_page else "none",
+        line_pitch=pitch, chars_per_line=lp.chars_per_line, para_after=pt(lp.para_after_pt),
+        title_sans=lp.title.family == "sans", layout=lp,
+    )
 
-PRESETS: dict[str, Preset] = {
-    # GB/T 9704-2012: top 37 mm, left 28 mm, type area 156 × 225 mm; 22 lines × 28 chars;
-    # body 三号 (16 pt) 仿宋, title 二号 (22 pt) 小标宋, headings 黑体 / 楷体.
-    "gbt9704": Preset(
-        "gbt9704", *A4, top=mm(37), bottom=mm(35), left=mm(28), right=mm(26),
-        header=mm(12), footer=mm(20),
-        body_sz=32, title_sz=44, h1_sz=32, h2_sz=32, h3_sz=32, table_sz=24, header_sz=21,
-        line=("exact", round(mm(225) / 22)), grid="lines", line_pitch=round(mm(225) / 22),
-        chars_per_line=28,
-    ),
-    # Company handbook: 小四 (12 pt) body, 小二 (18 pt) 黑体 title, compact margins.
-    "handbook": Preset(
-        "handbook", *A4, top=mm(25), bottom=mm(22), left=mm(22), right=mm(20),
-        header=mm(10), footer=mm(10),
-        body_sz=24, title_sz=36, h1_sz=30, h2_sz=28, h3_sz=24, table_sz=21, header_sz=18,
-        line=("auto", 300), grid="none", line_pitch=312, para_after=60, title_sans=True,
-    ),
-}
+
+PRESETS: dict[str, Preset] = {name: _from_layout(lp) for name, lp in LAYOUT_PRESETS.items()}
 
 
 def get_preset(name: str) -> Preset:
@@ -212,6 +211,8 @@ STYLE_NAMES = {
     "PDTableText": "PD Table Text",
     "PDHeaderText": "PD Header Text",
     "PDLabel": "PD Label",
+    "TOC1": "toc 1",
+    "TOC2": "toc 2",
     "Hyperlink": "Hyperlink",
     "TableGrid": "Table Grid",
     "TableNormal": "Normal Table",
@@ -219,9 +220,12 @@ STYLE_NAMES = {
 }
 
 
-def _rfonts(ascii_font: str, east_asia: str) -> str:
-    a = quoteattr(ascii_font)
-    return f'<w:rFonts w:ascii={a} w:hAnsi={a} w:eastAsia={quoteattr(east_asia)} w:cs={a}/>'
+def _rfonts(font: str) -> str:
+    """One face for every script: Latin letters and digits use the Latin glyphs of the
+    Noto CJK face itself, so they match the Han text in weight and height, print the
+    same in PDF and DOCX, and need no font beyond the CJK package the set-up installs."""
+    a = quoteattr(font)
+    return f'<w:rFonts w:ascii={a} w:hAnsi={a} w:eastAsia={a} w:cs={a}/>'
 
 
 def _rpr(fonts: str, sz: int | None = None, bold: bool = False, color: str | None = None, extra: str = "",
@@ -279,9 +283,18 @@ def _style(kind: str, sid: str, *, based: str | None = None, nxt: str | None = N
     return "".join(out)
 
 
+# Paragraph defaults: kinsoku and overflowPunct explicit (LibreOffice dropped a full-width comma
+# at the end of a justified line without the latter); no automatic space between Han and
+# Latin letters (autoSpaceDE) or digits (autoSpaceDN): dates print tight (2025年1月1日) as
+# in the PDF (Typst ``cjk-latin-spacing: none``) and in GB/T 9704 documents. Word and WPS
+# honour the switches; LibreOffice's DOCX import ignores them and adds a small gap.
+_PPR_DEFAULT = ('<w:widowControl w:val="0"/><w:kinsoku w:val="1"/><w:overflowPunct w:val="1"/>'
+                '<w:autoSpaceDE w:val="0"/><w:autoSpaceDN w:val="0"/><w:jc w:val="both"/>')
+
+
 def styles_xml(p: Preset, f: Fonts) -> str:
-    serif = _rfonts(p.ascii_font, f.serif)
-    sans = _rfonts(p.ascii_sans, f.sans)
+    serif = _rfonts(f.serif)
+    sans = _rfonts(f.sans)
     title_fonts = sans if p.title_sans else serif
     exact_single = ("auto", 240)
     table_line = ("auto", 240)
@@ -294,7 +307,7 @@ def styles_xml(p: Preset, f: Fonts) -> str:
         f'<w:kern w:val="2"/><w:sz w:val="{p.body_sz}"/><w:szCs w:val="{p.body_sz}"/>'
         f'<w:lang w:val="en-US" w:eastAsia="{f.lang}" w:bidi="ar-SA"/>'
         "</w:rPr></w:rPrDefault>"
-        f'<w:pPrDefault><w:pPr><w:widowControl w:val="0"/><w:kinsoku w:val="1"/><w:overflowPunct w:val="1"/><w:jc w:val="both"/></w:pPr></w:pPrDefault>'
+        f'<w:pPrDefault><w:pPr>{_PPR_DEFAULT}</w:pPr></w:pPrDefault>'
         "</w:docDefaults>"
     )
     body_ppr = _spacing(p, after=p.para_after)
@@ -324,8 +337,10 @@ def styles_xml(p: Preset, f: Fonts) -> str:
                     ppr=_spacing(p, after=pt(p.body_sz / 2), line=exact_single) + '<w:jc w:val="center"/>',
                     rpr=_rpr(serif, p.table_sz)))
     # Headings: chapter 黑体, section 楷体-like (serif bold; Noto has no Kai), third level bold.
+    # On a line grid (GB/T 9704: 22 lines a page) a heading takes one grid line, no extra space.
+    h1_space = 0 if p.grid == "lines" else pt(p.h1_sz / 4)
     s.append(_style("paragraph", "Heading1", based="Normal", nxt="Normal", qformat=True, priority=9,
-                    ppr='<w:keepNext/><w:keepLines/>' + _spacing(p, before=pt(p.h1_sz / 4), after=pt(p.h1_sz / 4))
+                    ppr='<w:keepNext/><w:keepLines/>' + _spacing(p, before=h1_space, after=h1_space)
                         + '<w:jc w:val="center"/><w:outlineLvl w:val="0"/>',
                     rpr=_rpr(sans, p.h1_sz)))
     s.append(_style("paragraph", "Heading2", based="Normal", nxt="Normal", qformat=True, priority=9,
@@ -358,6 +373,17 @@ def styles_xml(p: Preset, f: Fonts) -> str:
     s.append(_style("paragraph", "PDHeaderText", based="Header",
                     ppr=_spacing(p, line=("auto", 240)) + '<w:jc w:val="left"/>',
                     rpr=_rpr(serif, p.header_sz)))
+    # Table of contents (Word's built-in "toc 1"/"toc 2"): title or chapter, dot leader, page number.
+    toc_tabs = f'<w:tabs><w:tab w:val="right" w:leader="dot" w:pos="{p.text_width}"/></w:tabs>'
+    s.append(_style("paragraph", "TOC1", based="Normal", nxt="Normal", priority=39,
+                    ppr=toc_tabs + _spacing(p, before=pt(6), line=("auto", 276))
+                        + '<w:ind w:firstLine="0" w:firstLineChars="0"/><w:jc w:val="left"/>',
+                    rpr=_rpr(sans, p.body_sz)))
+    s.append(_style("paragraph", "TOC2", based="Normal", nxt="Normal", priority=39,
+                    ppr=toc_tabs + _spacing(p, line=("auto", 276))
+                        + f'<w:ind w:left="{p.body_sz * 20}" w:leftChars="200" w:firstLine="0" w:firstLineChars="0"/>'
+                          '<w:jc w:val="left"/>',
+                    rpr=_rpr(serif, p.table_sz + 2)))
     s.append(_style("character", "PDLabel", based="DefaultParagraphFont", qformat=True, rpr=_rpr(sans)))
     s.append(_style("character", "Hyperlink", based="DefaultParagraphFont", priority=99,
                     rpr=_rpr(serif, color="0563C1", extra='<w:u w:val="single"/>')))
@@ -367,7 +393,7 @@ def styles_xml(p: Preset, f: Fonts) -> str:
 
 def style_east_asia_fonts(p: Preset, f: Fonts) -> dict[str, str]:
     """styleId → East Asian font, as declared by ``styles_xml`` (used by tests)."""
-    sans = {"Heading1", "PDBlockHeading", "PDLabel"} | ({"Title"} if p.title_sans else set())
+    sans = {"Heading1", "PDBlockHeading", "PDLabel", "TOC1"} | ({"Title"} if p.title_sans else set())
     return {sid: (f.sans if sid in sans else f.serif) for sid in STYLE_NAMES}
 
 
@@ -399,11 +425,7 @@ def font_table_xml(p: Preset, f: Fonts) -> str:
                 f'<w:family w:val="{family}"/><w:pitch w:val="variable"/></w:font>')
 
     trad = f.charset == "88"
-    fonts = [
-        font(p.ascii_font, "00", "roman"),
-        font(p.ascii_sans, "00", "swiss"),
-        font(f.serif, f.charset, "roman", _ALT_SERIF[trad]),
-    ]
+    fonts = [font(f.serif, f.charset, "roman", _ALT_SERIF[trad])]
     if f.sans != f.serif:
         fonts.append(font(f.sans, f.charset, "modern", _ALT_SANS[trad]))
     return ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
@@ -418,12 +440,13 @@ def _settings_xml(src: str, f: Fonts) -> str:
 
 
 def _theme_xml(src: str, f: Fonts) -> str:
-    # East Asian theme typeface (major = headings, minor = body) and the script fonts.
-    major, minor = f.sans, f.serif
-    src = re.sub(r'(<a:majorFont>.*?)<a:ea typeface="[^"]*"/>', lambda m: m.group(1) + f'<a:ea typeface={quoteattr(major)}/>',
-                 src, count=1, flags=re.S)
-    src = re.sub(r'(<a:minorFont>.*?)<a:ea typeface="[^"]*"/>', lambda m: m.group(1) + f'<a:ea typeface={quoteattr(minor)}/>',
-                 src, count=1, flags=re.S)
+    """Theme fonts (major = headings, minor = body): our faces for Latin and East Asian
+    text, so even a user's new style that takes theme fonts lands on a Noto face."""
+    for kind, face in (("major", f.sans), ("minor", f.serif)):
+        def fix(m: re.Match, face: str = face) -> str:
+            block = re.sub(r'<a:latin typeface="[^"]*"', f'<a:latin typeface={quoteattr(face)}', m.group(0), count=1)
+            return re.sub(r'<a:ea typeface="[^"]*"/>', f'<a:ea typeface={quoteattr(face)}/>', block, count=1)
+        src = re.sub(rf"<a:{kind}Font>.*?</a:{kind}Font>", fix, src, count=1, flags=re.S)
     return src
 
 

@@ -34,6 +34,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (
 )
 
 from ..core.errors import PolicyError
+from ..core.fsutil import atomic_write_bytes
 from ..core.locales import LOCALES
 from ..read.config import user_config_dir
 
@@ -269,15 +270,4 @@ def write_people(root: Path, people: list[Person]) -> None:
               "# Written by `policydocs keys new`; the signed `key` records in ledger/records.jsonl\n"
               "# are authoritative and `policydocs verify` reports any difference. Do not edit.\n")
     body = header + yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=200)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".people-", suffix=".yaml")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(body)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    atomic_write_bytes(path, body.encode("utf-8"), mode=0o644, fsync=True)

@@ -6,6 +6,7 @@ Layout (``ledger/`` in the project; the format is documented in docs/ledger.md):
     ledger/snapshots/<sha256>.md  exact source text of every release (content-addressed)
     ledger/HEAD                   "<seq> <hash>" of the last record (tail-truncation tripwire)
     ledger/repair/                bytes removed by an explicit `policydocs ledger repair`
+    ledger/.lock                  the writers' lock file (not part of the record; git-ignore it)
 
 Every record is ``{"v", "seq", "prev", "type", "time", "payload", ["signer", "sig"], "hash"}``.
 ``hash`` is the SHA-256 of the canonical JSON of the record without ``hash``;
@@ -16,40 +17,51 @@ and a signed record cannot be moved within the chain.
 
 Record types: ``key`` (a person's public key and roles, self-signed),
 ``approve`` (role, person, content hash; signed by the person), ``release``
-(version, effective date, summary, snapshot, the approvals it rests on) and
-``repair`` (what an explicit repair removed).
+(version, effective date, summary, snapshot, the approvals it rests on, a
+retroactive release's reason), ``repair`` (what an explicit repair removed),
+``publish`` (every published file with its SHA-256; signed by the
+organisation's document-signing certificate, see ``orgsig.py``), ``issue``
+(registers and receipts printed) and ``review`` (a periodic review, 复审,
+signed by the reviewer).
 
 The integration API used by the build, history and portal:
 :func:`content_hash`, :func:`version_info`, :func:`released_versions`,
-:func:`snapshot_text`, :func:`verify_ledger`, :func:`as_of`.
+:func:`snapshot_text`, :func:`verify_ledger`; in force on a date: ``status.py``.
 """
 
 from __future__ import annotations
 
-import fcntl
 import hashlib
 import json
 import os
 import re
-import tempfile
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Iterator
 
+from filelock import FileLock
+
 from ..core import model
 from ..core.errors import PolicyError
+from ..core.fsutil import atomic_write_bytes
+from ..core.fsutil import fsync_dir as _fsync_dir
 from ..core.versioning import VersionError, next_version
 from ..read.config import Config, load_config
+from ..read.frontmatter import ID_PATTERN, parse_front_matter, split_front_matter
+from . import clock, orgsig
 from . import keys as keymod
+from .signing import trust_root_path  # signing imports nothing from the ledger
+from .records import ORG_SIGNER, IssuedFile, IssuedForm, LedgerHead, PublishedFile, Review, safe_relative_path
 
 FORMAT_VERSION = 1
 GENESIS = "0" * 64
 SIG_DOMAIN = b"policydocs-ledger-v1\n"
-NOW_ENV = "POLICYDOCS_NOW"  # ISO datetime: fixed clock for tests and demo seeding
+NOW_ENV = clock.NOW_ENV  # ISO datetime: fixed clock for tests and demo seeding
+TODAY_ENV = clock.TODAY_ENV  # ISO date: the day date decisions are made on
 FAULT_ENV = "POLICYDOCS_FAULT"  # fault injection for crash tests: torn-append | after-append
-RECORD_TYPES = ("key", "approve", "release", "repair", "acks-seal")
+RECORD_TYPES = ("key", "approve", "release", "repair", "publish", "issue", "review", "acks-seal")
 FSYNC = True  # bench/bench_ledger.py turns this off while building its fixture; never in normal use
 
 
@@ -113,12 +125,8 @@ def signed_bytes(rec: dict) -> bytes:
 
 
 def now() -> datetime:
-    """Current time with the local UTC offset, whole seconds (``$POLICYDOCS_NOW`` overrides)."""
-    fixed = os.environ.get(NOW_ENV)
-    if fixed:
-        dt = datetime.fromisoformat(fixed)
-        return dt if dt.tzinfo else dt.astimezone()
-    return datetime.now().astimezone().replace(microsecond=0)
+    """Current time with the local UTC offset, whole seconds (``$POLICYDOCS_NOW`` overrides; see clock.py)."""
+    return clock.now()
 
 
 def _parse_time(text: str) -> datetime:
@@ -139,6 +147,14 @@ def describe(rec: dict) -> str:
         what = f"approve {p.get('policy', '?')} {p.get('role', '?')} by {p.get('person', '?')}"
     elif t == "release":
         what = f"release {p.get('policy', '?')} {p.get('version', '?')}"
+    elif t == "publish":
+        files = p.get("files") if isinstance(p.get("files"), list) else []
+        pols = sorted({f"{f.get('policy', '?')} {f.get('version', '?')}" for f in files if isinstance(f, dict)})
+        what = "publish " + (", ".join(pols[:3]) + (f" +{len(pols) - 3}" if len(pols) > 3 else "") if pols else "?")
+    elif t == "issue":
+        what = f"issue {p.get('form', '?')} {p.get('subject', '?')} {p.get('version', '?')}"
+    elif t == "review":
+        what = f"review {p.get('policy', '?')} {p.get('version', '?')} by {p.get('person', '?')}"
     elif t == "acks-seal":
         what = f"acks-seal {p.get('day', '?')}, {p.get('count', '?')} acknowledgements"
     else:
@@ -199,6 +215,17 @@ class Paths:
     @property
     def repair(self) -> Path:
         return self.dir / "repair"
+
+    @property
+    def lock(self) -> Path:
+        return self.dir / ".lock"
+
+    def snapshot(self, h: str) -> Path:
+        return self.snapshots / f"{h}.md"
+
+    def pending_snapshot(self, h: str) -> Path:
+        """Where a release stages its frozen text until the release record is durable."""
+        return self.snapshots / f".pending-{h}.md"
 
     def rel(self, p: Path) -> str:
         try:
@@ -267,37 +294,6 @@ def read_ledger(root: Path) -> LedgerFile:
     return LedgerFile(entries, bad, torn, n)
 
 
-def _fsync_dir(path: Path) -> None:
-    try:
-        fd = os.open(path, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def _atomic_write(path: Path, data: bytes, mode: int = 0o644, *, sync: bool = True) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
-    try:
-        os.write(fd, data)
-        if sync:
-            os.fsync(fd)
-        os.fchmod(fd, mode)
-        os.close(fd)
-        fd = -1
-        os.replace(tmp, path)
-        if sync:
-            _fsync_dir(path.parent)
-    finally:
-        if fd >= 0:
-            os.close(fd)
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-
-
 def read_head(root: Path) -> tuple[int, str] | None:
     p = Paths(Path(root)).head
     try:
@@ -318,16 +314,14 @@ class Ledger:
 
     @contextmanager
     def locked(self) -> Iterator["Ledger"]:
+        """Exclusive lock on ``ledger/.lock`` (filelock: flock on POSIX, msvcrt on Windows)."""
         self.paths.dir.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.paths.dir, os.O_RDONLY)  # flock on the ledger directory itself: no lock file to commit
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX)
+        with FileLock(self.paths.lock, mode=0o644):
             self._locked = True
-            yield self
-        finally:
-            self._locked = False
-            fcntl.flock(fd, fcntl.LOCK_UN)
-            os.close(fd)
+            try:
+                yield self
+            finally:
+                self._locked = False
 
     def append(self, rtype: str, payload: dict, *, last: tuple[int, str],
                signer: str | None = None, key=None, when: datetime | None = None) -> dict:
@@ -340,9 +334,15 @@ class Ledger:
         seq, prev = last
         rec = {"v": FORMAT_VERSION, "seq": seq + 1, "prev": prev, "type": rtype,
                "time": (when or now()).isoformat(), "payload": payload}
+        signature = None
         if signer is not None:
             rec["signer"] = signer
-            rec["sig"] = keymod.sign(key, signed_bytes(rec))
+            signature = keymod.sign(key, signed_bytes(rec))
+        return self._write_record(rec, signature)
+
+    def _write_record(self, rec: dict, signature: str | None) -> dict:
+        if signature is not None:
+            rec["sig"] = signature
         rec["hash"] = record_hash(rec)
         line = canonical_json(rec) + b"\n"
         fault = os.environ.get(FAULT_ENV, "")
@@ -363,17 +363,48 @@ class Ledger:
             os._exit(75)
         # HEAD is a tripwire, not the record of truth: renamed into place but not fsynced
         # (a HEAD lost in a crash is reported by verify and rewritten by `ledger repair`).
-        _atomic_write(self.paths.head, f"{rec['seq']} {rec['hash']} {describe(rec)}\n".encode("utf-8"), sync=False)
+        atomic_write_bytes(self.paths.head, f"{rec['seq']} {rec['hash']} {describe(rec)}\n".encode("utf-8"),
+                           mode=0o644)
         return rec
 
+    def append_org_signed(self, rtype: str, payload: dict, *, last: tuple[int, str], key: orgsig.OrgKey,
+                          when: datetime | None = None) -> dict:
+        """Append a record signed with the organisation's document-signing certificate."""
+        assert self._locked, "append() needs the ledger lock"
+        payload = {**payload, **orgsig.payload_fields(key)}
+        rec = {"v": FORMAT_VERSION, "seq": last[0] + 1, "prev": last[1], "type": rtype,
+               "time": (when or now()).isoformat(), "payload": payload, "signer": ORG_SIGNER}
+        signature = orgsig.sign(key, signed_bytes(rec))
+        return self._write_record(rec, signature)
+
     def write_snapshot(self, text: str) -> str:
+        """Write a frozen text under its final name (fixtures; releases use stage/commit)."""
         data = text.encode("utf-8")
         h = sha256_hex(data)
-        path = self.paths.snapshots / f"{h}.md"
+        path = self.paths.snapshot(h)
         if path.exists() and path.read_bytes() == data:
             return h
-        _atomic_write(path, data, 0o444, sync=FSYNC)
+        atomic_write_bytes(path, data, mode=0o444, fsync=FSYNC)
         return h
+
+    def stage_snapshot(self, text: str) -> str:
+        """Write a release's frozen text as ``.pending-<sha256>.md``; :meth:`commit_snapshot`
+        gives it its final name once the release record is durable. A final-named snapshot
+        without a release record therefore means a record was removed, never a crash."""
+        data = text.encode("utf-8")
+        h = sha256_hex(data)
+        final = self.paths.snapshot(h)
+        if final.exists() and final.read_bytes() == data:
+            return h
+        atomic_write_bytes(self.paths.pending_snapshot(h), data, mode=0o444, fsync=FSYNC)
+        return h
+
+    def commit_snapshot(self, h: str) -> None:
+        pending = self.paths.pending_snapshot(h)
+        if pending.exists():
+            os.replace(pending, self.paths.snapshot(h))
+            if FSYNC:
+                _fsync_dir(self.paths.snapshots)
 
 
 # --------------------------------------------------------------------------
@@ -414,10 +445,29 @@ class ReleaseRecord:
     approvals: list[ApprovalEntry] = field(default_factory=list)  # in role order
     roles: list[str] = field(default_factory=list)
     major: bool = False
+    retroactive_reason: str = ""  # why the effective date lies before the release (``--retroactive``)
+    signer: str = ""  # who signed the release record (``release --as``), if anyone
 
     @property
     def date(self) -> date:
         return self.time.date()
+
+    @property
+    def retroactive(self) -> bool:
+        """Effective before it was released (allowed only with a recorded reason since format 1.1)."""
+        return self.effective_date is not None and self.effective_date < self.date
+
+    @property
+    def retroactive_note(self) -> str:
+        """``retroactive (effective 2025-01-01, released 2025-03-02): reason`` or ''."""
+        if not self.retroactive:
+            return ""
+        reason = self.retroactive_reason or "no reason recorded"
+        return f"retroactive (effective {self.effective_date}, released {self.date}): {reason}"
+
+    @property
+    def head(self) -> LedgerHead:
+        return LedgerHead(self.seq, self.record_hash)
 
     @property
     def by_role(self) -> dict[str, ApprovalEntry]:
@@ -431,6 +481,7 @@ class ReleaseRecord:
             "summary": self.summary, "content_hash": self.content_hash, "snapshot": self.snapshot,
             "approvals": [{"role": a.role, "person": a.person, "time": a.time.isoformat(), "record": a.seq}
                           for a in self.approvals],
+            "retroactive": self.retroactive, "retroactive_reason": self.retroactive_reason or None,
         }
 
 
@@ -463,7 +514,16 @@ class State:
     signed_by: dict[str, list[tuple[int, str]]] = field(default_factory=dict)  # person → [(seq, policy)]
     problems: list[str] = field(default_factory=list)
     count: int = 0
+    published: list[PublishedFile] = field(default_factory=list)  # in record order
+    issued: list[IssuedForm] = field(default_factory=list)
+    reviews: dict[str, list[Review]] = field(default_factory=dict)  # policy → reviews, oldest first
+    org_signed: list[int] = field(default_factory=list)  # entry indices signed by the organisation
+    repairs: list[dict] = field(default_factory=list)  # repair records, for auditors
     acks_seals: dict[str, list[dict]] = field(default_factory=dict)  # database id → seal payloads in order
+
+    @property
+    def releases_by_seq(self) -> dict[int, ReleaseRecord]:
+        return {r.seq: r for ps in self.policies.values() for r in ps.releases}
 
     def policy(self, pid: str) -> PolicyState:
         return self.policies.setdefault(pid, PolicyState())
@@ -597,7 +657,9 @@ def replay(entries: list[Entry], roles: list[str], scheme: str, *, check_signatu
                     probs.append(f"{who}: the new key's proof of possession does not verify")
             elif check_signatures and not sig_ok(index, p["public_key"], pub, rec):
                 probs.append(f"{who}: self-signature does not verify (record altered or not made with this key)")
-        elif signer is not None or rtype == "approve":
+        elif signer == ORG_SIGNER and rtype in ("publish", "issue"):
+            st.org_signed.append(index)  # checked against the trust root by verify_ledger
+        elif signer is not None or rtype in ("approve", "review"):
             reg = st.people.get(signer) if isinstance(signer, str) else None
             if reg is None:
                 probs.append(f"{who}: signed by {signer!r}, who has no key registered in the ledger "
@@ -629,10 +691,108 @@ def replay(entries: list[Entry], roles: list[str], scheme: str, *, check_signatu
             ps = st.policy(str(p.get("policy")))
             ps.releases.append(rel)
             ps.pending = []
+        elif rtype == "publish":
+            probs += _apply_publish(st, rec, who)
+        elif rtype == "issue":
+            probs += _apply_issue(st, rec, who)
+        elif rtype == "review":
+            probs += _apply_review(st, rec, who)
+        elif rtype == "repair":
+            st.repairs.append(rec)
         elif rtype == "acks-seal":
             probs += _check_acks_seal(st, p, who)
         st.problems.extend(probs)
     return st
+
+
+def _release_ref(st: State, ref: object, pid: str, version: str | None, who) -> tuple[ReleaseRecord | None, str]:
+    """The release record ``ref`` = {"seq", "hash"} names, checked to be ``pid`` (``version``)."""
+    if not isinstance(ref, dict):
+        return None, f"{who}: names no release record for {pid}"
+    src = st.by_seq.get(ref.get("seq"))
+    if src is None or src.get("hash") != ref.get("hash") or src.get("type") != "release":
+        return None, (f"{who}: refers to release record #{ref.get('seq')} of {pid} {version or ''}".rstrip()
+                      + ", which is not in the ledger (deleted or altered)")
+    rel = next((r for r in st.policy(pid).releases if r.seq == src.get("seq")), None)
+    if rel is None or (version is not None and rel.version != version):
+        return None, f"{who}: release record #{ref.get('seq')} is not {pid} {version or ''}".rstrip()
+    return rel, ""
+
+
+def _apply_publish(st: State, rec: dict, who) -> list[str]:
+    p = rec["payload"]
+    probs: list[str] = []
+    files = p.get("files")
+    if not isinstance(files, list) or not files:
+        return [f"{who}: lists no files"]
+    if rec.get("signer") != ORG_SIGNER or "sig" not in rec:
+        probs.append(f"{who}: not signed by the organisation's document-signing certificate")
+    by_path = {f.path: f for f in st.published}
+    reason = str(p.get("reissue") or "")
+    for i, f in enumerate(files):
+        if not isinstance(f, dict):
+            probs.append(f"{who}: file #{i + 1} is not an object")
+            continue
+        kind, pid, ver, loc, fmt = (str(f.get(k) or "") for k in ("kind", "policy", "version", "locale", "format"))
+        path, sha, size = safe_relative_path(f.get("path")), f.get("sha256"), f.get("size")
+        label = f"{pid} {ver} {loc} {fmt}"
+        if path is None or not (isinstance(sha, str) and len(sha) == 64) or not isinstance(size, int):
+            probs.append(f"{who}: {label}: path, sha256 or size missing or unsafe")
+            continue
+        release = None
+        if kind == "policy":
+            rel, problem = _release_ref(st, f.get("release"), pid, ver, who)
+            if problem:
+                probs.append(f"{problem} (published file {path})")
+            release = rel.seq if rel else None
+        earlier = by_path.get(path)
+        if earlier is not None:
+            what = "again" if earlier.sha256 == sha else "with different content"
+            probs.append(f"{who}: publishes {path} {what}; it was published in record #{earlier.record} "
+                         f"— a published file is never replaced")
+            continue
+        replaces = str(f.get("replaces") or "")
+        same = [x for x in st.published if x.ident == (kind, pid, ver, loc, fmt)]
+        if same and not (reason and replaces in {x.sha256 for x in same}):
+            probs.append(f"{who}: a second file for {label} ({path}) without a recorded re-issue "
+                         f"(first: {same[0].path}, record #{same[0].record})")
+        pf = PublishedFile(kind, pid, ver, loc, fmt, path, sha, size, rec.get("seq"), rec.get("hash"),
+                           _parse_time(rec.get("time")), release, reason if replaces else "", replaces,
+                           rec.get("signer") == ORG_SIGNER)
+        st.published.append(pf)
+        by_path[path] = pf
+    return probs
+
+
+def _apply_issue(st: State, rec: dict, who) -> list[str]:
+    p = rec["payload"]
+    files = []
+    for f in p.get("files") or []:
+        if isinstance(f, dict) and isinstance(f.get("sha256"), str):
+            files.append(IssuedFile(str(f.get("path")), f["sha256"], int(f.get("size") or 0), str(f.get("format"))))
+    if not files:
+        return [f"{who}: lists no files"]
+    st.issued.append(IssuedForm(
+        str(p.get("form")), str(p.get("subject_kind") or "policy"), str(p.get("subject")), str(p.get("version")),
+        str(p.get("locale") or ""), _date_or_none(p.get("date")), str(p.get("roster_sha256") or ""),
+        int(p.get("names") or 0), str(p.get("employee") or ""), tuple(files), rec.get("seq"),
+        _parse_time(rec.get("time")), rec.get("signer") == ORG_SIGNER))
+    return []
+
+
+def _apply_review(st: State, rec: dict, who) -> list[str]:
+    p = rec["payload"]
+    pid, person = str(p.get("policy")), p.get("person")
+    probs = []
+    if rec.get("signer") != person:
+        probs.append(f"{who}: signed by {rec.get('signer')!r} on behalf of {person}")
+    rel, problem = _release_ref(st, p.get("release"), pid, p.get("version"), who)
+    if problem:
+        probs.append(problem)
+    if not probs and rel is not None:
+        st.reviews.setdefault(pid, []).append(Review(pid, rel.version, rel.seq, str(person), str(p.get("note") or ""),
+                                                     rec.get("seq"), _parse_time(rec.get("time"))))
+    return probs
 
 
 def _check_approval(st: State, rec: dict, roles: list[str], who: str) -> list[str]:
@@ -716,7 +876,8 @@ def _check_release(st: State, rec: dict, roles: list[str], scheme: str, who: str
     rel = ReleaseRecord(pid, str(p.get("version")), rec.get("seq"), rec.get("hash"), _parse_time(rec.get("time")),
                         _date_or_none(p.get("effective_date")), str(p.get("summary") or ""),
                         str(p.get("content_hash")), str(p.get("snapshot")), approvals_out,
-                        list(p.get("roles") or []), bool(p.get("major")))
+                        list(p.get("roles") or []), bool(p.get("major")), str(p.get("retroactive") or ""),
+                        str(rec.get("signer") or ""))
     # version sequence
     prev = ps.last
     if p.get("base") != (prev.record_hash if prev else None):
@@ -845,63 +1006,47 @@ def version_info(project_root: str | Path, config, policy_id: str, source_text: 
                              approvals=[], revisions=revisions_of(releases), content_hash=ch)
 
 
-def _list_value(text: str | None) -> list[str]:
-    if not text:
-        return []
-    return [x.strip().strip("'\"") for x in text.strip("[]").split(",") if x.strip()]
+# --------------------------------------------------------------------------
+# front matter: the project's own reader (read/frontmatter.py), leniently
+# --------------------------------------------------------------------------
 
 
-def as_of(project_root: str | Path, when: date, config=None, *,
-          superseded: dict[str, str] | None = None) -> dict[str, ReleaseRecord]:
-    """policy id → the release in force on ``when``.
+def read_meta(text: str, path: str | Path = "<text>") -> model.PolicyMeta | None:
+    """Front matter of a source or frozen text through the real reader (YAML lists, dates …).
 
-    Per policy: the release with the latest effective date ≤ ``when`` (ties:
-    the later record).  A policy is then dropped when the frozen text of that
-    release says ``status: repealed``, or when another policy in force then
-    lists it under ``supersedes:``; ``superseded`` (if given) receives
-    ``{dropped id: reason}``.
+    Lenient: a frozen text stays readable when a later version of policydocs
+    validates front matter more strictly; ``None`` when there is no front
+    matter or its YAML does not parse.
     """
-    out: dict[str, ReleaseRecord] = {}
-    for pid, ps in load_state(project_root, config).policies.items():
-        cands = [r for r in ps.releases if (r.effective_date or r.date) <= when]
-        if cands:
-            out[pid] = max(cands, key=lambda r: (r.effective_date or r.date, r.seq))
-    dropped: dict[str, str] = {}
-    for pid, rel in list(out.items()):
-        try:
-            fm = front_matter(snapshot_text(project_root, rel.snapshot))
-        except LedgerError:
-            continue
-        if fm.get("status") == "repealed":
-            dropped[pid] = f"repealed by {rel.version}"
-        for old in _list_value(fm.get("supersedes")):
-            if old in out and old != pid:
-                dropped[old] = f"superseded by {pid} {rel.version}"
-    for pid in dropped:
-        out.pop(pid, None)
-    if superseded is not None:
-        superseded.update(dropped)
-    return out
-
-
-# --------------------------------------------------------------------------
-# working tree: raw policy sources (the ledger hashes raw text, not the tree)
-# --------------------------------------------------------------------------
-
-_FM_ID = re.compile(r"^id:\s*([A-Za-z0-9-]+)\s*(?:#.*)?$", re.M)
+    try:
+        yaml_text, _body, _line = split_front_matter(text.lstrip("\ufeff").replace("\r\n", "\n"), Path(path))
+        return parse_front_matter(yaml_text, Path(path), strict=False)
+    except PolicyError:
+        return None
 
 
 def front_matter(text: str) -> dict[str, str]:
-    """Top-level ``key: value`` strings of the front matter (no YAML typing; enough for the ledger)."""
-    m = re.match(r"\ufeff?---\r?\n(.*?)\r?\n---\s*(?:\r?\n|$)", text, re.S)
-    out: dict[str, str] = {}
-    if not m:
-        return out
-    for line in m.group(1).splitlines():
-        mm = re.match(r"^([A-Za-z_][A-Za-z0-9_]*):\s*(.*?)\s*(?:#.*)?$", line)
-        if mm:
-            out[mm.group(1)] = mm.group(2).strip().strip("'\"")
-    return out
+    """The front matter's scalar fields as strings (``id``, ``title``, ``status``, ``effective_date`` …).
+
+    Kept for callers that only need a field or two; lists such as
+    ``supersedes`` are in :func:`read_meta`'s ``PolicyMeta``.
+    """
+    meta = read_meta(text)
+    if meta is None:
+        return {}
+    out = {"id": meta.id, "title": meta.title, "department": meta.department, "category": meta.category,
+           "status": meta.status, "applies_to": meta.applies_to, "lang": meta.lang,
+           "review_cycle_months": str(meta.review_cycle_months)}
+    if meta.effective_date:
+        out["effective_date"] = meta.effective_date.isoformat()
+    if meta.superseded_by:
+        out["superseded_by"] = meta.superseded_by
+    return {k: v for k, v in out.items() if v}
+
+
+def _policy_id_of(text: str, fallback: str) -> str:
+    meta = read_meta(text)
+    return meta.id if meta is not None and meta.id and ID_PATTERN.match(meta.id) else fallback
 
 
 def working_texts(project_root: str | Path) -> dict[str, str]:
@@ -910,7 +1055,7 @@ def working_texts(project_root: str | Path) -> dict[str, str]:
     pdir = Path(project_root) / "policies"
     for path in sorted(pdir.glob("*.md")):
         text = path.read_text(encoding="utf-8")
-        out[front_matter(text).get("id") or path.stem] = text
+        out[_policy_id_of(text, path.stem)] = text
     return out
 
 
@@ -927,10 +1072,10 @@ def find_source(project_root: str | Path, policy_id: str) -> Path:
     check_policy_id(policy_id)
     pdir = Path(project_root) / "policies"
     direct = pdir / f"{policy_id}.md"
-    if direct.exists() and front_matter(direct.read_text(encoding="utf-8")).get("id", policy_id) == policy_id:
+    if direct.exists() and _policy_id_of(direct.read_text(encoding="utf-8"), policy_id) == policy_id:
         return direct
     for path in sorted(pdir.glob("*.md")):
-        if front_matter(path.read_text(encoding="utf-8")).get("id") == policy_id:
+        if _policy_id_of(path.read_text(encoding="utf-8"), "") == policy_id:
             return path
     raise LedgerError(pdir, 0, f"no policy with id {policy_id} in policies/")
 
@@ -1057,8 +1202,14 @@ def approve(project_root: str | Path, config, policy_id: str, role: str, person:
 
 def release(project_root: str | Path, config, policy_id: str, source_text: str, *,
             effective: date | None = None, summary: str | None = None, major: bool = False,
-            signer: str | None = None, key=None, source_path: Path | None = None) -> ReleaseRecord:
-    """Assign the next version to the current text, freeze it, and append a release record."""
+            signer: str | None = None, key=None, source_path: Path | None = None,
+            retroactive_reason: str | None = None) -> ReleaseRecord:
+    """Assign the next version to the current text, freeze it, and append a release record.
+
+    An effective date before the day of the release is refused unless
+    ``retroactive_reason`` says why; the reason is recorded and shown wherever
+    the version is shown.
+    """
     root = Path(project_root).resolve()
     cfg = _config(root, config)
     roles = cfg.versions.roles
@@ -1071,7 +1222,8 @@ def release(project_root: str | Path, config, policy_id: str, source_text: str, 
         ps = st.policy(policy_id)
         if ps.last and ps.last.content_hash == ch:
             raise LedgerError(where, 0, f"{policy_id}: the text is unchanged since {ps.last.version}; nothing to release")
-        if front_matter(source_text).get("status") == "draft":
+        meta = read_meta(source_text, where)
+        if meta is not None and meta.status == "draft":
             raise LedgerError(where, 0, f"{policy_id}: status is draft; set it to effective (or trial) and have "
                               f"the text approved before releasing")
         chosen: list[ApprovalEntry] = []
@@ -1092,20 +1244,32 @@ def release(project_root: str | Path, config, policy_id: str, source_text: str, 
             if reg is None or keymod.public_key_text(key) != reg.public_key:
                 raise LedgerError(where, 0, f"{signer} is not registered with this private key")
         version = next_version(ps.last.version if ps.last else None, cfg.versions.scheme, major=major)
+        when = now()
         if effective is None:
-            effective = _date_or_none(front_matter(source_text).get("effective_date")) or now().date()
+            effective = (meta.effective_date if meta is not None else None) or when.date()
+        reason = (retroactive_reason or "").strip()
+        if effective < when.date() and not reason:
+            raise LedgerError(where, 0, f"{policy_id}: effective date {effective} is before the release date "
+                              f"{when.date()}: the text would have been in force before it was approved. Give a "
+                              f"later --effective date, or release it retroactively with "
+                              f"--retroactive --reason \"why\" (recorded and shown with the version)")
+        if reason and effective >= when.date():
+            reason = ""  # not retroactive: nothing to record
         if summary is None:
             summary = "首次发行" if ps.last is None else ""
         if not summary:
             raise LedgerError(where, 0, f"{policy_id}: give a revision summary with --summary \"修订内容摘要\"")
-        snap = led.write_snapshot(source_text)
+        snap = led.stage_snapshot(source_text)
         payload = {"policy": policy_id, "version": version, "content_hash": ch, "snapshot": snap,
                    "effective_date": effective.isoformat(), "summary": summary, "roles": list(roles),
                    "approvals": [{"role": a.role, "seq": a.seq, "hash": a.hash} for a in chosen],
                    "base": ps.last.record_hash if ps.last else None, "major": bool(major)}
-        rec = led.append("release", payload, last=st.last, signer=signer, key=key)
+        if reason:
+            payload["retroactive"] = reason
+        rec = led.append("release", payload, last=st.last, signer=signer, key=key, when=when)
+        led.commit_snapshot(snap)
     return ReleaseRecord(policy_id, version, rec["seq"], rec["hash"], _parse_time(rec["time"]), effective, summary,
-                         ch, snap, chosen, list(roles), bool(major))
+                         ch, snap, chosen, list(roles), bool(major), reason, signer or "")
 
 
 # --------------------------------------------------------------------------
@@ -1175,17 +1339,153 @@ def _check_chain(paths: Paths, lf: LedgerFile) -> list[str]:
     return probs
 
 
-def verify_ledger(project_root: str | Path, config, working_texts: dict[str, str]) -> VerifyReport:
+@dataclass(frozen=True)
+class Anchor:
+    """A ledger head kept outside the ledger (a build manifest, a signed PDF): the ledger
+    must still contain that record, unchanged. ``versions`` are the (policy, version)
+    pairs the anchoring file shows as released, so a cut can be named."""
+
+    source: str
+    head: LedgerHead
+    versions: tuple[tuple[str, str], ...] = ()
+
+
+def manifest_anchors(config: Config) -> list[Anchor]:
+    """The ``ledger_head`` of ``build/manifest.json`` (written by every build), if any."""
+    path = config.build_dir / "manifest.json"
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return []
+    head = LedgerHead.parse(data.get("ledger_head")) if isinstance(data, dict) else None
+    if head is None:
+        return []
+    versions = sorted({(a.get("policy_id"), a.get("version")) for a in data.get("artifacts") or []
+                       if isinstance(a, dict) and a.get("kind", "policy") == "policy" and not a.get("draft")
+                       and isinstance(a.get("policy_id"), str) and isinstance(a.get("version"), str)})
+    rel = path.relative_to(config.root) if path.is_relative_to(config.root) else path
+    return [Anchor(str(rel), head, tuple(versions))]
+
+
+def check_anchor(anchor: Anchor, lf: LedgerFile, st: State) -> list[str]:
+    """Problems when the ledger no longer holds the record ``anchor`` was made under."""
+    last = lf.entries[-1].rec if lf.entries else None
+    last_seq = last.get("seq") if last else 0
+    h = anchor.head
+    probs = []
+    if isinstance(last_seq, int) and h.seq > last_seq:
+        ends = describe(last) if last else "no record at all"
+        probs.append(f"{anchor.source} was made when the ledger ended at record #{h.seq} ({h.hash[:12]}), but the "
+                     f"ledger now ends at {ends}: records #{last_seq + 1}–#{h.seq} were cut from the end — tampering")
+    elif h.seq > 0:
+        rec = st.by_seq.get(h.seq)
+        if rec is None or rec.get("hash") != h.hash:
+            now_is = describe(rec) if rec else "missing"
+            probs.append(f"{anchor.source} was made under record #{h.seq} ({h.hash[:12]}), but record #{h.seq} in the "
+                         f"ledger is now {now_is} with another hash — the chain was rewritten")
+    released = {(pid, r.version) for pid, ps in st.policies.items() for r in ps.releases}
+    for pid, version in anchor.versions:
+        if (pid, version) not in released:
+            known = ", ".join(r.version for r in st.policies.get(pid, PolicyState()).releases) or "none"
+            probs.append(f"{anchor.source} shows {pid} {version} as released, but the ledger has no release "
+                         f"record {pid} {version} (releases: {known}) — a release record was removed")
+    return probs
+
+
+def _complete_record(torn: TornTail, lf: LedgerFile) -> dict | None:
+    """The torn tail when it is in fact a whole record that only lacks its end of line."""
+    try:
+        rec = json.loads(torn.data)
+    except ValueError:
+        return None
+    if not isinstance(rec, dict) or rec.get("hash") != record_hash(rec):
+        return None
+    last = lf.entries[-1].rec if lf.entries else None
+    if rec.get("seq") != (last.get("seq", 0) if last else 0) + 1:
+        return None
+    return rec
+
+
+def _snapshot_policy(path: Path) -> tuple[str, str]:
+    """(policy id, content hash) of a snapshot file, for messages."""
+    text = path.read_bytes().decode("utf-8", "replace")
+    return _policy_id_of(text, "?"), content_hash(text)
+
+
+def _check_snapshots(paths: Paths, st: State, scope: set[str] | None) -> tuple[list[str], list[str]]:
+    """(problems, repairable problems) about frozen texts."""
+    probs: list[str] = []
+    fixable: list[str] = []
+    referenced: dict[str, ReleaseRecord] = {}
+    for pid, ps in st.policies.items():
+        for r in ps.releases:
+            referenced[r.snapshot] = r
+            if scope is not None and pid not in scope:
+                continue
+            who = f"record #{r.seq} (release {pid} {r.version})"
+            path = paths.snapshot(r.snapshot)
+            try:
+                data = path.read_bytes()
+            except FileNotFoundError:
+                if paths.pending_snapshot(r.snapshot).exists():
+                    fixable.append(f"{who}: frozen source is still staged as {paths.rel(paths.pending_snapshot(r.snapshot))} "
+                                   f"(the release was interrupted after its record); run `policydocs ledger repair`")
+                else:
+                    probs.append(f"{who}: frozen source {paths.rel(path)} is missing")
+                continue
+            if sha256_hex(data) != r.snapshot:
+                probs.append(f"{who}: frozen source {paths.rel(path)} was altered (sha256 "
+                             f"{sha256_hex(data)[:12]}, expected {r.snapshot[:12]})")
+            elif content_hash(data.decode("utf-8", "replace")) != r.content_hash:
+                probs.append(f"{who}: frozen source does not hash to the released content hash")
+    if not paths.snapshots.is_dir():
+        return probs, fixable
+    for f in sorted(paths.snapshots.iterdir()):
+        if f.suffix != ".md":
+            continue
+        if f.name.startswith(".pending-"):
+            h = f.name[len(".pending-"):-3]
+            if h in referenced and not paths.snapshot(h).exists():
+                continue  # reported above
+            pid, _ch = _snapshot_policy(f)
+            fixable.append(f"{paths.rel(f)} ({pid}): staged snapshot not referenced by any release record — a release "
+                           f"was interrupted before its record was written (`ledger repair` moves it aside)")
+        elif f.stem not in referenced:
+            pid, ch = _snapshot_policy(f)
+            approvals = [a for a in st.policies.get(pid, PolicyState()).pending if a.content_hash == ch]
+            by = (" (approved in " + ", ".join(f"record #{a.seq} {a.role} {a.person}" for a in approvals) + ")"
+                  if approvals else "")
+            probs.append(f"{paths.rel(f)}: frozen text of {pid}{by} that no release record names — a release record "
+                         f"of {pid} was deleted from the ledger (an interrupted release leaves only a staged "
+                         f".pending- file); tampering, not repairable")
+    return probs, fixable
+
+
+def verify_ledger(project_root: str | Path, config, working_texts: dict[str, str], *,
+                  anchors: list[Anchor] | None = None, scope: set[str] | None = None) -> VerifyReport:
     """Recompute the chain, check every signature, snapshot, release rule, people.yaml and HEAD;
-    report each policy's working-tree state.  ``.ok`` only when nothing is wrong."""
+    compare the anchors (default: the build manifest's ``ledger_head``); report each
+    policy's working-tree state.  ``.ok`` only when nothing is wrong.
+
+    ``scope`` limits the snapshot checks to those policies (an evidence pack
+    carries only the frozen texts of the policies it covers).
+    """
     root = Path(project_root).resolve()
     cfg = _config(root, config)
     paths = Paths(root)
     rel_records = paths.rel(paths.records)
     report = VerifyReport()
     lf = read_ledger(root)
-    report.records = len(lf.entries)
     repairable = []
+    complete = _complete_record(lf.torn, lf) if lf.torn is not None else None
+    if complete is not None:  # a whole record that only lacks its "\n": it is part of the ledger
+        report.problems.append(
+            f"{rel_records} line {lf.torn.line}: {describe(complete)} is complete but lacks its end of line; "
+            f"run `policydocs ledger repair` to add it (the record is kept)")
+        repairable.append(len(report.problems) - 1)
+        lf.entries.append(Entry(lf.torn.line, complete, lf.torn.data))
+        lf.torn = None
+    report.records = len(lf.entries)
     # 1. chain
     report.problems += _check_chain(paths, lf)
     if lf.torn is not None:
@@ -1200,31 +1500,18 @@ def verify_ledger(project_root: str | Path, config, working_texts: dict[str, str
     st = replay(lf.entries, cfg.versions.roles, cfg.versions.scheme, check_signatures=True,
                 signature_results=verify_signatures(lf.entries))
     report.problems += st.problems
+    report.problems += _check_org_signatures(lf, st, cfg)
+    for rep in st.repairs:
+        kinds = ", ".join(sorted({a.get("kind", "?") for a in (rep.get("payload") or {}).get("actions", [])
+                                  if isinstance(a, dict)})) or "nothing"
+        report.notes.append(f"{describe(rep)} at {rep.get('time')}: an explicit `ledger repair` ({kinds})")
     # 3. snapshots
-    referenced = set()
-    for pid, ps in st.policies.items():
-        for r in ps.releases:
-            referenced.add(r.snapshot)
-            who = f"record #{r.seq} (release {pid} {r.version})"
-            path = paths.snapshots / f"{r.snapshot}.md"
-            try:
-                data = path.read_bytes()
-            except FileNotFoundError:
-                report.problems.append(f"{who}: frozen source {paths.rel(path)} is missing")
-                continue
-            if sha256_hex(data) != r.snapshot:
-                report.problems.append(f"{who}: frozen source {paths.rel(path)} was altered (sha256 "
-                                       f"{sha256_hex(data)[:12]}, expected {r.snapshot[:12]})")
-            elif content_hash(data.decode("utf-8", "replace")) != r.content_hash:
-                report.problems.append(f"{who}: frozen source does not hash to the released content hash")
-    if paths.snapshots.is_dir():
-        for f in sorted(paths.snapshots.iterdir()):
-            if f.suffix == ".md" and f.stem not in referenced:
-                pid = front_matter(f.read_text(encoding="utf-8", errors="replace")).get("id", "?")
-                report.problems.append(f"{paths.rel(f)} ({pid}): snapshot not referenced by any release record — a release "
-                                       f"record was deleted, or a release was interrupted (`ledger repair` moves it aside)")
-                if not lf.bad_lines:
-                    repairable.append(len(report.problems) - 1)
+    snap_probs, snap_fixable = _check_snapshots(paths, st, scope)
+    report.problems += snap_probs
+    for msg in snap_fixable:
+        report.problems.append(msg)
+        if not lf.bad_lines:
+            repairable.append(len(report.problems) - 1)
     # 4. people.yaml against the key records
     try:
         people = keymod.read_people(root)
@@ -1276,8 +1563,11 @@ def verify_ledger(project_root: str | Path, config, working_texts: dict[str, str
     elif last is not None and head[1] != last.get("hash"):
         report.problems.append(f"ledger/HEAD: hash of {describe(last)} differs from the one recorded at append time "
                                f"— the last record was replaced")
+    # 6. anchors kept outside the ledger: a cut or rewritten tail shows against them
+    for anchor in manifest_anchors(cfg) if anchors is None else anchors:
+        report.problems += check_anchor(anchor, lf, st)
     report.repairable = bool(report.problems) and len(repairable) == len(report.problems)
-    # 6. working tree
+    # 7. working tree
     for pid in sorted(set(working_texts) | set(st.policies)):
         ps = st.policies.get(pid, PolicyState())
         text = working_texts.get(pid)
@@ -1303,6 +1593,26 @@ def verify_ledger(project_root: str | Path, config, working_texts: dict[str, str
                 else:
                     report.states[pid] = f"changed since {last_rel.version} (record #{last_rel.seq})"
     return report
+
+
+def _check_org_signatures(lf: LedgerFile, st: State, cfg: Config) -> list[str]:
+    """Records signed by the organisation: signature, certificate chain to the trust root."""
+    if not st.org_signed:
+        return []
+    path = trust_root_path(cfg)
+    try:
+        roots = orgsig.load_trust_roots(path)
+    except (OSError, ValueError):
+        roots = None
+    probs = []
+    for index in st.org_signed:
+        rec = lf.entries[index].rec
+        problem = orgsig.check(rec.get("payload") or {}, rec.get("sig"), signed_bytes(rec),
+                               _parse_time(rec.get("time")), roots)
+        if problem:
+            where = f" ({path})" if roots is None else ""
+            probs.append(f"{describe(rec)}: {problem}{where}")
+    return probs
 
 
 def _head_desc(root: Path) -> str:
@@ -1333,10 +1643,14 @@ def _affected(st: State, person: str) -> str:
 def repair(project_root: str | Path, config=None, *, dry_run: bool = False) -> list[str]:
     """Fix damage an interrupted write can leave, and record what was done in a ``repair`` record.
 
-    Repairs: an incomplete last line (moved to ledger/repair/), a HEAD that
-    lags behind the last record, snapshots no release refers to (moved aside),
-    people.yaml entries missing for registered keys.  Anything else (edited,
-    deleted, reordered records) is tampering: refused, with the verify message.
+    Repairs: an incomplete last line (moved to ledger/repair/) — never a
+    complete record: one that only lacks its end of line gets it back; a HEAD
+    that lags behind the last record; a release's frozen text left staged
+    (``.pending-``: given its final name when its record exists, moved aside
+    when not); people.yaml entries missing for registered keys.  Anything
+    else — edited, deleted, reordered or cut records, a frozen text no record
+    names, a ledger shorter than a published manifest or PDF shows — is
+    tampering: refused, with the verify messages.
     """
     root = Path(project_root).resolve()
     cfg = _config(root, config)
@@ -1354,31 +1668,53 @@ def repair(project_root: str | Path, config=None, *, dry_run: bool = False) -> l
         done: list[str] = []
         stamp = now().strftime("%Y%m%dT%H%M%S")
         lf = read_ledger(root)
-        if lf.torn is not None:
+        complete = _complete_record(lf.torn, lf) if lf.torn is not None else None
+        if complete is not None:
+            actions.append({"kind": "end-of-line", "line": lf.torn.line, "record": complete.get("seq")})
+            done.append(f"added the missing end of line after {describe(complete)} (line {lf.torn.line}); "
+                        f"the record is kept")
+            if not dry_run:
+                fd = os.open(paths.records, os.O_WRONLY | os.O_APPEND)
+                try:
+                    os.write(fd, b"\n")
+                    os.fsync(fd)
+                finally:
+                    os.close(fd)
+                lf = read_ledger(root)
+        elif lf.torn is not None:
             saved = paths.repair / f"{stamp}-line{lf.torn.line}.torn"
             actions.append({"kind": "torn-tail", "line": lf.torn.line, "bytes": len(lf.torn.data),
                             "sha256": sha256_hex(lf.torn.data), "saved_as": paths.rel(saved)})
             done.append(f"removed incomplete line {lf.torn.line} ({len(lf.torn.data)} bytes) after record "
                         f"#{lf.torn.after_seq}; saved as {paths.rel(saved)}")
             if not dry_run:
-                _atomic_write(saved, lf.torn.data, 0o444)
+                atomic_write_bytes(saved, lf.torn.data, mode=0o444, fsync=True)
                 fd = os.open(paths.records, os.O_WRONLY)
                 try:
                     os.ftruncate(fd, lf.torn.offset)
                     os.fsync(fd)
                 finally:
                     os.close(fd)
+                lf = read_ledger(root)
         st = replay(lf.entries, cfg.versions.roles, cfg.versions.scheme, check_signatures=False)
         referenced = {r.snapshot for ps in st.policies.values() for r in ps.releases}
         if paths.snapshots.is_dir():
             for f in sorted(paths.snapshots.iterdir()):
-                if f.suffix == ".md" and f.stem not in referenced:
-                    dest = paths.repair / f"{stamp}-orphan-{f.name}"
-                    actions.append({"kind": "orphan-snapshot", "snapshot": f.stem, "moved_to": paths.rel(dest)})
-                    done.append(f"moved unreferenced snapshot {f.name} to {paths.rel(dest)}")
+                if not (f.name.startswith(".pending-") and f.suffix == ".md"):
+                    continue
+                h = f.name[len(".pending-"):-3]
+                if h in referenced and not paths.snapshot(h).exists():
+                    actions.append({"kind": "staged-snapshot", "snapshot": h})
+                    done.append(f"gave the staged frozen text {f.name} its final name {h}.md (its release record exists)")
                     if not dry_run:
-                        paths.repair.mkdir(parents=True, exist_ok=True)
-                        os.replace(f, dest)
+                        os.replace(f, paths.snapshot(h))
+                    continue
+                dest = paths.repair / f"{stamp}-unreleased-{h}.md"
+                actions.append({"kind": "orphan-snapshot", "snapshot": h, "moved_to": paths.rel(dest)})
+                done.append(f"moved staged snapshot {f.name} of an interrupted release to {paths.rel(dest)}")
+                if not dry_run:
+                    paths.repair.mkdir(parents=True, exist_ok=True)
+                    os.replace(f, dest)
         people = keymod.read_people(root)
         added = [n for n in st.people if n not in people]
         if added:

@@ -28,13 +28,20 @@ import os
 import re
 import shutil
 import subprocess
-import tempfile
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..core.errors import PolicyError
+from ..core.fsutil import atomic_write_bytes
 from ..read.config import Config, user_config_dir
+from . import clock
+from .orgsig import OrgKey
+from .records import LedgerHead
+
+#: Catalog entry of a published PDF naming the ledger head it was published under
+#: (``"<seq> <sha256>"``), written in the signature's own revision so the signature covers it.
+LEDGER_HEAD_KEY = "/PolicydocsLedgerHead"
 
 #: Passphrase of the demo identity when ``$POLICYDOCS_SIGNING_PASSPHRASE`` (or
 #: the configured variable) is not set. Only ever used for the demo identity
@@ -128,6 +135,7 @@ class SigningIdentity:
     chain: list  # asn1crypto certificates from the PKCS#12 (CA first or any order)
     source: Path
     demo: bool = False
+    private_key: object = None  # the cryptography private key (signs publish records, see orgsig.py)
 
     @property
     def subject(self) -> str:
@@ -136,6 +144,10 @@ class SigningIdentity:
     @property
     def fingerprint(self) -> str:
         return hashlib.sha256(self.cert.dump()).hexdigest()
+
+    def org_key(self) -> OrgKey:
+        """The key and certificates that sign ledger records in the organisation's name."""
+        return OrgKey(self.private_key, self.cert.dump(), tuple(c.dump() for c in self.chain))
 
 
 def load_pkcs12_identity(path: str | Path, passphrase: str | bytes | None, *, demo: bool = False) -> SigningIdentity:
@@ -164,7 +176,7 @@ def load_pkcs12_identity(path: str | Path, passphrase: str | bytes | None, *, de
     signer._pyca_key = key
     asn_cert = base.signing_cert
     chain = [c for c in base.cert_registry if c != asn_cert]
-    return SigningIdentity(signer=signer, cert=asn_cert, chain=chain, source=path, demo=demo)
+    return SigningIdentity(signer=signer, cert=asn_cert, chain=chain, source=path, demo=demo, private_key=key)
 
 
 def configured_pkcs12_path(config: Config) -> Path | None:
@@ -210,24 +222,6 @@ def load_identity(config: Config) -> SigningIdentity | None:
     return load_pkcs12_identity(path, passphrase, demo=True)
 
 
-def _atomic_write(path: Path, data: bytes, mode: int) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        os.fchmod(fd, mode)
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
-
-
 def _is_inside(path: Path, root: Path) -> bool:
     try:
         path.resolve().relative_to(root.resolve())
@@ -268,14 +262,16 @@ def init_org(config: Config, *, passphrase: str, force: bool = False, days: int 
             ca = _root_of(identity)
             if ca is None:
                 raise SigningError(p12_path, "already exists but holds no CA certificate; use --force to replace it")
-            _atomic_write(root_path, _pem(ca), 0o644)
+            atomic_write_bytes(root_path, _pem(ca), mode=0o644, fsync=True)
             return p12_path, root_path
     if not passphrase:
         raise SigningError(p12_path, "an empty passphrase is not allowed")
 
     org = config.organisation.name or "policydocs"
     now = _dt.datetime.now(_dt.timezone.utc).replace(microsecond=0)
-    start = now - _dt.timedelta(hours=1)
+    # valid from the trust clock's "now" when that is earlier ($POLICYDOCS_NOW: demo seeding, tests), so records
+    # the organisation signs at that time verify; the end stays relative to the real time
+    start = min(now, clock.now().astimezone(_dt.timezone.utc)) - _dt.timedelta(hours=1)
 
     def name(cn: str) -> x509.Name:
         return x509.Name([x509.NameAttribute(NameOID.ORGANIZATION_NAME, org), x509.NameAttribute(NameOID.COMMON_NAME, cn)])
@@ -329,8 +325,8 @@ def init_org(config: Config, *, passphrase: str, force: bool = False, days: int 
     )
     p12_path.parent.mkdir(parents=True, exist_ok=True)
     os.chmod(p12_path.parent, 0o700)
-    _atomic_write(p12_path, p12, 0o600)
-    _atomic_write(root_path, ca_cert.public_bytes(serialization.Encoding.PEM), 0o644)
+    atomic_write_bytes(p12_path, p12, mode=0o600, fsync=True)
+    atomic_write_bytes(root_path, ca_cert.public_bytes(serialization.Encoding.PEM), mode=0o644, fsync=True)
     return p12_path, root_path
 
 
@@ -368,6 +364,46 @@ def identity_matches_trust_root(identity: SigningIdentity, config: Config) -> st
     return f"the signing certificate ({identity.subject}) is not issued under the trust root {path}"
 
 
+def _project_rel(path: Path, config: Config) -> str:
+    try:
+        return str(path.relative_to(config.root))
+    except ValueError:
+        return str(path)
+
+
+def require_identity(config: Config, identity: SigningIdentity | None = None) -> SigningIdentity:
+    """The signing identity, checked against the project's trust root, or ``SigningError`` (exit 2)
+    naming the command that fixes it. Publishing calls this before signing anything;
+    previews (drafts, ``--no-sign``) never need it.
+
+    ``identity`` is one already loaded with :func:`load_identity` (loaded here when ``None``).
+    """
+    identity = identity if identity is not None else load_identity(config)
+    root = trust_root_path(config)
+    shown = _project_rel(root, config)
+    if identity is None:
+        raise SigningError(config.path, "cannot publish signed copies: no signing identity. For trying things out run "
+                           "`policydocs keys init-org` (a demo CA; its certificate goes to "
+                           f"{shown}); in production set [signing] pkcs12 to the organisation's PKCS#12 and its "
+                           f"passphrase in ${config.signing.passphrase_env}. Previews build with `--no-sign`.")
+    if not root.exists():
+        fix = ("`policydocs keys init-org` (writes the demo identity's CA certificate there)" if identity.demo
+               else f"copying the CA certificate that issued {identity.subject} there")
+        raise SigningError(root, f"cannot publish signed copies: the trust root {shown} is missing, so nobody could "
+                                 f"check them. Fix it by {fix}, and commit it.")
+    reason = identity_matches_trust_root(identity, config)
+    if reason:
+        fix = ("the demo identity on this computer was made for another project or replaced: run "
+               "`policydocs keys init-org --force` only if this project should trust a new demo CA "
+               "(copies signed before will no longer verify), or set [signing] pkcs12 to the identity issued under "
+               f"{shown}" if identity.demo else
+               f"set [signing] pkcs12 to the identity issued under {shown}, or, if the organisation's CA changed, "
+               f"replace {shown} with the new CA certificate")
+        raise SigningError(root, f"cannot publish signed copies: {reason}; copies signed now would fail "
+                                 f"`policydocs verify`. Fix: {fix}.")
+    return identity
+
+
 # --------------------------------------------------------------------------- signing
 
 
@@ -401,13 +437,17 @@ def sign_pdf(
     contact: str = "",
     timestamp_url: str = "",
     timestamper=None,
+    ledger_head: LedgerHead | None = None,
 ) -> bytes:
     """Sign a finished PDF (PAdES B-B; B-T with ``timestamp_url``/``timestamper``).
 
     The signature is an incremental update: the result starts with exactly
     ``pdf_bytes``. Page content is never touched. ``timestamper`` (a pyHanko
     ``TimeStamper``) overrides ``timestamp_url``; tests use it with pyHanko's
-    ``DummyTimeStamper``.
+    ``DummyTimeStamper``. ``ledger_head`` (``publication.ledger_head(root)``)
+    is written into the document catalog in the signature's revision, so the
+    copy names the ledger record it was published under and the signature
+    covers that.
     """
     from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
     from pyhanko.pdf_utils.misc import PdfReadError
@@ -425,7 +465,16 @@ def sign_pdf(
         except (PdfReadError, ValueError) as exc:
             raise SigningError(where, f"cannot sign: unreadable PDF ({exc})") from None
 
-    writer = new_writer()
+    def prepared_writer():
+        w = new_writer()
+        if ledger_head is not None:
+            from pyhanko.pdf_utils import generic
+
+            w.root[LEDGER_HEAD_KEY] = generic.TextStringObject(ledger_head.text())
+            w.update_root()
+        return w
+
+    writer = prepared_writer()
     if writer.prev.embedded_signatures:
         raise SigningError(where, "cannot sign: the PDF is already signed")
     from .. import __version__
@@ -456,7 +505,7 @@ def sign_pdf(
             if reserved is None:
                 raise
             # e.g. an unusually large certificate chain: let pyHanko size the signature itself
-            signed = pdf_signer.sign_pdf(new_writer(), bytes_reserved=None).getvalue()
+            signed = pdf_signer.sign_pdf(prepared_writer(), bytes_reserved=None).getvalue()
     except SigningError:
         raise
     except Exception as exc:
@@ -493,6 +542,7 @@ class SignatureCheck:
     field_name: str = ""
     signed_prefix_sha256: str = ""  # hash of the PDF as it was before signing
     signed_prefix_size: int = 0
+    ledger_head: LedgerHead | None = None  # the ledger record the copy was published under, if it names one
     problems: list[str] = field(default_factory=list)
 
     def __bool__(self) -> bool:
@@ -587,8 +637,8 @@ def validate_pdf(data: bytes, trust_root_pem: Path | bytes, *, timestamp_roots: 
         with _pyhanko_warnings(warnings):
             reader = PdfFileReader(io.BytesIO(data), strict=False)
             sigs = list(reader.embedded_signatures)
-    except Exception as exc:  # a flipped byte can break the structure anywhere
-        check.problems.append(f"unreadable PDF structure ({type(exc).__name__}: {exc})")
+    except Exception:  # a flipped byte can break the structure anywhere; never show parser internals
+        check.problems.append("the PDF's structure is damaged: it cannot be read as a PDF")
         return check
     regular = [s for s in sigs if s.sig_object_type == "/Sig"]
     if not regular:
@@ -608,8 +658,12 @@ def validate_pdf(data: bytes, trust_root_pem: Path | bytes, *, timestamp_roots: 
     check.contact = str(sig_obj.get("/ContactInfo", "") or "")
     try:
         check.signer = sig.signer_cert.subject.human_friendly
-    except Exception:
+    except Exception:  # damaged CMS: reported below by the validation itself
         pass
+    try:
+        check.ledger_head = LedgerHead.parse(str(reader.root.get(LEDGER_HEAD_KEY, "") or ""))
+    except Exception:  # a damaged catalog: the signature checks below report the damage
+        check.ledger_head = None
 
     vc = ValidationContext(trust_roots=roots, allow_fetching=False, revocation_mode="soft-fail")
     ts_vc = vc
@@ -619,8 +673,8 @@ def validate_pdf(data: bytes, trust_root_pem: Path | bytes, *, timestamp_roots: 
     try:
         with _pyhanko_warnings(warnings):
             status = validate_pdf_signature(sig, vc, ts_validation_context=ts_vc)
-    except Exception as exc:
-        check.problems.append(f"signature cannot be checked ({type(exc).__name__}: {exc})")
+    except Exception:  # pyHanko raises many kinds here; the user needs the verdict, not its internals
+        check.problems.append("the signature cannot be checked: its data is damaged or of an unsupported kind")
         return check
     check.intact = bool(status.intact)
     check.crypto_valid = bool(status.valid)
@@ -708,7 +762,8 @@ def check_against_entry(data: bytes, check: SignatureCheck, entry: dict) -> list
 
 
 def verify_published(build_dir: Path, trust_root: Path, *, manifest_path: Path | None = None,
-                     prefix: str = "", pdfsig: bool = False) -> list[str]:
+                     prefix: str = "", pdfsig: bool = False,
+                     checks: dict[str, "SignatureCheck"] | None = None) -> list[str]:
     """Problems with the published PDFs listed in ``build_dir/manifest.json``.
 
     For each PDF artifact: the file exists and matches the manifest's sha256
@@ -718,7 +773,9 @@ def verify_published(build_dir: Path, trust_root: Path, *, manifest_path: Path |
     all is well. Problems name the artifact path from the manifest, with
     ``prefix`` in front (e.g. ``"build/"``). With ``pdfsig`` (and poppler
     installed), every signed PDF pyHanko accepts must also pass poppler's
-    ``pdfsig`` — a second, independent implementation.
+    ``pdfsig`` — a second, independent implementation. ``checks`` (if
+    given) receives the signature check of every signed policy PDF by manifest
+    path, for the ledger checks of ``trust/verify.py``.
     """
     build_dir = Path(build_dir)
     manifest_path = Path(manifest_path) if manifest_path else build_dir / "manifest.json"
@@ -769,6 +826,8 @@ def verify_published(build_dir: Path, trust_root: Path, *, manifest_path: Path |
                 problems.insert(0, root_error)
             continue
         check = validate_pdf(data, root_pem)
+        if checks is not None and entry.get("kind", "policy") == "policy":
+            checks[rel] = check
         problems.extend(f"{where}: {p}" for p in check.problems)
         if check.signed:
             problems.extend(f"{where}: {p}" for p in check_against_entry(data, check, entry))

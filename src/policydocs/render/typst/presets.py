@@ -7,8 +7,11 @@ characters tracked −0.21 pt so that 28 fit in 156 mm (a 16 pt character
 needs 15.79 pt), title 二号 22 pt, page numbers "— 1 —" in 四号 14 pt,
 odd pages right, even pages left.
 
-``handbook`` is the lighter company style: 小四 12 pt body on 1.75 lines,
+``handbook`` is the lighter company style: 小四 12 pt body on 1.25 lines,
 小二 18 pt 黑体 title, compact margins.
+
+The page, type and heading figures come from ``render/presets.py``, which the
+DOCX writer reads too, so a policy's PDF and DOCX agree.
 
 Fonts: a fresh machine has Noto CJK (Regular and Bold), DejaVu and
 Liberation only, so 仿宋 (body) and 小标宋 (title) are Noto Serif CJK
@@ -22,6 +25,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 
 from ...core.locales import Locale
+from ..presets import HeadingStyle, LayoutPreset, layout_preset
 
 MM = 72 / 25.4  # points per millimetre
 
@@ -74,19 +78,30 @@ def _tracking_for(chars: int, size: float, left: float, right: float) -> float:
 #: Noto CJK's single line (ascender + descender) in em, as Word and LibreOffice measure it.
 NOTO_SINGLE_LINE = 1.448
 
+
+def _face(style: HeadingStyle) -> Face:
+    return Face(style.size_pt, style.family, style.bold)
+
+
+def from_layout(layout: LayoutPreset, *, page_number_size: float, mirror_page_numbers: bool = False) -> PagePreset:
+    """The PDF preset of a shared layout preset (render/presets.py): the same page, type
+    and headings as the DOCX, plus what only a PDF decides (tracking to fit the
+    characters per line exactly, the page number's size and side)."""
+    pitch = layout.line_pitch_pt or layout.body_pt * NOTO_SINGLE_LINE * (layout.line_multiple or 1.0)
+    tracking = (_tracking_for(layout.chars_per_line, layout.body_pt, layout.margin_left_mm, layout.margin_right_mm)
+                if layout.chars_per_line else 0.0)
+    return PagePreset(layout.name, top=layout.margin_top_mm, bottom=layout.margin_bottom_mm,
+                      left=layout.margin_left_mm, right=layout.margin_right_mm, body_size=layout.body_pt,
+                      pitch=pitch, tracking=tracking, title=_face(layout.title), chapter=_face(layout.chapter),
+                      section=_face(layout.section), subsection=_face(layout.subsection),
+                      table_size=layout.table_pt, header_size=layout.header_pt, page_number_size=page_number_size,
+                      para_gap=layout.para_after_pt, mirror_page_numbers=mirror_page_numbers)
+
+
 PRESETS: dict[str, PagePreset] = {
-    # GB/T 9704-2012: 22 lines × 28 characters; 三号 body, 二号 小标宋 title, 三号 黑体 / 楷体 headings.
-    "gbt9704": PagePreset(
-        "gbt9704", top=37, bottom=35, left=28, right=26, body_size=16, pitch=225 * MM / 22,
-        tracking=_tracking_for(28, 16, 28, 26), title=Face(22, "serif", True), chapter=Face(16, "sans", False),
-        section=Face(16, "serif", True), subsection=Face(16, "serif", True),
-        table_size=12, header_size=10.5, page_number_size=14, mirror_page_numbers=True),
-    # Company handbook: 小四 body at 1.25 lines, 小二 黑体 title.
-    "handbook": PagePreset(
-        "handbook", top=25, bottom=22, left=22, right=20, body_size=12, pitch=12 * NOTO_SINGLE_LINE * 1.25,
-        tracking=0, title=Face(18, "sans", True), chapter=Face(15, "sans", False),
-        section=Face(14, "serif", True), subsection=Face(12, "serif", True),
-        table_size=10.5, header_size=9, page_number_size=10.5, para_gap=3),
+    # GB/T 9704-2012: page numbers "— 1 —" in 四号 14 pt, odd pages right, even pages left.
+    "gbt9704": from_layout(layout_preset("gbt9704"), page_number_size=14, mirror_page_numbers=True),
+    "handbook": from_layout(layout_preset("handbook"), page_number_size=10.5),
 }
 
 

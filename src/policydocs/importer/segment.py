@@ -1,0 +1,245 @@
+"""From source blocks to units: one numbered (or unnumbered) piece of text each.
+
+Text files lose their paragraphs in two ways: a paragraph hard-wrapped into
+lines (joined again here), or a whole chapter run into one line —
+``第一章总则第一条为了规范……第二条……`` (cut again here, only where the number
+continues the sequence and stands where a new unit can start, so a citation
+such as ``按照本制度第五条`` is never cut).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .blocks import SourceBlock
+from .markers import CN_NUM, Marker, inline_marker_positions, leading_marker
+from .normalize import (
+    drop_cjk_spaces,
+    full_width_punctuation,
+    stars_to_brackets,
+    strip_pinyin,
+)
+from .report import Finding
+
+TERMINAL = "。！？!?；;：:"
+_CLOSERS = "”’」』）)》】"
+_OPENING_CONTINUATION = "，,、。；;：:）)」』”》"
+_BREAK_BEFORE = "。！？!?；;：: \t\u3000"
+REGULATION_NOUN = re.compile(r"(?:制度|办法|辦法|规定|規定|细则|細則|规则|規則|规范|規範|规程|規程|守则|守則|章程|条例|條例|"
+                             r"手册|手冊|准则|準則|须知|須知|流程|流程图|流程圖|范文|範文|范本|範本|方案|要求|职责|職責)"
+                             r"(?:[（(][^）)]{1,12}[）)])?(?:[一二三四五六七八九十\d]{1,2})?$")
+#: 提升2、網站: a number between two characters of one sentence is a page number that landed there
+_STRAY_PAGE_NUMBER = re.compile(r"(?<=[\u4e00-\u9fff])(?<![第共约約前后後至和及或])\d{1,3}、(?=[\u4e00-\u9fff])")
+_TITLE_GLUE = re.compile(r"第一(?:章|条|條|节|節)|一、|[（(]一[）)]|1\.1\s?|第一部分")
+
+
+@dataclass
+class Unit:
+    """One unit of text with the marker it started with (None for a plain paragraph)."""
+
+    marker: Marker | None
+    text: str
+    where: str
+    line: int
+    heading: int = 0
+    bold_lead: str = ""
+    centered: bool = False
+    table: list[list[str]] | None = None
+    list_level: int | None = None
+    auto_number: bool = False
+    title_candidate: bool = False  # glued title found before 第一章/第一条
+    run_in_title: str = ""  # 第一条 目的 …: the article's own short title
+
+
+    @property
+    def is_table(self) -> bool:
+        return self.table is not None
+
+
+def ends_sentence(text: str) -> bool:
+    """Does ``text`` end a sentence or clause (。；：！？, also before a closing quote/bracket)?"""
+    stripped = text.rstrip().rstrip(_CLOSERS)
+    return bool(stripped) and stripped[-1] in TERMINAL
+
+
+def join_wrapped(blocks: list[SourceBlock], findings: list[Finding]) -> list[SourceBlock]:
+    """Join lines of a text file that a hard wrap broke in the middle of a sentence."""
+    out: list[SourceBlock] = []
+    for block in blocks:
+        prev = out[-1] if out else None
+        if prev is not None and block.wrapped and prev.wrapped and not prev.is_table and not block.is_table \
+                and not block.heading and not prev.heading and _continues(prev.text, block.text):
+            findings.append(Finding(f"{prev.where}–{block.where.replace('line ', '')}", "join",
+                                    f"joined a line broken mid-sentence: “…{prev.text[-12:]}” + “{block.text[:12]}…”",
+                                    block.line))
+            sep = " " if prev.text[-1:].isascii() and prev.text[-1:].isalnum() and block.text[:1].isascii() else ""
+            prev.text = prev.text.rstrip() + sep + block.text.lstrip()
+            continue
+        out.append(block)
+    return out
+
+
+def _continues(prev: str, text: str) -> bool:
+    prev, text = prev.rstrip(), text.lstrip()
+    if not prev or not text:
+        return False
+    if text[0] in _OPENING_CONTINUATION:
+        return True
+    if ends_sentence(prev) or leading_marker(text)[0] is not None:
+        return False
+    if prev[-1] in "，,、":
+        return True
+    return len(prev) >= 20 and not (len(prev) <= 40 and REGULATION_NOUN.search(prev))
+
+
+def clean_text(block: SourceBlock, findings: list[Finding]) -> None:
+    """Pinyin leaks, *** brackets and half-width punctuation in one block (reported)."""
+    text, pinyin = strip_pinyin(block.text)
+    for p in pinyin:
+        findings.append(Finding(block.where, "text", f"removed pinyin {p} after a character (ruby text leaked by copying)",
+                                block.line))
+    text, stars = stars_to_brackets(text)
+    if stars:
+        findings.append(Finding(block.where, "text", f"{stars} pair(s) of *** read as brackets （…）", block.line))
+    text, punct = full_width_punctuation(text)
+    if punct:
+        findings.append(Finding(block.where, "text", f"{punct} half-width punctuation mark(s) made full-width", block.line))
+    block.text = text
+
+
+class SequenceTracker:
+    """The last value seen per marker style, to tell a new unit from a citation."""
+
+    def __init__(self) -> None:
+        self.last: dict[str, int] = {}
+
+    def see(self, marker: Marker) -> None:
+        if marker.style == "chapter" and marker.value == 1:
+            self.last = {}
+        self.last[marker.style] = marker.value
+
+    def continues(self, marker: Marker, fresh_list_ok: bool) -> bool:
+        last = self.last.get(marker.style)
+        if marker.value == (last or 0) + 1:
+            return True
+        return fresh_list_ok and marker.value == 1 and not marker.fixed
+
+
+def split_units(blocks: list[SourceBlock], findings: list[Finding]) -> list[Unit]:
+    """Blocks → units: leading numbers read, run-on text cut at numbers that continue a sequence."""
+    tracker = SequenceTracker()
+    units: list[Unit] = []
+    for block in blocks:
+        if block.is_table:
+            units.append(Unit(None, "", block.where, block.line, table=block.table))
+            continue
+        pieces = _cut(block, tracker, findings)
+        for k, (marker, text, title) in enumerate(pieces):
+            run_in = ""
+            if marker is not None and marker.style == "article":
+                run_in, text = _run_in_title(marker, text, block.bold_lead if k == 0 else "")
+            text = drop_cjk_spaces(text).strip()
+            if not text and marker is None:
+                continue
+            units.append(Unit(marker, text, block.where, block.line,
+                              heading=block.heading if k == 0 else 0,
+                              bold_lead=block.bold_lead if k == 0 else "",
+                              centered=block.centered if k == 0 else False,
+                              list_level=block.list_level if k == 0 else None,
+                              auto_number=bool(block.auto_number) and k == 0,
+                              title_candidate=title, run_in_title=run_in))
+    return units
+
+
+_RUN_IN = re.compile(r"^([^\s，。；：、,.;:（）()“”《》]{1,10})[ \t\u3000]+(\S.*)$")
+
+
+def _run_in_title(marker: Marker, text: str, bold_lead: str) -> tuple[str, str]:
+    """第一条 目的 为保护… → ("目的", "为保护…"): a short bold or space-separated title after the number."""
+    lead = bold_lead.replace(" ", "").replace("\u3000", "")
+    number = marker.raw.strip(" \t\u3000:：、.．")
+    if lead.startswith(number) and len(lead) > len(number):
+        title = lead[len(number):].strip(":：、")
+        compact = text.lstrip(" \t\u3000")
+        if title and compact.replace(" ", "").startswith(title) and len(title) <= 12:
+            rest = compact[len(title):] if compact.startswith(title) else compact.replace(" ", "", 1)[len(title):]
+            return title, rest.strip()
+    if marker.separated:
+        m = _RUN_IN.match(text.strip())
+        if m and len(m.group(2)) > 1:
+            return m.group(1), m.group(2)
+    return "", text
+
+
+def _cut(block: SourceBlock, tracker: SequenceTracker, findings: list[Finding]) -> list[tuple[Marker | None, str, bool]]:
+    text = block.text.strip()
+    pieces: list[tuple[Marker | None, str, bool]] = []
+    marker, rest = leading_marker(text)
+    if marker is None:
+        glue = _TITLE_GLUE.search(text)
+        if glue and 2 <= glue.start() <= 40:
+            prefix = text[:glue.start()].strip()
+            half = len(prefix) // 2
+            if len(prefix) % 2 == 0 and prefix[:half] == prefix[half:]:
+                prefix = prefix[:half]  # a breadcrumb and the title, run together
+            if REGULATION_NOUN.search(prefix) and not re.search(r"[。；，,：:]", prefix):
+                findings.append(Finding(block.where, "split", f"read “{prefix}” as a title glued to the text after it",
+                                        block.line))
+                pieces.append((None, prefix, True))
+                text = text[glue.start():]
+                marker, rest = leading_marker(text)
+    if marker is not None:
+        tracker.see(marker)
+        body = rest
+    else:
+        body = text
+    current_marker, start = marker, 0
+    segments: list[tuple[Marker | None, int, int]] = []
+    marker_end = 0
+    for pos, candidate in inline_marker_positions(body):
+        if pos < start:
+            continue
+        before = body[pos - 1] if pos > 0 else ""
+        since = body[start:pos]
+        run_in_title = (current_marker is not None or start == 0) and 0 < len(since) <= 14 \
+            and not re.search(r"[，,。；;、：:]", since) and start == marker_end and current_marker is not None
+        fresh_ok = before in "：:" or before.isspace() or run_in_title or before in "。；;"
+        if not (before in _BREAK_BEFORE or run_in_title):
+            continue
+        if candidate.fixed and candidate.style == "chapter" and not (before in "。；;" or before.isspace() or pos == 0):
+            continue
+        if not tracker.continues(candidate, fresh_ok):
+            continue
+        after = body[pos + len(candidate.raw):]
+        if not after.strip() or (candidate.style == "article" and after.startswith(("规定", "規定", "的"))):
+            continue
+        segments.append((current_marker, start, pos))
+        tracker.see(candidate)
+        current_marker = candidate
+        start = pos + len(candidate.raw)
+        marker_end = start
+    segments.append((current_marker, start, len(body)))
+    pieces_text = []
+    for m, a, b in segments:
+        piece = body[a:b]
+        for stray in _STRAY_PAGE_NUMBER.finditer(piece):
+            findings.append(Finding(block.where, "furniture", f"removed “{stray.group(0)}” inside a sentence "
+                                    f"(“…{piece[max(0, stray.start() - 6):stray.end() + 6]}…”): a page number, "
+                                    "not a list number", block.line))
+        pieces_text.append((m, _STRAY_PAGE_NUMBER.sub("", piece)))
+    if len(segments) > 1:
+        findings.append(Finding(block.where, "split", f"cut run-on text into {len(segments)} units at their numbers",
+                                block.line))
+    for m, piece in pieces_text:
+        pieces.append((m, piece.strip(), False))
+    return pieces
+
+
+def title_like(text: str, limit: int = 40) -> bool:
+    """Short, no sentence punctuation, ends with a regulation noun: a document title."""
+    t = text.strip()
+    return 2 <= len(t) <= limit and not re.search(r"[。；;，,：:！？]", t) and bool(REGULATION_NOUN.search(t))
+
+
+_ = CN_NUM  # re-exported pattern used by callers building their own regexes

@@ -1,0 +1,124 @@
+"""The evidence pack on the sample project: made, re-checked offline, and a tampered pack caught."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import zipfile
+from pathlib import Path
+
+import pytest
+from conftest import copy_project, run_cli
+
+from policydocs.trust import publication
+from policydocs.trust.publication import FileToPublish
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def pack(tmp_path_factory) -> dict:
+    base = tmp_path_factory.mktemp("evidence")
+    root = copy_project(base / "proj", ledger=True)
+    env = {"XDG_CONFIG_HOME": str(base / "xdg"), "POLICYDOCS_SIGNING_PASSPHRASE": "test-pass"}
+    assert run_cli("keys", "init-org", cwd=root, env=env).returncode == 0
+    r = run_cli("build", "--policy", "HR-ATT-002", "--formats", "pdf", "--locales", "zh-Hans", cwd=root, env=env)
+    assert r.returncode == 0, r.stderr
+    # what the pipeline does once it publishes: the signed copy goes on the publication record
+    mp = pytest.MonkeyPatch()
+    for k, v in env.items():
+        mp.setenv(k, v)
+    from policydocs.read.config import load_config
+    from policydocs.trust import signing
+
+    cfg = load_config(root)
+    publication.record(root, cfg, [FileToPublish(root / "build/zh-Hans/HR-ATT-002.pdf", "HR-ATT-002", "A/1",
+                                                 "zh-Hans", "pdf")], signing.load_identity(cfg))
+    mp.undo()
+    out = base / "audit.zip"
+    r = run_cli("evidence", "--policy", "HR-ATT-002", "-o", str(out), cwd=root, env=env)
+    assert r.returncode == 0, r.stderr
+    assert "index signed by the organisation" in r.stdout
+    return {"root": root, "zip": out, "base": base, "env": env}
+
+
+def _check(zip_path: Path, *args: str) -> tuple[int, str]:
+    # offline and without the project: run from an empty folder with nothing configured
+    empty = zip_path.parent / "elsewhere"
+    empty.mkdir(exist_ok=True)
+    r = run_cli("verify-evidence", str(zip_path), *args, cwd=empty, env={"XDG_CONFIG_HOME": str(empty / "xdg")})
+    return r.returncode, r.stdout + r.stderr
+
+
+def test_pack_contents(pack):
+    with zipfile.ZipFile(pack["zip"]) as zf:
+        names = set(zf.namelist())
+        readme = zf.read("README.md").decode("utf-8")
+        versions = json.loads(zf.read("records/versions.json"))
+        verify_txt = zf.read("verify/verify.txt").decode("utf-8")
+    for name in ("evidence.json", "evidence.sig.json", "policydocs.toml", "people.yaml", "keys/org-ca.pem",
+                 "ledger/records.jsonl", "ledger/HEAD", "build/zh-Hans/HR-ATT-002.pdf",
+                 "records/publication.json", "records/forms.json", "records/reviews.json", "records/status.json",
+                 "verify/verify.json", "verify/verify.txt"):
+        assert name in names, name
+    assert any(n.startswith("redlines/HR-ATT-002") and n.endswith(".pdf") for n in names)
+    assert sum(n.startswith("ledger/snapshots/") for n in names) == 2  # A/0 and A/1 of HR-ATT-002 only
+    assert [v["version"] for v in versions] == ["A/0", "A/1"]
+    assert "policydocs verify-evidence" in readme and "pdfsig -no-ocsp" in readme and "如何复核" in readme
+    assert "verify OK" in verify_txt
+
+
+def test_verify_evidence_round_trip(pack):
+    rc, out = _check(pack["zip"], "--pdfsig")
+    assert rc == 0, out
+    assert "EVIDENCE INTACT" in out and "1 signed copies" in out and "policies HR-ATT-002" in out
+    assert "trust root: " in out
+
+
+def _tampered(pack, name: str, change, *, fix_index: bool = False) -> Path:
+    src = pack["zip"]
+    dst = src.with_name(f"tampered-{name.replace('/', '_')}-{int(fix_index)}.zip")
+    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dst, "w") as zout:
+        members = {i.filename: zin.read(i) for i in zin.infolist()}
+        members[name] = change(members[name])
+        if fix_index:  # a careful forger also updates the index …
+            index = json.loads(members["evidence.json"])
+            for f in index["files"]:
+                if f["path"] == name:
+                    f["sha256"] = hashlib.sha256(members[name]).hexdigest()
+                    f["size"] = len(members[name])
+            members["evidence.json"] = json.dumps(index).encode()
+        for n, data in members.items():
+            zout.writestr(n, data)
+    return dst
+
+
+def _flip(data: bytes) -> bytes:
+    b = bytearray(data)
+    b[len(b) // 2] ^= 0x01
+    return bytes(b)
+
+
+def test_tampered_pdf_is_caught(pack):
+    rc, out = _check(_tampered(pack, "build/zh-Hans/HR-ATT-002.pdf", _flip))
+    assert rc == 1 and "EVIDENCE NOT INTACT" in out
+    assert "build/zh-Hans/HR-ATT-002.pdf: differs from the pack's index" in out
+
+
+def test_record_cut_from_the_ledger_is_caught_even_with_a_rewritten_index(pack):
+    def drop_last_release(data: bytes) -> bytes:
+        lines = data.splitlines(keepends=True)
+        i = max(i for i, line in enumerate(lines) if b'"type":"release"' in line and b"HR-ATT-002" in line)
+        return b"".join(lines[:i] + lines[i + 1:])
+
+    rc, out = _check(_tampered(pack, "ledger/records.jsonl", drop_last_release, fix_index=True))
+    assert rc == 1
+    assert "evidence.json: the organisation's signature does not verify" in out
+    assert "release HR-ATT-002 A/1" in out or "HR-ATT-002 A/1" in out
+
+
+def test_edited_redline_is_caught(pack):
+    with zipfile.ZipFile(pack["zip"]) as zf:
+        redline = next(n for n in zf.namelist() if n.startswith("redlines/"))
+    rc, out = _check(_tampered(pack, redline, lambda d: d + b"\n%% appended\n"))
+    assert rc == 1 and f"{redline}: differs from the pack's index" in out
