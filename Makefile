@@ -1,5 +1,5 @@
 # policydocs — the two commands in the README:
-#   make demo   set up (system packages, .venv) and build the bundled sample regulations into build/
+#   make demo   set up (system packages, .venv) and publish the bundled sample regulations in demo/
 #   make test   set up, then run the test suite
 SHELL := /bin/bash
 PY ?= python3
@@ -16,14 +16,19 @@ STAMP := $(VENV)/.installed
 
 .PHONY: demo test setup system-deps fonts bench clean
 
-# The demo signs with a per-machine demo CA (`keys init-org`): its private key
-# lives in ~/.config/policydocs, its public certificate in keys/org-ca.pem
-# (git-ignored here; a real project commits its CA certificate).
+# The demo publishes a copy of the sample project in demo/ (git-ignored): publishing appends
+# signed records to the ledger and writes publication/, and the repository's ledger stays as
+# committed. It signs with a per-machine demo CA (`keys init-org`): its private key lives in
+# ~/.config/policydocs, its public certificate in demo/keys/org-ca.pem.
 export POLICYDOCS_SIGNING_PASSPHRASE ?= policydocs-demo
+DEMO := demo
+SAMPLE := policydocs.toml glossary.yaml people.yaml policies handbooks ledger
 
 demo: setup
-	@test -f keys/org-ca.pem || $(BIN)/policydocs keys init-org --force
-	$(BIN)/policydocs build --all
+	rm -rf $(DEMO) && mkdir -p $(DEMO) && cp -r $(SAMPLE) $(DEMO)/
+	$(BIN)/policydocs -C $(DEMO) keys init-org --force
+	$(BIN)/policydocs -C $(DEMO) build --all
+	@echo "portal: $(DEMO)/build/site/index.html   published: $(DEMO)/publication/   previews: $(DEMO)/build/preview/"
 
 test: setup
 	$(BIN)/python -m pytest -n 2 --dist loadfile $(PYTEST_ARGS)
@@ -59,4 +64,4 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 clean:
-	rm -rf build
+	rm -rf build $(DEMO)

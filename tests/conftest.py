@@ -94,3 +94,72 @@ def pdf_lines(path: Path) -> list[list[dict]]:
                           "y0": min(w[1] for w in ws), "y1": key})
         pages.append(lines)
     return pages
+
+
+def preview(root: Path, policy_id: str, locale: str = "zh-Hans", fmt: str = "pdf") -> Path:
+    """Where `build` writes the preview of a working text that is not a release."""
+    return root / "build" / "preview" / locale / f"{policy_id}.{fmt}"
+
+
+def published(root: Path, policy_id: str, version: str, locale: str = "zh-Hans", fmt: str = "pdf") -> Path:
+    """Where `build` publishes a released version."""
+    v = version.replace("/", "-")
+    return root / "publication" / policy_id / v / f"{policy_id}_{v}.{locale}.{fmt}"
+
+
+def published_handbook(root: Path, name: str, locale: str = "zh-Hans", fmt: str = "pdf") -> Path:
+    """The newest published edition of a handbook (from build/manifest.json)."""
+    import json
+
+    manifest = json.loads((root / "build" / "manifest.json").read_text(encoding="utf-8"))
+    paths = [a["path"] for a in manifest["artifacts"]
+             if a["kind"] == "handbook" and a.get("handbook") == name and a["locale"] == locale and a["format"] == fmt]
+    assert paths, f"no published handbook {name} {locale} {fmt}"
+    return root / max(paths, key=lambda p: (root / p).stat().st_mtime_ns)
+
+
+def current(root: Path, policy_id: str, locale: str = "zh-Hans", fmt: str = "pdf") -> Path:
+    """The file a build made for a policy's working text: its preview when the text is not a
+    release, else the published file of its latest release (from build/manifest.json)."""
+    import json
+
+    manifest = json.loads((root / "build" / "manifest.json").read_text(encoding="utf-8"))
+    mine = [a for a in manifest["artifacts"] if a.get("policy_id") == policy_id and a["locale"] == locale
+            and a["format"] == fmt]
+    drafts = [a for a in mine if a.get("draft")]
+    if drafts:
+        return root / drafts[0]["path"]
+    assert mine, f"the build made no {fmt} of {policy_id} in {locale}"
+    from policydocs.core.versioning import sort_key
+
+    return root / max(mine, key=lambda a: sort_key(a["version"]))["path"]
+
+
+def release_all(root: Path, when: str = "2020-01-01T10:00:00+08:00") -> None:
+    """A demo signing identity, three approvers, and every policy of ``root`` released (dated
+    ``when``, before the effective dates). XDG_CONFIG_HOME must point at a test folder."""
+    from policydocs.read.config import load_config
+    from policydocs.trust import keys as keymod
+    from policydocs.trust import ledger, signing
+
+    signing.init_org(load_config(root), passphrase=signing.DEMO_PASSPHRASE, force=True)
+    people = []
+    for name, role in (("张伟", "编制"), ("李娜", "审核"), ("王强", "批准")):
+        key = keymod.generate_private_key()
+        keymod.save_private_key(key, name)
+        ledger.register_person(root, None, name, [role], key)
+        people.append((name, role, key))
+    saved = os.environ.get(ledger.NOW_ENV)
+    os.environ[ledger.NOW_ENV] = when
+    try:
+        for path in sorted((root / "policies").glob("*.md")):
+            text = path.read_text(encoding="utf-8")
+            pid = ledger.read_meta(text).id
+            for name, role, key in people:
+                ledger.approve(root, None, pid, role, name, key, text)
+            ledger.release(root, None, pid, text)
+    finally:
+        if saved is None:
+            os.environ.pop(ledger.NOW_ENV, None)
+        else:
+            os.environ[ledger.NOW_ENV] = saved

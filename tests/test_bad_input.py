@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 
 import pytest
-from conftest import run_cli
+from conftest import preview, run_cli
 
 GOOD = """---
 id: {id}
@@ -98,7 +98,7 @@ def test_build_refuses_bad_input_and_keeps_previous_outputs(mini_project: Path) 
     write(mini_project, "good.md", GOOD.format(id="X-1"))
     ok = run_cli("build", "--no-sign", cwd=mini_project)
     assert ok.returncode == 0, ok.stderr
-    pdf = mini_project / "build" / "zh-Hans" / "X-1.pdf"
+    pdf = preview(mini_project, "X-1")
     manifest = mini_project / "build" / "manifest.json"
     before = {p: hashlib.sha256(p.read_bytes()).hexdigest() for p in (pdf, manifest)}
     # change the good policy (so it would be re-rendered) and add a broken one
@@ -117,7 +117,7 @@ def test_render_failure_midway_leaves_previous_outputs(mini_project: Path, monke
     write(mini_project, "good.md", GOOD.format(id="X-1"))
     write(mini_project, "other.md", GOOD.format(id="X-2"))
     build_mod.build(mini_project, sign=False, jobs=1)
-    pdf = mini_project / "build" / "zh-Hans" / "X-1.pdf"
+    pdf = preview(mini_project, "X-1")
     before = pdf.read_bytes()
     write(mini_project, "good.md", GOOD.format(id="X-1").replace("为规范管理", "为加强管理"))
     write(mini_project, "other.md", GOOD.format(id="X-2").replace("为规范管理", "为加强管理"))
@@ -145,7 +145,7 @@ def test_one_megabyte_policy_builds(mini_project: Path) -> None:
     assert path.stat().st_size >= 1_000_000
     result = run_cli("build", "--no-sign", "--formats", "pdf", cwd=mini_project)
     assert result.returncode == 0, result.stderr
-    out = mini_project / "build" / "zh-Hans" / "BIG-1.pdf"
+    out = preview(mini_project, "BIG-1")
     assert out.stat().st_size > 100_000
 
 

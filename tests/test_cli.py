@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from conftest import pdftotext, run_cli
+from conftest import pdftotext, preview, run_cli
 
 
 def test_every_command_has_help(tmp_path: Path) -> None:
@@ -31,9 +31,9 @@ def test_init_creates_a_project_that_builds(tmp_path: Path) -> None:
     assert check.returncode == 0 and "ok:" in check.stdout, check.stderr
     build = run_cli("build", "--no-sign", cwd=root)
     assert build.returncode == 0, build.stderr
-    pdfs = sorted((root / "build").glob("*/*.pdf"))
-    assert pdfs and (root / "build" / "zh-Hant-TW").is_dir()
-    text = pdftotext(root / "build" / "zh-Hans" / "ADM-GEN-001.pdf")
+    pdfs = sorted((root / "build" / "preview").glob("*/*.pdf"))
+    assert pdfs and (root / "build" / "preview" / "zh-Hant-TW").is_dir()
+    text = pdftotext(preview(root, "ADM-GEN-001"))
     assert "青禾物流有限公司" in text and "第一条" in text and "草稿" in text
     # init refuses to overwrite a project
     again = run_cli("init", "rules", cwd=tmp_path)

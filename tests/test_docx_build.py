@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import docx
-from conftest import run_cli
+from conftest import preview, run_cli
 
 
 def _files(root: Path, suffix: str) -> list[str]:
@@ -19,7 +19,7 @@ def test_build_writes_docx_beside_pdf(project):
     assert r.returncode == 0, r.stderr
     pdfs, docxs = _files(project, ".pdf"), _files(project, ".docx")
     assert len(docxs) == 4 and [p[:-5] for p in docxs] == [p[:-4] for p in pdfs]
-    d = docx.Document(str(project / "build" / "zh-Hans" / "HR-ATT-002.docx"))
+    d = docx.Document(str(preview(project, "HR-ATT-002", fmt="docx")))
     assert d.core_properties.subject == "HR-ATT-002"
     assert any(p.text.startswith("第一条") for p in d.paragraphs)
 

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import docx
 import pytest
-from conftest import copy_project, run_cli
+from conftest import copy_project, preview, published, run_cli
 from lxml import etree
 from test_docx_support import articles_doc, context
 
@@ -189,15 +189,16 @@ def test_build_watermarks_the_changed_policy_only(tmp_path, monkeypatch):
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))
     root = copy_project(tmp_path / "proj", ledger=True)
     _edit(root, "HR-TRN-001")
+    assert run_cli("keys", "init-org", cwd=root).returncode == 0
     r = run_cli("build", "--formats", "docx", "--locales", "zh-Hans,zh-Hant-TW", "--policy", "HR-TRN-001",
                 "--policy", "HR-ATT-002", cwd=root)
     assert r.returncode == 0, r.stderr
     for locale, font in (("zh-Hans", "Noto Sans CJK SC"), ("zh-Hant-TW", "Noto Sans CJK TC")):
-        draft = (root / "build" / locale / "HR-TRN-001.docx").read_bytes()
+        draft = preview(root, "HR-TRN-001", locale, "docx").read_bytes()
         for root_el in document_headers(draft).values():
             (shape,) = watermarks(root_el)
             assert check_shape(shape, "草稿 DRAFT") == font
-        released = (root / "build" / locale / "HR-ATT-002.docx").read_bytes()
+        released = published(root, "HR-ATT-002", "A/1", locale, "docx").read_bytes()
         assert all(not watermarks(h) for h in document_headers(released).values())
 
 

@@ -10,9 +10,6 @@ from pathlib import Path
 import pytest
 from conftest import copy_project, run_cli
 
-from policydocs.trust import publication
-from policydocs.trust.publication import FileToPublish
-
 pytestmark = pytest.mark.slow
 
 
@@ -22,19 +19,9 @@ def pack(tmp_path_factory) -> dict:
     root = copy_project(base / "proj", ledger=True)
     env = {"XDG_CONFIG_HOME": str(base / "xdg"), "POLICYDOCS_SIGNING_PASSPHRASE": "test-pass"}
     assert run_cli("keys", "init-org", cwd=root, env=env).returncode == 0
+    # the build publishes A/0 and A/1 of HR-ATT-002, signed, on the publication record
     r = run_cli("build", "--policy", "HR-ATT-002", "--formats", "pdf", "--locales", "zh-Hans", cwd=root, env=env)
     assert r.returncode == 0, r.stderr
-    # what the pipeline does once it publishes: the signed copy goes on the publication record
-    mp = pytest.MonkeyPatch()
-    for k, v in env.items():
-        mp.setenv(k, v)
-    from policydocs.read.config import load_config
-    from policydocs.trust import signing
-
-    cfg = load_config(root)
-    publication.record(root, cfg, [FileToPublish(root / "build/zh-Hans/HR-ATT-002.pdf", "HR-ATT-002", "A/1",
-                                                 "zh-Hans", "pdf")], signing.load_identity(cfg))
-    mp.undo()
     out = base / "audit.zip"
     r = run_cli("evidence", "--policy", "HR-ATT-002", "-o", str(out), cwd=root, env=env)
     assert r.returncode == 0, r.stderr
@@ -57,7 +44,7 @@ def test_pack_contents(pack):
         versions = json.loads(zf.read("records/versions.json"))
         verify_txt = zf.read("verify/verify.txt").decode("utf-8")
     for name in ("evidence.json", "evidence.sig.json", "policydocs.toml", "people.yaml", "keys/org-ca.pem",
-                 "ledger/records.jsonl", "ledger/HEAD", "build/zh-Hans/HR-ATT-002.pdf",
+                 "ledger/records.jsonl", "ledger/HEAD", "publication/HR-ATT-002/A-1/HR-ATT-002_A-1.zh-Hans.pdf",
                  "records/publication.json", "records/forms.json", "records/reviews.json", "records/status.json",
                  "verify/verify.json", "verify/verify.txt"):
         assert name in names, name
@@ -71,7 +58,7 @@ def test_pack_contents(pack):
 def test_verify_evidence_round_trip(pack):
     rc, out = _check(pack["zip"], "--pdfsig")
     assert rc == 0, out
-    assert "EVIDENCE INTACT" in out and "1 signed copies" in out and "policies HR-ATT-002" in out
+    assert "EVIDENCE INTACT" in out and "2 signed copies" in out and "policies HR-ATT-002" in out
     assert "trust root: " in out
 
 
@@ -100,9 +87,9 @@ def _flip(data: bytes) -> bytes:
 
 
 def test_tampered_pdf_is_caught(pack):
-    rc, out = _check(_tampered(pack, "build/zh-Hans/HR-ATT-002.pdf", _flip))
+    rc, out = _check(_tampered(pack, "publication/HR-ATT-002/A-1/HR-ATT-002_A-1.zh-Hans.pdf", _flip))
     assert rc == 1 and "EVIDENCE NOT INTACT" in out
-    assert "build/zh-Hans/HR-ATT-002.pdf: differs from the pack's index" in out
+    assert "publication/HR-ATT-002/A-1/HR-ATT-002_A-1.zh-Hans.pdf: differs from the pack's index" in out
 
 
 def test_record_cut_from_the_ledger_is_caught_even_with_a_rewritten_index(pack):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import re
 import shutil
 import subprocess
@@ -10,7 +11,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from conftest import REPO, copy_project, pdftotext
+from conftest import copy_project, pdftotext, published_handbook, run_cli
 
 from policydocs.core.errors import PolicyError, PolicyErrors
 from policydocs.pipeline.build import build, handbook_job, render_handbook
@@ -24,10 +25,14 @@ def render(root: Path, hb, locale: str, fmt: str = "pdf") -> bytes:
     return render_handbook(handbook_job(BuildSession.open(root), hb, locale, (fmt,)))[fmt]
 
 
-def build_books(root: Path, locales: list[str], formats: list[str], **kw) -> list[dict]:
-    """Handbook artifacts of a build (paths relative to build/)."""
-    result = build(root, locales=locales, formats=formats, sign=False, **kw)
-    return [a.to_json() for a in result.artifacts if a.kind == "handbook"]
+def build_books(root: Path, locales: list[str], formats: list[str], env: dict | None = None) -> list[dict]:
+    """Publish the project (a demo CA first) and return the handbooks it published."""
+    if not (root / "keys" / "org-ca.pem").exists():
+        assert run_cli("keys", "init-org", cwd=root, env=env).returncode == 0
+    result = run_cli("build", "--formats", ",".join(formats), "--locales", ",".join(locales), cwd=root, env=env)
+    assert result.returncode == 0, result.stderr
+    manifest = json.loads((root / "build" / "manifest.json").read_text(encoding="utf-8"))
+    return [a for a in manifest["artifacts"] if a["kind"] == "handbook"]
 
 
 def pages_of(pdf: Path) -> int:
@@ -38,19 +43,16 @@ def pages_of(pdf: Path) -> int:
 @pytest.fixture(scope="module")
 def sample(tmp_path_factory) -> Path:
     """The sample project with its ledger (released versions) and the demo handbook."""
-    root = copy_project(tmp_path_factory.mktemp("hb") / "proj")
-    for name in ("ledger", "keys", "handbooks"):
-        if (REPO / name).is_dir():
-            shutil.copytree(REPO / name, root / name)
-    return root
+    return copy_project(tmp_path_factory.mktemp("hb") / "proj", ledger=True)
 
 
 @pytest.fixture(scope="module")
-def built(sample, tmp_path_factory):
-    """The demo handbook as the build makes it (the whole book in one Typst run)."""
-    project = load_project(sample)
-    arts = build_books(sample, ["zh-Hans"], ["pdf", "docx"], jobs=1)
-    return project, sample / "build", arts
+def built(sample):
+    """The demo handbook as the build publishes it: the versions in force, the whole book in
+    one Typst run, signed. (project, project folder, handbook artifacts of the manifest)"""
+    env = {"XDG_CONFIG_HOME": str(sample.parent / "xdg")}
+    arts = build_books(sample, ["zh-Hans"], ["pdf", "docx"], env=env)
+    return load_project(sample), sample, arts
 
 
 def write_hb(root: Path, text: str, name: str = "x") -> Path:
@@ -106,10 +108,11 @@ def test_categories_expand_in_file_order_in_force_only(sample):
 
 def test_artifacts(built):
     project, out, arts = built
-    assert sorted((a["path"], a["kind"], a["locale"], a["format"]) for a in arts) == [
-        ("handbooks/employee-handbook.zh-Hans.docx", "handbook", "zh-Hans", "docx"),
-        ("handbooks/employee-handbook.zh-Hans.pdf", "handbook", "zh-Hans", "pdf")]
-    assert {a["title"] for a in arts} == {"员工手册"}
+    assert sorted((a["kind"], a["locale"], a["format"]) for a in arts) == [
+        ("handbook", "zh-Hans", "docx"), ("handbook", "zh-Hans", "pdf")]
+    assert all(re.fullmatch(r"publication/handbooks/employee-handbook/\d{8}-[0-9a-f]{8}/"
+                            r"employee-handbook_\d{8}-[0-9a-f]{8}\.zh-Hans\.(pdf|docx)", a["path"]) for a in arts)
+    assert {a["title"] for a in arts} == {"员工手册"} and all(a["signed"] for a in arts if a["format"] == "pdf")
     assert all((out / a["path"]).stat().st_size > 1000 for a in arts)
 
 
@@ -126,7 +129,7 @@ def toc_entries(pdf: Path) -> dict[str, int]:
 
 def test_toc_page_numbers_are_where_each_policy_starts(built):
     project, out, arts = built
-    pdf = out / "handbooks" / "employee-handbook.zh-Hans.pdf"
+    pdf = published_handbook(out, "employee-handbook")
     hb = load_handbook(project.root / "handbooks" / "employee-handbook.yaml", project)
     toc = toc_entries(pdf)
     assert list(toc) == hb.policy_ids
@@ -142,7 +145,7 @@ def test_toc_page_numbers_are_where_each_policy_starts(built):
 
 def test_revision_summary_lists_id_version_date_and_page(built):
     project, out, arts = built
-    pdf = out / "handbooks" / "employee-handbook.zh-Hans.pdf"
+    pdf = published_handbook(out, "employee-handbook")
     toc = toc_entries(pdf)
     text = ""
     for page in range(2, 7):
@@ -158,7 +161,7 @@ def test_revision_summary_lists_id_version_date_and_page(built):
 
 def test_bookmarks_per_policy_and_chapter(built):
     project, out, arts = built
-    pdf = out / "handbooks" / "employee-handbook.zh-Hans.pdf"
+    pdf = published_handbook(out, "employee-handbook")
     xml = subprocess.run(["pdftohtml", "-xml", "-stdout", "-i", "-q", str(pdf)], capture_output=True, text=True,
                          check=True).stdout
     outline = xml[xml.index("<outline>"):]
@@ -176,7 +179,7 @@ def test_bookmarks_per_policy_and_chapter(built):
 def test_every_policy_page_has_its_own_header_and_page_count(built):
     """Each policy's pages carry its running header and 第x页 共y页 counted within the policy."""
     project, out, arts = built
-    pdf = out / "handbooks" / "employee-handbook.zh-Hans.pdf"
+    pdf = published_handbook(out, "employee-handbook")
     toc = toc_entries(pdf)
     total = pages_of(pdf)
     starts = sorted(toc.items(), key=lambda kv: kv[1])
@@ -193,7 +196,7 @@ def test_every_policy_page_has_its_own_header_and_page_count(built):
 
 def test_docx_toc_field_sections_and_headers(built):
     project, out, arts = built
-    data = (out / "handbooks" / "employee-handbook.zh-Hans.docx").read_bytes()
+    data = published_handbook(out, "employee-handbook", fmt="docx").read_bytes()
     z = zipfile.ZipFile(io.BytesIO(data))
     doc = z.read("word/document.xml").decode()
     assert 'TOC \\h \\z \\t "Title,1,heading 1,2"' in doc
@@ -220,13 +223,15 @@ def test_traditional_handbook(sample, tmp_path):
     assert "第1頁共" in here and "文件編號" in here and "页" not in here  # the header in Traditional words
 
 
-def test_locales_render_in_parallel_processes(project, tmp_path):
-    write_hb(project, "title: 员工手册\nlocales: [zh-Hans, zh-Hant-TW]\npolicies: [HR-ATT-002, FIN-EXP-001]\n", "small")
-    arts = build_books(project, ["zh-Hans", "zh-Hant-TW", "zh-Hant-HK"], ["pdf"], jobs=2)
-    assert sorted((a["path"], a["title"]) for a in arts) == [("handbooks/small.zh-Hans.pdf", "员工手册"),
-                                                             ("handbooks/small.zh-Hant-TW.pdf", "員工手冊")]
+def test_a_book_is_published_in_the_locales_it_names(tmp_path):
+    root = copy_project(tmp_path / "p", ledger=True)
+    shutil.rmtree(root / "handbooks")
+    write_hb(root, "title: 员工手册\nlocales: [zh-Hans, zh-Hant-TW]\npolicies: [HR-ATT-002, FIN-EXP-001]\n", "small")
+    arts = build_books(root, ["zh-Hans", "zh-Hant-TW", "zh-Hant-HK"], ["pdf"])
+    assert sorted((a["locale"], a["title"]) for a in arts) == [("zh-Hans", "员工手册"), ("zh-Hant-TW", "員工手冊")]
+    assert len({Path(a["path"]).parent for a in arts}) == 1  # one edition, in each of its locales
     for a in arts:
-        assert "考勤管理制度" in pdftotext(project / "build" / a["path"])
+        assert "考勤管理制度" in pdftotext(root / a["path"])
 
 
 def test_same_input_same_bytes(sample):
@@ -237,20 +242,24 @@ def test_same_input_same_bytes(sample):
     assert render(sample, hb, "zh-Hans", "docx") == render(sample, hb, "zh-Hans", "docx")
 
 
-def test_unchanged_handbook_is_reused_and_an_edited_policy_rerenders_it(project, monkeypatch):
-    write_hb(project, "title: 手册\npolicies: [HR-ATT-002]\n", "small")
-    build(project, formats=["pdf"], locales=["zh-Hans"], sign=False, jobs=1)
-    pdf = project / "build" / "handbooks" / "small.zh-Hans.pdf"
-    first = pdf.read_bytes()
+def test_a_book_is_published_once_and_binds_releases_not_working_texts(tmp_path, monkeypatch):
+    """Built again, an unchanged book is not laid out again; an edited working text is a
+    preview and leaves the published book as it was (only a release changes what it binds)."""
+    root = copy_project(tmp_path / "p", ledger=True)
+    shutil.rmtree(root / "handbooks")
+    write_hb(root, "title: 手册\npolicies: [HR-ATT-002]\n", "small")
+    (first,) = build_books(root, ["zh-Hans"], ["pdf"])
+    before = (root / first["path"]).read_bytes()
     calls = []
     original = HandbookRenderer.pdf
     monkeypatch.setattr(HandbookRenderer, "pdf", lambda self, *a, **k: calls.append(1) or original(self, *a, **k))
-    build(project, formats=["pdf"], locales=["zh-Hans"], sign=False, jobs=1)
-    assert calls == [] and pdf.read_bytes() == first
-    src = project / "policies" / "HR-ATT-002.md"
+    build(root, formats=["pdf"], locales=["zh-Hans"], jobs=1)
+    src = root / "policies" / "HR-ATT-002.md"
     src.write_text(src.read_text(encoding="utf-8") + "\n员工应当遵守本制度的各项规定。\n", encoding="utf-8")
-    build(project, formats=["pdf"], locales=["zh-Hans"], sign=False, jobs=1)
-    assert calls == [1] and "员工应当遵守本制度的各项规定" in re.sub(r"\s+", "", pdftotext(pdf))
+    result = build(root, formats=["pdf"], locales=["zh-Hans"], jobs=1)
+    assert calls == [] and (root / first["path"]).read_bytes() == before
+    assert "员工应当遵守本制度的各项规定" not in re.sub(r"\s+", "", pdftotext(root / first["path"]))
+    assert [a.policy_id for a in result.previews] == ["HR-ATT-002"]
 
 
 def test_every_link_in_the_book_has_its_target(sample, tmp_path):

@@ -11,7 +11,7 @@ import re
 from pathlib import Path
 
 import pytest
-from conftest import SHARED, pdftotext, run_cli
+from conftest import SHARED, pdftotext, preview, run_cli
 
 from policydocs.read.project import load_project
 
@@ -61,5 +61,5 @@ def test_imported_policies_build(imported):
     result = run_cli("build", "--formats", "pdf", "--no-sign", "-q", "--policy", "INTERNET-OPS-RULES-03",
                      "--policy", "NETWORK-DEPT-RULES-01", "--policy", "DEPARTMENT-RULES-COLLECTION-01", cwd=imported)
     assert result.returncode == 0, result.stderr
-    text = pdftotext(imported / "build" / "zh-Hans" / "NETWORK-DEPT-RULES-01.pdf")
+    text = pdftotext(preview(imported, "NETWORK-DEPT-RULES-01"))
     assert "第十五条" in text and "第四章" in text

@@ -7,7 +7,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import copy_project, pdf_lines, pdftotext, run_cli
+from conftest import copy_project, current, pdf_lines, pdftotext, preview, run_cli
 
 CLOSING = "。，、；：？！）》」』〕】"
 OPENING = "（《「『〔【"
@@ -16,18 +16,19 @@ MM = 72 / 25.4
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The sample policies built once (PDF, all three locales), unsigned, with the sample ledger
-    (released versions: approvals and revision history on the page)."""
+    """The sample policies built once (PDF, all three locales) with the sample ledger: every
+    release published and signed (approvals and revision history on the page)."""
     root = copy_project(tmp_path_factory.mktemp("pdf") / "proj", ledger=True)
     env = {"XDG_CONFIG_HOME": str(root.parent / "xdg")}
-    result = run_cli("build", "--no-sign", "--formats", "pdf", "--locales", "zh-Hans,zh-Hant-TW,zh-Hant-HK",
+    assert run_cli("keys", "init-org", cwd=root, env=env).returncode == 0
+    result = run_cli("build", "--formats", "pdf", "--locales", "zh-Hans,zh-Hant-TW,zh-Hant-HK",
                      cwd=root, env=env)
     assert result.returncode == 0, result.stderr
     return root
 
 
 def text_of(built: Path, locale: str, pid: str, *args: str) -> str:
-    return pdftotext(built / "build" / locale / f"{pid}.pdf", *args)
+    return pdftotext(current(built, pid, locale), *args)
 
 
 def test_articles_numbered_in_order(built: Path) -> None:
@@ -61,7 +62,7 @@ def test_references_resolved_in_place(built: Path) -> None:
 
 
 def test_document_control_header_on_every_page(built: Path) -> None:
-    pdf = built / "build" / "zh-Hans" / "HR-ATT-002.pdf"
+    pdf = current(built, "HR-ATT-002")
     pages = int(re.search(r"Pages:\s+(\d+)", subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True).stdout)[1])
     assert pages >= 2
     for page in range(1, pages + 1):
@@ -79,7 +80,7 @@ def test_status_shown_for_trial_and_superseded(built: Path) -> None:
 
 def test_cjk_font_embedded_and_subset(built: Path) -> None:
     for locale, family in (("zh-Hans", "CJKsc"), ("zh-Hant-TW", "CJKtc"), ("zh-Hant-HK", "CJKhk")):
-        out = subprocess.run(["pdffonts", str(built / "build" / locale / "IT-SEC-001.pdf")], capture_output=True, text=True).stdout
+        out = subprocess.run(["pdffonts", str(current(built, "IT-SEC-001", locale))], capture_output=True, text=True).stdout
         rows = [line.split() for line in out.splitlines()[2:]]
         assert rows
         for row in rows:
@@ -90,7 +91,7 @@ def test_cjk_font_embedded_and_subset(built: Path) -> None:
 
 
 def test_no_line_starts_with_closing_or_ends_with_opening_punctuation(built: Path) -> None:
-    for pdf in sorted((built / "build").glob("*/*.pdf")):
+    for pdf in sorted((built / "publication").glob("*/*/*.pdf")):
         for page in pdf_lines(pdf):
             for line in page:
                 text = line["text"].strip()
@@ -99,9 +100,9 @@ def test_no_line_starts_with_closing_or_ends_with_opening_punctuation(built: Pat
 
 
 def test_document_ids_not_broken_across_lines(built: Path) -> None:
-    for pdf in sorted((built / "build").glob("zh-Hans/*.pdf")):
+    for pdf in sorted((built / "publication").glob("*/*/*.zh-Hans.pdf")):
         text = pdftotext(pdf)
-        pid = pdf.stem
+        pid = pdf.parent.parent.name
         assert pid in text, pdf
         assert not re.search(r"(^|\n)-?\d{3}\b", text.replace(pid, "")) or True
         for fragment in (pid.rsplit("-", 1)[0] + "-\n", pid.split("-")[0] + "-\n"):
@@ -114,9 +115,9 @@ def test_same_input_gives_identical_bytes(tmp_path: Path) -> None:
     env = {"XDG_CONFIG_HOME": str(tmp_path / "xdg")}
     args = ("build", "--no-sign", "--policy", "IT-DEV-001")
     assert run_cli(*args, cwd=root, env=env).returncode == 0
-    first = (root / "build" / "zh-Hans" / "IT-DEV-001.pdf").read_bytes()
+    first = (preview(root, "IT-DEV-001")).read_bytes()
     assert run_cli(*args, "--force", cwd=root, env=env).returncode == 0
-    assert (root / "build" / "zh-Hans" / "IT-DEV-001.pdf").read_bytes() == first
+    assert (preview(root, "IT-DEV-001")).read_bytes() == first
 
 
 def _body_lines(page: list[dict], left: float, right: float, top: float, bottom: float) -> list[dict]:
@@ -132,7 +133,7 @@ def test_lines_justified_to_both_edges(built: Path) -> None:
     may reach half an em further: punctuation at the line end is set half-width)."""
     L, R = 28 * MM, (210 - 26) * MM
     checked = 0
-    for pdf in sorted((built / "build").glob("*/*.pdf")):
+    for pdf in sorted((built / "publication").glob("*/*/*.pdf")):
         for n, page in enumerate(pdf_lines(pdf), start=1):
             body = _body_lines(page, 28, 26, 37, 35)
             for a, b in zip(body, body[1:]):
@@ -151,7 +152,7 @@ def test_gbt9704_22_lines_of_28_characters(built: Path) -> None:
     exactly 22 on a page of running text; a full line with at most one punctuation mark holds
     28 characters (27 where Typst's optimal line breaking prefers it) (with more marks it may hold one or two more: justification squeezes
     punctuation to half width before it stretches anything)."""
-    pages = pdf_lines(built / "build" / "zh-Hans" / "HR-ATT-002.pdf")
+    pages = pdf_lines(current(built, "HR-ATT-002"))
     counts = [len(_body_lines(p, 28, 26, 37, 35)) for p in pages]
     assert max(counts) == 22, counts
     L = 28 * MM
@@ -170,12 +171,13 @@ def test_gbt9704_22_lines_of_28_characters(built: Path) -> None:
 def test_control_header_fields_never_split(built: Path) -> None:
     """文件编号, 版本, 生效日期 and 页次 each stay on one line on every page, in every locale."""
     for locale, page_word in (("zh-Hans", "页"), ("zh-Hant-TW", "頁"), ("zh-Hant-HK", "頁")):
-        for pdf in sorted((built / "build" / locale).glob("*.pdf")):
+        for pdf in sorted((built / "publication").glob(f"*/*/*.{locale}.pdf")):
             pages = pdf_lines(pdf)
             for n, page in enumerate(pages, start=1):
                 head = [ln["text"].replace(" ", "") for ln in page if ln["y1"] < 37 * MM]
                 joined = "\n".join(head)
-                assert re.search(rf"：{re.escape(pdf.stem)}(版本|版次|$)", joined, re.M), (pdf, n, head)
+                pid = pdf.parent.parent.name  # publication/<ID>/<version>/<ID>_<version>.<locale>.pdf
+                assert re.search(rf"：{re.escape(pid)}(版本|版次|$)", joined, re.M), (pdf, n, head)
                 assert re.search(r"生效日期：(\d{4}|中華民國\d+)年\d{1,2}月\d{1,2}日", joined), (pdf, n, head)
                 assert f"第{n}{page_word}共{len(pages)}{page_word}" in joined, (pdf, n, head)
 
@@ -189,7 +191,7 @@ def test_text_extraction_has_every_article_in_order(built: Path) -> None:
     project = load_project(built)
     for pid in ("HR-ATT-002", "ADM-MTG-001", "IT-SEC-001"):
         doc = project.documents[pid]
-        pages = pdf_lines(built / "build" / "zh-Hans" / f"{pid}.pdf")
+        pages = pdf_lines(current(built, pid))
         text = "".join(ln["text"] for page in pages for ln in page if 37 * MM < ln["y0"] < (297 - 35) * MM)
         text = re.sub(r"\s+", "", text)
         writer = TextWriter("zh-Hans")
@@ -205,7 +207,7 @@ def test_text_extraction_has_every_article_in_order(built: Path) -> None:
 
 def test_revision_history_never_alone_on_the_last_page(built: Path) -> None:
     """修订记录 keeps at least the closing article with it (issue 13)."""
-    for pdf in sorted((built / "build").glob("zh-*/*.pdf")):
+    for pdf in sorted((built / "publication").glob("*/*/*.zh-*.pdf")):
         last = pdf_lines(pdf)[-1]
         body = [ln["text"] for ln in _body_lines(last, 28, 26, 37, 35)]
         assert body, f"{pdf.parent.name}/{pdf.name}: the last page holds only the revision history"
@@ -214,7 +216,7 @@ def test_revision_history_never_alone_on_the_last_page(built: Path) -> None:
 def test_pdfa_2b_metadata_fonts_and_no_transparency(built: Path) -> None:
     import pikepdf
 
-    for pdf in (built / "build" / "zh-Hans" / "HR-ATT-002.pdf", built / "build" / "zh-Hant-TW" / "IT-SEC-001.pdf"):
+    for pdf in (current(built, "HR-ATT-002"), current(built, "IT-SEC-001", "zh-Hant-TW")):
         with pikepdf.open(pdf) as doc:
             meta = doc.open_metadata()
             assert meta.get("pdfaid:part") == "2" and meta.get("pdfaid:conformance") == "B", pdf
@@ -225,7 +227,9 @@ def test_pdfa_2b_metadata_fonts_and_no_transparency(built: Path) -> None:
                     fd = descendant.FontDescriptor
                     assert any(k in fd for k in ("/FontFile", "/FontFile2", "/FontFile3")), (pdf, _name)
                 assert "/Group" not in page.obj, f"{pdf}: transparency group on a page"
-            assert not doc.Root.get("/AcroForm") and "/JavaScript" not in doc.Root.get("/Names", {})
+            fields = doc.Root.get("/AcroForm", {}).get("/Fields", [])
+            assert all(f.get("/FT") == "/Sig" for f in fields), pdf  # the PAdES signature, no other form
+            assert "/JavaScript" not in doc.Root.get("/Names", {})
 
 
 def test_project_template_overrides_and_stays_in_the_project(tmp_path: Path) -> None:
@@ -243,7 +247,7 @@ def test_project_template_overrides_and_stays_in_the_project(tmp_path: Path) -> 
                                     encoding="utf-8")
     result = run_cli(*args, cwd=root, env=env)
     assert result.returncode == 0, result.stderr
-    assert "受控副本 CONTROLLED" in pdftotext(root / "build" / "zh-Hans" / "IT-DEV-001.pdf")
+    assert "受控副本 CONTROLLED" in pdftotext(preview(root, "IT-DEV-001"))
     (tmp_path / "secret.txt").write_text("TOP-SECRET", encoding="utf-8")
     for line, words in (('#let leak = read("../secret.txt")', "outside"), ('#let leak = read("/etc/passwd")', "not found"),
                         ('#import "@preview/cetz:0.3.0"', "may not import")):
@@ -280,7 +284,7 @@ def test_hostile_text_cannot_inject_typst(mini_project: Path) -> None:
     (mini_project / "policies" / "ADM-EVIL-001.md").write_text(HOSTILE, encoding="utf-8")
     result = run_cli("build", "--no-sign", "--formats", "pdf", cwd=mini_project)
     assert result.returncode == 0, result.stderr
-    pdf = mini_project / "build" / "zh-Hans" / "ADM-EVIL-001.pdf"
+    pdf = preview(mini_project, "ADM-EVIL-001")
     text = re.sub(r"\s+", "", pdftotext(pdf))
     for shown in ('#read("/etc/passwd")]#setpage(fill:red)[', "#pagebreak()行政部$x$", "*全体*_员工_<lab>@ref",
                   '正文#read("/etc/passwd")与#settext(fill:red)以及][\\#code=标题//注释/*块1.列表-项http://x.cn',

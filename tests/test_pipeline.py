@@ -96,7 +96,7 @@ def test_render_jobs_are_pure(root):
     """Workers turn trees into bytes and nothing else: the same job renders the same bytes."""
     session = build_module.BuildSession.open(root)
     edition = session.working("IT-SEC-001")
-    job = build_module.PolicyJob(session.context(edition, "zh-Hant-TW"), ("pdf", "docx"), "k", ("ADM-CONF-001", "IT-DEV-001"))
+    job = build_module.PolicyJob(session.context(edition, "zh-Hant-TW"), ("pdf", "docx"), ("ADM-CONF-001", "IT-DEV-001"))
     first, second = build_module.render_policy(job), build_module.render_policy(job)
     assert {f: hashlib.sha256(b).hexdigest() for f, b in first.items()} == \
         {f: hashlib.sha256(b).hexdigest() for f, b in second.items()}
@@ -147,16 +147,23 @@ def test_a_handbook_prints_the_closing_article_exactly_as_the_policy_does(sample
     assert policy.body == job.parts[0].ctx.body
 
 
-def test_a_glossary_change_rebuilds_policies_and_handbooks_alike(sample):
-    """One key recipe for every artifact: the handbook key used to miss inputs the policy key had."""
-    build(sample, formats=["pdf"], locales=["zh-Hant-TW"], sign=False, jobs=1)
-    again = build(sample, formats=["pdf"], locales=["zh-Hant-TW"], sign=False, jobs=1)
-    keys_before = {a.path: a.key for a in again.artifacts}
-    assert again.rendered == 0
+def test_a_glossary_change_renders_previews_again_and_leaves_publications_alone(sample):
+    """One key recipe for every artifact (the handbook key used to miss inputs the policy key
+    had): a glossary change renders the previews again; what is published — policies and the
+    handbook edition — is never laid out again (the next edition will use the new glossary)."""
+    assert run_cli("keys", "init-org", cwd=sample).returncode == 0
+    draft = sample / "policies" / "HR-TRN-001.md"
+    draft.write_text(draft.read_text(encoding="utf-8") + "\n考勤记录按月归档。\n", encoding="utf-8")
+    first = build(sample, formats=["pdf"], locales=["zh-Hant-TW"], jobs=1)
+    again = build(sample, formats=["pdf"], locales=["zh-Hant-TW"], jobs=1)
+    assert again.rendered == 0 and again.reused == 1 and not again.published
+    published = {a.path: a.sha256 for a in first.published}
+    assert any(p.startswith("publication/handbooks/") for p in published)
     glossary = sample / "glossary.yaml"
     glossary.write_text(glossary.read_text(encoding="utf-8").replace(
         "terms: []", 'terms:\n  - {zh-Hans: 考勤, zh-Hant: 出勤考核, reason: "test"}'), encoding="utf-8")
-    changed = build(sample, formats=["pdf"], locales=["zh-Hant-TW"], sign=False, jobs=1)
-    keys_after = {a.path: a.key for a in changed.artifacts}
-    assert all(keys_after[p] != k for p, k in keys_before.items())
-    assert "出勤考核" in pdftotext(sample / "build" / "handbooks" / "employee-handbook.zh-Hant-TW.pdf")
+    changed = build(sample, formats=["pdf"], locales=["zh-Hant-TW"], jobs=1)
+    (preview_before,), (preview_after,) = first.previews, changed.previews
+    assert preview_after.key != preview_before.key and "出勤考核" in pdftotext(sample / preview_after.path)
+    assert not changed.published
+    assert all(hashlib.sha256((sample / path).read_bytes()).hexdigest() == sha for path, sha in published.items())

@@ -1,4 +1,5 @@
-"""The portal generator without a browser: structure, hashes, anchors, escaping, atomicity, CLI."""
+"""The portal without a browser: built from the publication (released versions only), structure,
+hashes, statuses, history, escaping, incremental writes, CLI."""
 
 from __future__ import annotations
 
@@ -18,20 +19,21 @@ import pytest
 from conftest import run_cli
 from test_site_support import XSS_TITLE, make_site_project
 
-from policydocs.core.errors import PolicyError
+from policydocs.core.errors import PolicyErrors
 from policydocs.pipeline.build import build
-from policydocs.products.site import build_site, generate_site, js_data
+from policydocs.pipeline.session import BuildSession
+from policydocs.products.site import generate_site, js_data
 
 
 @pytest.fixture(scope="module")
 def site_project(tmp_path_factory):
-    """The portal test project built as DOCX only (fast: no PDF rendering) and its site."""
+    """The portal test project published as DOCX only (fast: no PDF layout), and its portal."""
     base = tmp_path_factory.mktemp("site")
     mp = pytest.MonkeyPatch()
     mp.setenv("XDG_CONFIG_HOME", str(base / "xdg"))
     root = make_site_project(base / "proj")
-    build(root, formats=["docx"], sign=False)
-    result = generate_site(root)
+    build(root, formats=["docx"])
+    result = generate_site(BuildSession.open(root))
     yield root, result
     mp.undo()
 
@@ -63,14 +65,15 @@ def parse(path: Path) -> _Collect:
     return p
 
 
-def test_build_site_requires_a_build(tmp_path, monkeypatch):
+def test_nothing_released_nothing_in_the_portal(tmp_path, monkeypatch):
+    """Drafts are previews for authors: a project without releases has an empty catalogue."""
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))
     root = make_site_project(tmp_path / "p", release=False)
-    with pytest.raises(PolicyError, match=r"run `policydocs build` first"):
-        build_site(root)
-    assert not (root / "build" / "site").exists()
-    proc = run_cli("-C", str(root), "site", "--no-build", cwd=tmp_path)
-    assert proc.returncode == 2 and "manifest.json" in proc.stderr and "policydocs build" in proc.stderr
+    result = generate_site(BuildSession.open(root))
+    site = root / "build" / "site"
+    assert "尚无制度" in (site / "zh-Hans" / "index.html").read_text(encoding="utf-8")
+    assert not list(site.glob("*/HR-LV-002*.html")) and not (site / "files").exists()
+    assert result.files == 0
 
 
 def test_layout_pages_per_locale(site_project):
@@ -78,12 +81,12 @@ def test_layout_pages_per_locale(site_project):
     site = root / "build" / "site"
     assert result.path == site
     for code in ("zh-Hans", "zh-Hant-TW"):
-        for name in ("index.html", "auditor.html", "verify.html", "HR-LV-002.html", "HR-LV-002.history.html",
-                     "XSS-1.html", "IT-SEC-001.html"):
+        for name in ("index.html", "auditor.html", "verify.html", "as-of.html", "HR-LV-002.html",
+                     "HR-LV-002.history.html", "HR-LV-002.v-A-0.html", "XSS-1.html", "IT-SEC-001.html"):
             assert (site / code / name).is_file(), f"{code}/{name}"
         assert (site / "data" / f"search.{code}.js").is_file()
-    for name in ("index.html", "manifest.json", "SHA256SUMS", "data/manifest.js", "static/site.css",
-                 "static/site.js", "static/sha256.js", "static/verify.js"):
+    for name in ("index.html", "manifest.json", "SHA256SUMS", "data/published.js", "static/site.css",
+                 "static/site.js", "static/sha256.js", "static/verify.js", "static/as-of.js"):
         assert (site / name).is_file(), name
     # nothing from a CDN or any absolute URL: every script/style/link is relative
     for page in site.rglob("*.html"):
@@ -92,28 +95,30 @@ def test_layout_pages_per_locale(site_project):
         assert "<script>" not in text.replace("&lt;script&gt;", ""), f"inline script in {page}"
 
 
-def test_downloads_are_the_built_files(site_project):
+def test_downloads_are_the_published_files(site_project):
     root, _ = site_project
     site = root / "build" / "site"
-    manifest_bytes = (root / "build" / "manifest.json").read_bytes()
-    assert (site / "manifest.json").read_bytes() == manifest_bytes
-    manifest = json.loads(manifest_bytes)
-    assert manifest["artifacts"]
-    for art in manifest["artifacts"]:
+    manifest = json.loads((root / "build" / "manifest.json").read_text(encoding="utf-8"))
+    published = [a for a in manifest["artifacts"] if a["path"].startswith("publication/")]
+    assert published
+    drafts = [a for a in manifest["artifacts"] if a.get("draft")]  # HR-LV-001's working text names its successor
+    assert drafts and all(a["path"].startswith("build/preview/") for a in drafts)
+    assert not (site / "files" / "build").exists()  # previews never reach the portal
+    for art in published:
         f = site / "files" / art["path"]
         assert hashlib.sha256(f.read_bytes()).hexdigest() == art["sha256"]
-        assert f.stat().st_size == art["size"]
     sums = (site / "SHA256SUMS").read_text(encoding="utf-8").splitlines()
-    assert len(sums) == len(manifest["artifacts"]) + 1
+    assert len(sums) == len(published)
     for line in sums:
         digest, name = line.split("  ", 1)
         assert hashlib.sha256((site / name).read_bytes()).hexdigest() == digest
-    # the policy page shows size and hash of every locale's file and links it relatively
+    # the page of the version in force offers its files in every locale, size and hash, relative links
     page = (site / "zh-Hans" / "HR-LV-002.html").read_text(encoding="utf-8")
-    for art in manifest["artifacts"]:
-        if art["policy_id"] == "HR-LV-002":
-            assert art["sha256"] in page
-            assert f'href="../files/{art["path"]}"' in page
+    for art in published:
+        if art.get("policy_id") == "HR-LV-002" and art["version"] == "A/1":
+            assert art["sha256"] in page and f'href="../files/{art["path"]}"' in page
+        elif art.get("policy_id") == "HR-LV-002":
+            assert art["sha256"] not in page  # A/0's files are on its own page and in the history
 
 
 def test_every_article_anchored_with_its_locale_label(site_project):
@@ -124,63 +129,53 @@ def test_every_article_anchored_with_its_locale_label(site_project):
     assert {"第一条", "第五条", "第六条", "第一章"} <= set(sc.ids)
     assert {"第一條", "第五條", "第六條", "第一章"} <= set(tc.ids)
     assert "#第三条" in sc.links and "#第三條" in tc.links  # [[#sick]] inside the policy
-    # every in-page link points at an id that exists
-    for p in (sc, tc):
+    for p in (sc, tc):  # every in-page link points at an id that exists
         for href in p.links:
             if href.startswith("#") and href != "#main":
                 assert href[1:] in p.ids, href
 
 
-def test_status_and_supersession(site_project):
+def test_in_force_is_computed_from_the_ledger(site_project):
     root, _ = site_project
     site = root / "build" / "site"
     index = (site / "zh-Hans" / "index.html").read_text(encoding="utf-8")
     current, _, old = index.partition("已废止和已被替代的制度")
     assert "HR-LV-002.html" in current and "HR-LV-001.html" not in current
-    assert "HR-LV-001.html" in old and "已废止（已被替代）" in old
-    assert "试行" in current and "生效" in current  # XSS-1 is trial, the others effective
+    assert "HR-LV-001.html" in old and "已被 HR-LV-002 A/0 替代（2024年1月1日起）" in old
+    assert "现行有效" in current
     old_page = (site / "zh-Hans" / "HR-LV-001.html").read_text(encoding="utf-8")
-    assert "banner-old" in old_page and 'href="HR-LV-002.html"' in old_page
+    assert "banner-old" in old_page
     tw_index = (site / "zh-Hant-TW" / "index.html").read_text(encoding="utf-8")
     assert "已廢止和已被替代的制度" in tw_index and "請假管理制度" in tw_index
 
 
-def test_history_versions_approvers_and_not_in_force(site_project):
+def test_history_every_version_its_files_and_redlines(site_project):
     root, _ = site_project
     site = root / "build" / "site"
     hist = (site / "zh-Hans" / "HR-LV-002.history.html").read_text(encoding="utf-8")
     rows = re.findall(r'<tr class="release v-(\w+)" data-version="([^"]+)">', hist)
-    assert rows == [("current", "A/1"), ("replaced", "A/0")]
+    assert rows == [("in_force", "A/1"), ("superseded", "A/0")]
     for name in ("张伟", "李娜", "王强", "编制", "审核", "批准", "婚假调整为十天", "首次发行"):
         assert name in hist
-    assert "已被 A/1 替代，不再有效" in hist
+    assert "已被 A/1 替代（2025年7月1日起）" in hist
     tw = (site / "zh-Hant-TW" / "HR-LV-002.history.html").read_text(encoding="utf-8")
     assert "制定" in tw and "核准" in tw  # Taiwan role names
-    # frozen sources are published and match the ledger's hashes
-    snaps = re.findall(r'href="\.\./(files/snapshots/([0-9a-f]{64})\.md)"', hist)
-    assert len(snaps) == 2
-    for rel, digest in snaps:
-        assert hashlib.sha256((site / rel).read_bytes()).hexdigest() == digest
-    # redlines between consecutive releases, when the diff module is there; said so when not
-    try:
-        from policydocs.products import diff as diffmod
-    except ImportError:
-        diffmod = None
-    if diffmod is not None and hasattr(diffmod, "diff_versions"):
-        links = re.findall(r'class="redline" href="\.\./(files/diff/[^"]+\.html)"', hist)
-        assert len(links) == 1 and (site / links[0]).is_file()
-        assert "婚假" in (site / links[0]).read_text(encoding="utf-8")
-    else:
-        assert "修订对照暂未生成" in hist
-    # the earlier version stays readable (frozen text), marked as not in force; the current one links to the page
-    assert 'class="version-link" href="HR-LV-002.v-A-0.html"' in hist and 'class="version-link" href="HR-LV-002.html"' in hist
+    # every version's published files, downloadable from the history
+    files = re.findall(r'class="dl" href="\.\./(files/publication/HR-LV-002/(A-\d)/[^"]+)"', hist)
+    assert {v for _, v in files} == {"A-0", "A-1"}
+    for rel, _ in files:
+        assert (site / rel).is_file()
+    # a redline between the two versions, HTML and PDF
+    links = re.findall(r'class="redline" href="\.\./(files/diff/[^"]+\.html)"', hist)
+    assert links == ["files/diff/HR-LV-002_A-0_A-1.html"] and "婚假" in (site / links[0]).read_text(encoding="utf-8")
+    assert (site / "files/diff/HR-LV-002_A-0_A-1.pdf").read_bytes().startswith(b"%PDF")
+    # the earlier version stays readable from its frozen text, marked, with its own signed files
+    assert 'href="HR-LV-002.v-A-0.html"' in hist and 'href="HR-LV-002.html"' in hist
     old_page = (site / "zh-Hans" / "HR-LV-002.v-A-0.html").read_text(encoding="utf-8")
     assert "婚假为三天" in old_page and "婚假为十天" not in old_page
-    assert "banner-version" in old_page and "已被 A/1 替代，不再有效" in old_page
-    assert 'id="第五条"' in old_page and 'id="downloads"' not in old_page
+    assert "banner-version" in old_page and "已被 A/1 替代（2025年7月1日起）" in old_page
+    assert 'id="第五条"' in old_page and "files/publication/HR-LV-002/A-0/" in old_page
     assert "婚假為三天" in (site / "zh-Hant-TW" / "HR-LV-002.v-A-0.html").read_text(encoding="utf-8")
-    # a policy with no releases says so instead of an empty table
-    assert "尚无已发布的版本" in (site / "zh-Hans" / "IT-SEC-001.history.html").read_text(encoding="utf-8")
 
 
 def test_user_text_is_escaped_everywhere(site_project):
@@ -190,11 +185,10 @@ def test_user_text_is_escaped_everywhere(site_project):
         text = page.read_text(encoding="utf-8")
         assert "<script>alert" not in text, page
         assert "<img src=x" not in text and "<svg onload" not in text and "<b>测试" not in text, page
-        assert "href=\"javascript:" not in text, page
+        assert "href=\"javascript:" not in text and "<svg/onload" not in text, page
     page = (site / "zh-Hans" / "XSS-1.html").read_text(encoding="utf-8")
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
-    title = parse(site / "zh-Hans" / "XSS-1.html")
-    assert XSS_TITLE in "".join(title.text)
+    assert XSS_TITLE in "".join(parse(site / "zh-Hans" / "XSS-1.html").text)
     for js in (site / "data").glob("*.js"):
         body = js.read_text(encoding="utf-8").split("=", 1)[1]
         assert "<" not in body and ">" not in body, js
@@ -212,40 +206,64 @@ def test_search_index_has_article_text_and_anchors(site_project):
     data = json.loads(text.split("=", 1)[1].rstrip(";\n"))
     doc = next(d for d in data["docs"] if d["id"] == "HR-LV-002")
     seg = next(s for s in doc["segments"] if "婚假" in s["t"])
-    assert seg["a"] == "第五條" and doc["url"] == "HR-LV-002.html"
-    # references are rendered as words, not [[#sick]]
-    assert any("第三條" in s["t"] for s in doc["segments"])
+    assert seg["a"] == "第五條" and doc["url"] == "HR-LV-002.html" and "十天" in seg["t"]
+    assert any("第三條" in s["t"] for s in doc["segments"])  # references as words, not [[#sick]]
     assert not any("[[" in s["t"] for d in data["docs"] for s in d["segments"])
 
 
-def test_tampered_build_file_is_refused_and_old_site_kept(site_project, tmp_path):
+def test_verify_data_knows_every_published_file(site_project):
+    root, _ = site_project
+    text = (root / "build" / "site" / "data" / "published.js").read_text(encoding="utf-8")
+    data = json.loads(text.split("=", 1)[1].rstrip(";\n"))
+    manifest = json.loads((root / "build" / "manifest.json").read_text(encoding="utf-8"))
+    assert {f["sha256"] for f in data["files"]} == {a["sha256"] for a in manifest["artifacts"] if not a.get("draft")}
+    a0 = next(v for v in data["policies"]["HR-LV-002"]["versions"] if v["version"] == "A/0")
+    assert a0["state"] == "superseded" and a0["until"] == "2025-07-01" and a0["by"] == "A/1"
+
+
+def test_unchanged_portal_writes_nothing_and_a_template_change_rewrites_its_pages(site_project):
+    root, _ = site_project
+    again = generate_site(BuildSession.open(root))
+    assert again.pages == 0 and again.kept > 20
+    override = root / "templates" / "site" / "verify.html.j2"
+    override.parent.mkdir(parents=True, exist_ok=True)
+    source = (Path(__file__).resolve().parent.parent / "templates" / "site" / "verify.html.j2").read_text(encoding="utf-8")
+    try:
+        override.write_text(source.replace("{{ sw.verify_intro }}", "{{ sw.verify_intro }} (test)"), encoding="utf-8")
+        changed = generate_site(BuildSession.open(root))
+        assert changed.pages >= 2  # every page: the key covers the site's templates
+        assert "(test)" in (root / "build" / "site" / "zh-Hans" / "verify.html").read_text(encoding="utf-8")
+    finally:
+        override.unlink()
+        generate_site(BuildSession.open(root))
+
+
+def test_a_failed_portal_build_leaves_the_portal_as_it_was(site_project):
     root, _ = site_project
     site = root / "build" / "site"
     before = (site / "zh-Hans" / "index.html").read_bytes()
-    target = root / "build" / "zh-Hans" / "IT-SEC-001.docx"
-    original = target.read_bytes()
+    broken = root / "templates" / "site" / "index.html.j2"
+    broken.parent.mkdir(parents=True, exist_ok=True)
+    broken.write_text("{% extends 'site/base.html.j2' %}{% block main %}{{ no_such_value }}{% endblock %}",
+                      encoding="utf-8")
     try:
-        target.write_bytes(original + b"x")
-        with pytest.raises(PolicyError, match="does not match build/manifest.json"):
-            build_site(root)
+        with pytest.raises(Exception, match="no_such_value"):
+            generate_site(BuildSession.open(root))
     finally:
-        target.write_bytes(original)
+        broken.unlink()
     assert (site / "zh-Hans" / "index.html").read_bytes() == before
     assert not [p for p in (root / "build").iterdir() if p.name.startswith(".site-")]
 
 
-def test_unsafe_manifest_path_refused(site_project):
+def test_site_refuses_a_broken_project_with_file_and_line(site_project, tmp_path):
     root, _ = site_project
-    manifest_path = root / "build" / "manifest.json"
-    original = manifest_path.read_bytes()
-    data = json.loads(original)
-    data["artifacts"][0]["path"] = "../../etc/passwd"
+    bad = root / "policies" / "ZZ-BAD-001.md"
+    bad.write_text("---\nid: ZZ-BAD-001\n---\n", encoding="utf-8")
     try:
-        manifest_path.write_text(json.dumps(data), encoding="utf-8")
-        with pytest.raises(PolicyError, match="unsafe artifact path"):
-            build_site(root)
+        with pytest.raises(PolicyErrors, match="ZZ-BAD-001.md"):
+            BuildSession.open(root)
     finally:
-        manifest_path.write_bytes(original)
+        bad.unlink()
 
 
 def test_site_cli_no_build(site_project):
@@ -288,5 +306,4 @@ def test_serve_previews_and_rebuilds_on_change(site_project):
                 proc.kill()
         (root / "templates" / "site" / "static" / "site.css").unlink(missing_ok=True)
     assert proc.returncode == 0, err
-    # only loopback
-    assert "127.0.0.1" in line
+    assert "127.0.0.1" in line  # only loopback

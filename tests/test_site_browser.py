@@ -48,9 +48,11 @@ class Portal:
     def shot(self, name: str, full_page: bool = True) -> Path:
         return self.b.screenshot(ARTIFACTS / f"site-{name}.png", full_page=full_page)
 
-    def art(self, pid: str, locale: str, fmt: str) -> dict:
-        return next(a for a in self.manifest["artifacts"]
-                    if a.get("policy_id") == pid and a["locale"] == locale and a["format"] == fmt)
+    def art(self, pid: str, locale: str, fmt: str, version: str | None = None) -> dict:
+        """A published file of a policy (the newest version unless ``version``)."""
+        found = [a for a in self.manifest["artifacts"] if a.get("policy_id") == pid and a["locale"] == locale
+                 and a["format"] == fmt and not a.get("draft") and (version is None or a["version"] == version)]
+        return max(found, key=lambda a: a["version"])
 
     def text(self, selector: str) -> str:
         return self.b.js(f"(document.querySelector({json.dumps(selector)}) || {{}}).textContent || ''")
@@ -86,9 +88,9 @@ def test_index_lists_current_policies_by_category(portal):
         r.querySelector('.c-status').textContent.trim(), r.querySelector('.c-date').textContent.trim(),
         !!r.closest('.not-in-force')])""")
     by_id = {r[0]: r[1:] for r in rows}
-    assert by_id["HR-LV-002"] == ["生效", "2025年7月1日", False]
-    assert by_id["XSS-1"][0] == "试行"
-    assert by_id["HR-LV-001"][0] == "已废止（已被替代）" and by_id["HR-LV-001"][2] is True
+    assert by_id["HR-LV-002"] == ["现行有效", "2025年7月1日", False]
+    assert by_id["XSS-1"][0] == "现行有效"
+    assert by_id["HR-LV-001"] == ["已被 HR-LV-002 A/0 替代（2024年1月1日起）", "2022年1月1日", True]
     portal.shot("index")
 
 
@@ -193,8 +195,13 @@ def test_verify_page_recognises_published_pdf_and_rejects_modified(portal, tmp_p
     assert res["state"] == "ok" and res["method"] == "subtle"
     assert res["sha256"] == art["sha256"]
     assert "HR-LV-002" in res["text"] and "A/1" in res["text"] and "简体" in res["text"] and "已电子签名" in res["text"]
+    assert "现行有效" in res["text"]
     assert res["link"].endswith("/zh-Hans/HR-LV-002.html")
     portal.shot("verify-ok")
+    # a copy of the earlier version: authentic, and superseded
+    old = _verify(portal, portal.site / "files" / portal.art("HR-LV-002", "zh-Hans", "pdf", "A/0")["path"])
+    assert old["state"] == "ok" and "A/0" in old["text"] and "已被 A/1 替代，自2025-07-01起不再有效" in old["text"]
+    portal.shot("verify-old-copy")
 
     modified = tmp_path / "HR-LV-002.pdf"
     data = bytearray(published.read_bytes())
@@ -260,31 +267,52 @@ def test_history_and_not_in_force_versions(portal):
     rows = portal.b.js("""[...document.querySelectorAll('tr.release')].map(r => [r.dataset.version,
         r.querySelector('.badge').textContent, [...r.querySelectorAll('.approver')].map(a => a.firstChild.textContent.trim())])""")
     assert rows == [["A/1", "现行有效", ["张伟", "李娜", "王强"]],
-                    ["A/0", "已被 A/1 替代，不再有效", ["张伟", "李娜", "王强"]]]
+                    ["A/0", "已被 A/1 替代（2025年7月1日起）", ["张伟", "李娜", "王强"]]]
     portal.shot("history")
+    # the earlier version's signed PDF is still downloadable from the history, as published
+    href = portal.b.js("""document.querySelector('tr.release[data-version="A/0"] a.dl[data-locale="zh-Hans"][data-format="pdf"]').href""")
+    data = urllib.request.urlopen(href, timeout=10).read()
+    assert hashlib.sha256(data).hexdigest() == portal.art("HR-LV-002", "zh-Hans", "pdf", "A/0")["sha256"]
+    # compare the two versions: the 修订对照表 opens
+    portal.b.click("form.compare-form button")
+    assert portal.b.url().endswith("/files/diff/HR-LV-002_A-0_A-1.html")
+    assert "婚假" in portal.b.js("document.body.textContent")
+    portal.open("zh-Hans/HR-LV-002.history.html")
     # the replaced version is still readable, from its frozen text, and says it is not in force
     portal.b.click('tr.release[data-version="A/0"] a.version-link')
     assert portal.b.url().endswith("/zh-Hans/HR-LV-002.v-A-0.html")
-    assert "不再有效" in portal.text(".banner-version") and "婚假为三天" in portal.text("#第五条")
+    assert "替代" in portal.text(".banner-version") and "婚假为三天" in portal.text("#第五条")
     portal.shot("old-version", full_page=False)
     portal.b.click(".banner-version a")
     assert portal.b.url().endswith("/zh-Hans/HR-LV-002.html")
-    portal.open("zh-Hans/HR-LV-002.history.html")
-    # the superseded policy stays reachable and is marked as not in force, pointing at its successor
-    portal.b.click(".chain a")
-    assert portal.b.url().endswith("/zh-Hans/HR-LV-001.history.html")
+    # the superseded policy stays reachable, marked as not in force, pointing at its successor
     portal.open("zh-Hans/HR-LV-001.html")
-    assert "不再有效" in portal.text(".banner-old")
+    assert "HR-LV-002" in portal.text(".banner-old")
     portal.b.click(".banner-old a")
     assert portal.b.url().endswith("/zh-Hans/HR-LV-002.html")
     portal.open("zh-Hant-TW/HR-LV-001.html")
     portal.shot("superseded-zh-Hant-TW")
 
 
+def test_as_of_page_answers_for_any_day(portal):
+    def on(day: str) -> dict:
+        portal.open(f"zh-Hans/as-of.html?day={day}")
+        portal.b.wait_for("!!document.querySelector('#as-of-result h2')")
+        return dict(portal.b.js("[...document.querySelectorAll('#as-of-result tr[data-policy]')]"
+                                ".map(r => [r.dataset.policy, r.dataset.version])"))
+
+    assert on("2023-06-01") == {"HR-LV-001": "A/0"}
+    assert on("2024-06-01") == {"HR-LV-002": "A/0"}  # HR-LV-002 replaced HR-LV-001 on 2024-01-01
+    assert on("2024-12-01") == {"HR-LV-002": "A/0", "ADM-CONF-001": "A/0", "IT-DEV-001": "A/0"}
+    now = on("2026-01-01")
+    assert now["HR-LV-002"] == "A/1" and "HR-LV-001" not in now and "XSS-1" in now
+    portal.shot("as-of")
+
+
 def test_auditor_page_lists_every_hash(portal):
     portal.open("zh-Hans/auditor.html")
     shown = portal.b.js("Object.fromEntries([...document.querySelectorAll('.audit-files tr[data-path]')].map(r => [r.dataset.path, r.querySelector('code.hash').textContent]))")
-    assert shown == {a["path"]: a["sha256"] for a in portal.manifest["artifacts"]}
+    assert shown == {a["path"]: a["sha256"] for a in portal.manifest["artifacts"] if not a.get("draft")}
     assert "policydocs verify" in portal.text(".howto")
     href = portal.b.js("document.querySelector('a.manifest-link').href")
     assert urllib.request.urlopen(href, timeout=10).read() == (portal.root / "build" / "manifest.json").read_bytes()
@@ -334,5 +362,43 @@ def test_phone_screen_has_no_sideways_scrolling(portal, page):
         size = portal.b.js("parseFloat(getComputedStyle(document.querySelector('main') || document.body).fontSize)")
         assert size >= 14
         portal.shot("phone-" + page.replace("/", "-").removesuffix(".html"), full_page=False)
+    finally:
+        portal.b.viewport(1280, 900)
+
+
+@pytest.mark.browser
+def test_every_page_fits_a_phone_screen(portal):
+    """Every page of the portal at 390 px: the page never scrolls sideways (a wide table
+    scrolls inside its own box), and the auditor's commands keep their line breaks.
+
+    Chromium's mobile emulation widens the layout viewport to fit an overflowing page
+    (``innerWidth`` grows with it), so the page is measured against the screen width."""
+    portal.b.viewport(390, 844, mobile=True, scale=1)
+    try:
+        # published files are documents, not pages; the root index.html only redirects (it has a viewport too)
+        pages = sorted(p.relative_to(portal.site).as_posix() for p in portal.site.rglob("*.html")
+                       if "files" not in p.relative_to(portal.site).parts and p != portal.site / "index.html")
+        assert 'name="viewport"' in (portal.site / "index.html").read_text(encoding="utf-8")
+        assert len(pages) >= 20, pages
+        too_wide = {}
+        for rel in pages:
+            portal.open(rel)
+            width = portal.b.js("document.documentElement.scrollWidth")
+            if width > 390 or width > portal.b.js("innerWidth"):
+                too_wide[rel] = (width, portal.b.js("""[...document.querySelectorAll('body *')].filter(e => {
+                    const r = e.getBoundingClientRect(); return r.width > 0 && r.right > 391
+                        && !e.closest('.table-wrap, pre'); }).map(e => e.tagName + '.' + e.className).slice(0, 4)"""))
+        assert too_wide == {}, too_wide
+        portal.open("zh-Hans/auditor.html")
+        lines = portal.b.js("""(() => { const c = document.querySelector('.howto pre code');
+            return [c.textContent.split('\\n').length, Math.round(c.getBoundingClientRect().height / parseFloat(getComputedStyle(c).lineHeight))]; })()""")
+        assert lines[0] >= 8 and lines[1] >= lines[0] - 1, lines  # one rendered line per source line
+        portal.b.js("document.querySelector('.history-table, .audit-files').scrollIntoView()")
+        portal.shot("phone-auditor-files", full_page=False)
+        portal.open("zh-Hans/HR-LV-002.history.html")
+        box = portal.b.js("""(() => { const w = document.querySelector('.table-wrap'), t = w.querySelector('table');
+            return [w.getBoundingClientRect().right, t.scrollWidth, w.clientWidth]; })()""")
+        assert box[0] <= 390 and box[1] > box[2], box  # the wide history table scrolls inside its box
+        portal.shot("phone-history", full_page=False)
     finally:
         portal.b.viewport(1280, 900)

@@ -319,7 +319,7 @@ lang: zh-Hans
 
 本条文字包含代码`<script>alert(4)</script>`与“引号”，应当原样显示。
 
-员工在工位上使用[链接](javascript:alert(5))的，视为测试。
+员工在工位上使用[链接](mailto:hr@example.com?subject="><svg/onload=alert(5)>)的，视为测试。
 """
 
 LEAVE_OLD = """---
@@ -397,8 +397,9 @@ formats = ["pdf", "docx"]
 
 
 def make_site_project(root: Path, *, release: bool = True) -> Path:
-    """Three sample policies, a superseded/successor pair, the XSS policy; HR-LV-002 released twice
-    (A/0, A/1) by three distinct approvers; a demo signing identity. XDG_CONFIG_HOME must be set."""
+    """Three sample policies, a superseded/successor pair and the XSS policy, every one released
+    (HR-LV-001 before HR-LV-002 replaced it; HR-LV-002 twice, A/0 and A/1) by three distinct
+    approvers; a demo signing identity. XDG_CONFIG_HOME must be set."""
     from conftest import copy_project
 
     copy_project(root, SITE_POLICIES)
@@ -421,24 +422,33 @@ def make_site_project(root: Path, *, release: bool = True) -> Path:
             ledger.register_person(root, None, name, [role], key)
             people[name] = (role, key)
 
-        def release_now(summary: str | None, when: str, **kw):
+        def release_now(pid: str, summary: str | None, when: str, **kw):
             # records dated before the effective dates: releases are not retroactive
             saved = os.environ.get(ledger.NOW_ENV)
             os.environ[ledger.NOW_ENV] = when
             try:
-                text = (pol / "HR-LV-002.md").read_text(encoding="utf-8")
+                text = (pol / f"{pid}.md").read_text(encoding="utf-8")
                 for name, (role, key) in people.items():
-                    ledger.approve(root, None, "HR-LV-002", role, name, key, text)
-                return ledger.release(root, None, "HR-LV-002", text, summary=summary, **kw)
+                    ledger.approve(root, None, pid, role, name, key, text)
+                return ledger.release(root, None, pid, text, summary=summary, **kw)
             finally:
                 if saved is None:
                     os.environ.pop(ledger.NOW_ENV, None)
                 else:
                     os.environ[ledger.NOW_ENV] = saved
 
-        release_now(None, "2023-12-15T10:00:00+08:00")
+        # the old leave policy, in force until the new one replaced it (its text, as released, said effective)
+        old = (pol / "HR-LV-001.md").read_text(encoding="utf-8")
+        (pol / "HR-LV-001.md").write_text(old.replace("status: superseded\nsuperseded_by: HR-LV-002\n",
+                                                      "status: effective\n"), encoding="utf-8")
+        release_now("HR-LV-001", None, "2021-12-15T10:00:00+08:00")
+        (pol / "HR-LV-001.md").write_text(old, encoding="utf-8")  # the working text now records its successor
+        for pid, when in (("ADM-CONF-001", "2024-09-15"), ("IT-SEC-001", "2024-08-15"), ("IT-DEV-001", "2024-10-15"),
+                          ("XSS-1", "2025-01-15")):
+            release_now(pid, None, f"{when}T10:00:00+08:00")
+        release_now("HR-LV-002", None, "2023-12-15T10:00:00+08:00")
         text = (pol / "HR-LV-002.md").read_text(encoding="utf-8")
         (pol / "HR-LV-002.md").write_text(text.replace("员工婚假为三天，晚婚不再增加假期。",
                                                        "员工婚假为十天，按照当地规定执行。"), encoding="utf-8")
-        release_now("婚假调整为十天", "2025-06-15T10:00:00+08:00", effective=date(2025, 7, 1))
+        release_now("HR-LV-002", "婚假调整为十天", "2025-06-15T10:00:00+08:00", effective=date(2025, 7, 1))
     return root

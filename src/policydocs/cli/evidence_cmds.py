@@ -76,7 +76,9 @@ def cmd_evidence(args) -> int:
 
 
 def cmd_verify_evidence(args) -> int:
-    from ..products.evidence import verify_evidence  # imported when used (~0.27 s of start-up, see above)
+    from ..products.evidence import (
+        verify_evidence,  # imported when used (~0.27 s of start-up, see above)
+    )
 
     if not args.pack.exists():
         raise PolicyError(args.pack, 0, "no such file")

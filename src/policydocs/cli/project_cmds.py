@@ -11,9 +11,13 @@ from pathlib import Path
 
 def register(sub) -> None:
     """Add check/build/init/doctor to the ``policydocs`` parser."""
-    p = sub.add_parser("check", help="validate every policy and the configuration; report all errors",
-                       description="Validate policydocs.toml and every policy (front matter, structure, labels, "
-                                   "references). Prints every problem as file:line and exits 2 if there is any.")
+    p = sub.add_parser("check", help="validate policies, pictures, glossary, handbooks, templates and configuration",
+                       description="Validate policydocs.toml, every policy (front matter, structure, labels, "
+                                   "references, pictures and links), glossary.yaml, handbooks/*.yaml and the "
+                                   "project's templates (Jinja syntax). Prints every problem as file:line and "
+                                   "exits 2 if there is any; writes nothing.",
+                       epilog="examples:\n  policydocs check\n  policydocs -C ~/regulations check",
+                       formatter_class=argparse.RawDescriptionHelpFormatter)
     p.set_defaults(func=cmd_check)
 
     p = sub.add_parser("build", help="build all policies into build/ (PDF, DOCX, every locale, handbooks)",
@@ -31,6 +35,10 @@ def register(sub) -> None:
     p.add_argument("--force", action="store_true", help="re-render everything, ignoring the cache")
     p.add_argument("--no-sign", action="store_true", help="do not sign PDFs (for previews)")
     p.add_argument("-q", "--quiet", action="store_true", help="print only the summary")
+    p.epilog = ("examples:\n  policydocs build                       every policy, locale and format\n"
+                "  policydocs build --all                 also handbooks and the portal\n"
+                "  policydocs build --policy HR-ATT-001 --formats pdf --locales zh-Hant-TW --no-sign")
+    p.formatter_class = argparse.RawDescriptionHelpFormatter
     p.set_defaults(func=cmd_build)
 
     p = sub.add_parser("init", help="create a new project with a sample policy that builds as is",
@@ -38,21 +46,40 @@ def register(sub) -> None:
                                    "in DIR. The result passes `policydocs check` and builds.")
     p.add_argument("dir", metavar="DIR", help="directory to create (must be empty or missing)")
     p.add_argument("--company", default="示例有限公司", help="organisation name (default: 示例有限公司)")
+    p.epilog = "example:\n  policydocs init regulations --company 华衡智造科技有限公司"
+    p.formatter_class = argparse.RawDescriptionHelpFormatter
     p.set_defaults(func=cmd_init)
 
     p = sub.add_parser("doctor", help="check fonts, HarfBuzz subsetting, OpenCC and tools; say how to fix",
                        description="Checks that CJK fonts, HarfBuzz subsetting (libharfbuzz-subset0), OpenCC, "
-                                   "poppler-utils and LibreOffice are available, and prints how to install what is missing.")
+                                   "poppler-utils and LibreOffice are available, and prints how to install what is missing. "
+                                   "Exits 1 when something is missing.",
+                       epilog="example:\n  policydocs doctor", formatter_class=argparse.RawDescriptionHelpFormatter)
     p.set_defaults(func=cmd_doctor)
 
 
 def cmd_check(args: argparse.Namespace) -> int:
+    from ..convert.conversion import load_glossary
     from ..core.errors import Collector, PolicyError, PolicyErrors
     from ..products.handbook import handbook_files, load_handbook
-    from ..read.project import load_project
+    from ..read.config import load_config
+    from ..read.project import check_templates, load_project, template_files
 
-    project = load_project(args.project)
+    config = load_config(args.project)
     errors = Collector()
+    try:
+        glossary = load_glossary(args.project)
+    except (PolicyError, PolicyErrors) as exc:
+        errors.extend(exc)
+        glossary = None
+    check_templates(config, errors)
+    n_typst = _check_typst_templates(config, errors)
+    try:
+        project = load_project(args.project, templates=False)
+    except (PolicyError, PolicyErrors) as exc:  # reported with the glossary's and templates' problems
+        errors.extend(exc)
+        errors.raise_if_any()
+        raise
     books = handbook_files(project) if project.config.handbooks_dir.is_dir() else []
     for path in books:
         try:
@@ -61,34 +88,63 @@ def cmd_check(args: argparse.Namespace) -> int:
             errors.extend(exc)
     errors.raise_if_any()
     n_articles = sum(len(d.articles()) for d in project.documents.values())
-    print(f"ok: {len(project.documents)} policies, {n_articles} articles, {len(books)} handbook(s), "
-          "all references resolved")
+    n_images = sum(len(d.images()) for d in project.documents.values())
+    n_terms = len(glossary) if glossary is not None else 0
+    print(f"ok: {len(project.documents)} policies, {n_articles} articles, {n_images} picture(s), "
+          f"{len(books)} handbook(s), {len(template_files(project.config)) + n_typst} project template(s), "
+          f"glossary of {n_terms} rules; all references resolved")
     return 0
+
+
+def _check_typst_templates(config, errors) -> int:
+    """Compile each of the project's own Typst templates (``templates/typst/*.typ``) after
+    ``common.typ``, as the writers do: a syntax error is reported at its file and line."""
+    from ..core.errors import PolicyError
+    from ..render.typst.engine import PROJECT_TYPST, engine_for
+
+    own = sorted((config.root / PROJECT_TYPST).glob("*.typ")) if (config.root / PROJECT_TYPST).is_dir() else []
+    if not own:
+        return 0
+    engine = engine_for(config.root)
+    for path in own:
+        parts = ("common.typ",) if path.name == "common.typ" else ("common.typ", path.name)
+        try:
+            engine.compile(parts, "", standard=None, tags=False)
+        except PolicyError as exc:
+            errors.extend(exc)
+    return len(own)
 
 
 def cmd_build(args: argparse.Namespace) -> int:
     from ..pipeline.build import build
     from ..pipeline.progress import for_terminal
+    from ..pipeline.session import BuildSession
 
     formats = [f.strip() for f in args.formats.split(",")] if args.formats else None
     locales = [x.strip() for x in args.locales.split(",")] if args.locales else None
-    result = build(args.project, formats=formats, locales=locales, policy_ids=args.policy, jobs=args.jobs,
+    session = BuildSession.open(args.project)
+    result = build(session=session, formats=formats, locales=locales, policy_ids=args.policy, jobs=args.jobs,
                    scheduler=args.scheduler, force=args.force, sign=not args.no_sign,
                    progress=for_terminal(args.quiet))
     if result.conversion_summary():
         print(result.conversion_summary())
     for w in result.warnings:
         print(f"warning: {w}", file=sys.stderr)
-    drafts = sorted({a.policy_id for a in result.artifacts if a.draft and a.kind == "policy"})
-    signed = sum(1 for a in result.artifacts if a.signed)
-    print(f"built {len(result.artifacts)} file(s) ({result.rendered} rendered, {result.reused} reused, "
-          f"{signed} signed) in {result.seconds:.1f} s → {Path(args.project).resolve() / 'build'}")
+    root = Path(args.project).resolve()
+    signed = sum(1 for a in result.published if a.signed)
+    print(f"built in {result.seconds:.1f} s: {len(result.published)} file(s) published ({signed} signed) → "
+          f"{root / 'publication'}; {len(result.previews)} preview(s) ({result.reused} unchanged) → "
+          f"{root / 'build' / 'preview'}")
+    drafts = sorted({a.policy_id for a in result.previews if a.kind == "policy"})
     if drafts:
-        print(f"drafts (not released, watermarked, unsigned): {', '.join(drafts)}")
+        print(f"previews (not released, watermarked 草稿, unsigned): {', '.join(drafts)}")
+    if result.unpublished:
+        print(f"not published — signing is off (--no-sign): {', '.join(result.unpublished)}", file=sys.stderr)
     if args.all:
-        from ..products.site import build_site
+        from ..products.site import generate_site
 
-        print(f"portal → {build_site(args.project)}")
+        site = generate_site(session)
+        print(f"portal → {site.path} ({site.pages} page(s) written, {site.kept} unchanged)")
     return 0
 
 

@@ -46,25 +46,27 @@ def _say(msg: str) -> None:
 
 
 def rebuild(project: str, *, build: bool, sign: bool, quiet: bool = False):
-    """Normal build (incremental) then the site; returns the SiteResult."""
+    """Normal build (incremental) then the portal, in one session; returns the SiteResult."""
+    from ..pipeline.session import BuildSession
     from ..products.site import generate_site
 
+    session = BuildSession.open(project)
     if build:
         from ..pipeline.build import build as run_build
         from ..pipeline.progress import for_terminal
 
-        res = run_build(project, sign=sign, progress=for_terminal(quiet))
-        drafts = sorted({a.policy_id for a in res.artifacts if a.draft and a.kind == "policy"})
-        print(f"built {len(res.artifacts)} file(s) ({res.rendered} rendered, {res.reused} reused) in {res.seconds:.1f} s"
-              + (f"; drafts: {', '.join(drafts)}" if drafts else ""), flush=True)
-    return generate_site(project)
+        res = run_build(session=session, sign=sign, progress=for_terminal(quiet))
+        print(f"built in {res.seconds:.1f} s: {len(res.published)} file(s) published, {len(res.previews)} "
+              f"preview(s) ({res.reused} unchanged)", flush=True)
+    return generate_site(session)
 
 
 def cmd_site(args: argparse.Namespace) -> int:
     result = rebuild(args.project, build=not args.no_build, sign=not args.no_sign, quiet=args.quiet)
     for w in result.warnings:
         print(f"warning: {w}", file=sys.stderr)
-    print(f"portal: {result.pages} page(s), {result.files} file(s) in {result.seconds:.1f} s → {result.path}")
+    print(f"portal: {result.pages} page(s) written, {result.kept} unchanged, {result.files} published file(s) "
+          f"in {result.seconds:.1f} s → {result.path}")
     print(f"open {result.path / 'index.html'} or run `policydocs serve`")
     return 0
 

@@ -20,11 +20,24 @@ Layers, from the bottom:
   targets.  One-character rules (签→簽) are applied in place after OpenCC so
   their neighbours keep OpenCC's phrase context.  Text without a glossary
   term costs one regex search extra.
-- **Documents**: :func:`localize` runs every Text inline, reference title and
-  text metadata field through the converter (``Document.map_text``) and
-  builds a :class:`ConversionReport` listing every place where a glossary or
-  phrase rule changed the text beyond character mapping, and every rare
-  reading OpenCC chose (髮, 錶 …) for a reviewer to check.
+- **Quotes**: Traditional output gets corner quotes 「」『』 and Simplified
+  output “”‘’ (``[locales] quotes = "locale"``, the default); ``"keep"``
+  leaves them as written.  The setting travels with the :class:`Glossary`
+  (it is a conversion rule like the glossary's and enters its hash).
+- **Regional vocabulary**: converting Simplified text to zh-Hant-TW or
+  zh-Hant-HK keeps mainland words (信息, 账号 → 賬號); the report lists each
+  one as *vocabulary* to review with the usual local word (資訊, 帳號),
+  without changing the text — a glossary term decides.  The list is OpenCC's
+  own TWPhrases/HKPhrases (what s2twp/s2hkp would swap,
+  ``data/regional-phrases.tsv``) less the words regulations use in the region
+  too, plus the few words they lack (``data/regional-vocabulary.yaml``);
+  glossary terms are never suggested against.
+- **Documents**: :func:`localize` runs every Text inline, reference title,
+  picture description and text metadata field through the converter
+  (``Document.map_text``) and builds a :class:`ConversionReport` listing
+  every place where a glossary or phrase rule changed the text beyond
+  character mapping, every rare reading OpenCC chose (髮, 錶 …) and every
+  regional word to review.
 - **Sources**: :func:`convert_source` converts a Markdown policy or plain text
   for ``policydocs convert`` (code, labels, references and URLs kept).
 - **Glyph coverage**: :func:`check_glyph_coverage` checks every character
@@ -51,11 +64,17 @@ import yaml
 
 from ..core.errors import Diagnostic, PolicyError, PolicyErrors
 from ..core.locales import LOCALES, get_locale
-from ..core.model import Document, PolicyMeta, Ref, Text
+from ..core.model import Document, Image, PolicyMeta, Ref, Text
+from ..read.config import load_config
 
 OPENCC_VERSION: str = opencc.__version__
 DEFAULT_GLOSSARY = Path(__file__).resolve().parent.parent / "data" / "glossary-default.yaml"
+REGIONAL_VOCABULARY = Path(__file__).resolve().parent.parent / "data" / "regional-vocabulary.yaml"
+REGIONAL_PHRASES = Path(__file__).resolve().parent.parent / "data" / "regional-phrases.tsv"
 PROJECT_GLOSSARY = "glossary.yaml"
+QUOTE_STYLES = ("locale", "keep")
+#: Regions whose usual vocabulary differs from the mainland's, with the OpenCC dictionary that lists it.
+REGIONS = {"zh-Hant-TW": ("Taiwan", "OpenCC TWPhrases"), "zh-Hant-HK": ("Hong Kong", "OpenCC HKPhrases")}
 
 SIMPLIFIED = "zh-Hans"
 TRADITIONAL_LOCALES = ("zh-Hant", "zh-Hant-TW", "zh-Hant-HK")
@@ -185,10 +204,14 @@ class Rule:
 
 @dataclass(frozen=True)
 class Glossary:
-    """Default glossary plus the project's; later files override earlier ones."""
+    """The project's conversion rules: default glossary plus the project's (later
+    files override earlier ones), and the quote style from ``policydocs.toml``
+    (``[locales] quotes``: "locale" = 「」 in Traditional, “” in Simplified output;
+    "keep" = as written)."""
 
     entries: tuple[GlossaryEntry, ...] = ()
     files: tuple[str, ...] = ()
+    quotes: str = "locale"
 
     def rules(self, source: str, target: str, phrase_mode: bool = False) -> dict[str, Rule]:
         """term → Rule for a direction (later entries win)."""
@@ -351,7 +374,8 @@ def _key_line(text: str, key: str) -> int:
 
 
 def load_glossary(project_root: Path | str | None) -> Glossary:
-    """The default regulation glossary plus ``<project_root>/glossary.yaml`` (if present).
+    """The default regulation glossary plus ``<project_root>/glossary.yaml`` (if present),
+    with the project's quote style (``[locales] quotes``).
 
     Project entries override default ones for the same term and direction.
     Errors are :class:`PolicyError` naming the glossary file and line.
@@ -364,7 +388,10 @@ def load_glossary(project_root: Path | str | None) -> Glossary:
     entries: list[GlossaryEntry] = []
     for f, shown in files:
         entries.extend(_read_glossary_file(f, shown))
-    return Glossary(entries=tuple(entries), files=tuple(str(f) for f, _ in files))
+    quotes = "locale"
+    if project_root is not None:
+        quotes = load_config(project_root).locales.quotes
+    return Glossary(entries=tuple(entries), files=tuple(str(f) for f, _ in files), quotes=quotes)
 
 
 def glossary_hash(glossary: Glossary | None) -> str:
@@ -374,6 +401,8 @@ def glossary_hash(glossary: Glossary | None) -> str:
     locale variant can be re-derived exactly.
     """
     entries = [] if glossary is None else [e.canonical() for e in glossary.entries]
+    if glossary is not None and glossary.quotes != "locale":  # the default keeps earlier hashes valid
+        entries.append({"quotes": glossary.quotes})
     blob = json.dumps(entries, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(blob.encode("utf-8")).hexdigest()
 
@@ -406,20 +435,59 @@ _RARE_RE = re.compile("[" + "".join(RARE_READINGS) + "]")
 @dataclass
 class Change:
     """One place where a glossary or phrase rule changed the text beyond character
-    mapping, or where OpenCC chose a rare reading (``check``).
+    mapping, where OpenCC chose a rare reading (``check``), or a mainland word
+    the target region usually writes differently (``vocabulary``, text unchanged).
 
     ``start``/``end`` index the *source* text; ``opencc`` is what OpenCC
     without the glossary gives for the snippet in context (for ``phrase``:
     what the default, non-phrase config gives).
     """
 
-    rule: str  # "glossary" | "protected" | "phrase" | "check"
+    rule: str  # "glossary" | "protected" | "phrase" | "check" | "vocabulary"
     source: str
     result: str
     opencc: str
     start: int
     end: int
     detail: str = ""  # glossary file:line and reason, or phrase config
+    suggestion: str = ""  # vocabulary: the usual local word (the text keeps ``result``)
+
+
+_CORNER = {"“": "「", "”": "」", "‘": "『", "’": "』"}
+_CURLY = {v: k for k, v in _CORNER.items()}
+_TO_CORNER = re.compile(r"[“”‘]|(?<![A-Za-z])’|’(?![A-Za-z])")  # ’ between Latin letters is an apostrophe
+_TO_CURLY = re.compile("[「」『』]")
+
+
+def locale_quotes(text: str, target: str) -> str:
+    """Quotation marks in the target's convention: 「」『』 in Traditional, “”‘’ in Simplified."""
+    if target == SIMPLIFIED:
+        return _TO_CURLY.sub(lambda m: _CURLY[m.group()], text) if "「" in text or "」" in text or "『" in text or "』" in text else text
+    return _TO_CORNER.sub(lambda m: _CORNER[m.group()], text) if any(q in text for q in "“”‘’") else text
+
+
+@functools.lru_cache(maxsize=1)
+def regional_vocabulary() -> dict[str, dict[str, tuple[str, str, bool]]]:
+    """locale → word as s2t writes it (OpenCC-standard Traditional) → (usual local word(s),
+    why, from OpenCC): OpenCC's TWPhrases/HKPhrases (``data/regional-phrases.tsv``, made by
+    ``scripts/regional_phrases.py``), less the words regulations use in the region too,
+    plus the words OpenCC lacks (both in ``data/regional-vocabulary.yaml``)."""
+    out: dict[str, dict[str, tuple[str, str, bool]]] = {loc: {} for loc in REGIONS}
+    for line in REGIONAL_PHRASES.read_text(encoding="utf-8").splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        region, word, values = line.split("\t")
+        usual = values.split()
+        if word not in usual:  # listed as an alternative: the region writes it too
+            out[region][word] = ("/".join(usual), f"listed in {REGIONS[region][1]}", True)
+    s2t = opencc_converter("s2t")
+    curated = yaml.safe_load(REGIONAL_VOCABULARY.read_text(encoding="utf-8")) or {}
+    for region, section in curated.items():
+        for entry in section.get("keep") or []:
+            out[region].pop(s2t.convert(entry["zh-Hans"]), None)
+        for entry in section.get("add") or []:
+            out[region][s2t.convert(entry["zh-Hans"])] = (entry["usual"], entry.get("reason", ""), False)
+    return out
 
 
 class Converter:
@@ -481,6 +549,27 @@ class Converter:
         self._mask_match = lambda m: mask[m.group()]
         self._unmask_match = lambda m: unmask[m.group()]
         self._alone: dict[str, str] = {}
+        self.quotes = bool(self.configs) and self.glossary.quotes == "locale"
+        self._init_vocabulary()
+
+    def _init_vocabulary(self) -> None:
+        """Regional words to report (Simplified → zh-Hant-TW / zh-Hant-HK only)."""
+        self.region = REGIONS.get(self.target) if self.source == SIMPLIFIED else None
+        self._vocab: dict[str, tuple[str, str, bool]] = {}
+        self._vocab_re = self._vocab_guard = None
+        if self.region is None:
+            return
+        # in phrase mode OpenCC's own swaps are made (and reported as "phrase"): only the additions remain
+        self._vocab = {w: v for w, v in regional_vocabulary()[self.target].items()
+                       if not (self.phrase_mode and v[2])}
+        if self._vocab:
+            self._vocab_re = re.compile("|".join(map(re.escape, sorted(self._vocab, key=lambda t: (-len(t), t)))))
+        # the glossary decides: no suggestion against a glossary term (phrase-mode terms included)
+        guard = sorted((t for t in self.glossary.rules(self.source, self.target, True) if len(t) > 1),
+                       key=lambda t: (-len(t), t))
+        self._vocab_guard = re.compile("|".join(map(re.escape, guard))) if guard else None
+        self._s2t = opencc_converter("s2t", tofu_risk=self.tofu_risk)
+        self._t2s = opencc_converter("t2s", tofu_risk=self.tofu_risk)
 
     def __repr__(self) -> str:
         return (f"Converter({self.source}→{self.target}, configs={'+'.join(self.configs) or 'identity'}, "
@@ -505,7 +594,12 @@ class Converter:
 
     # -- conversion ---------------------------------------------------------
     def convert(self, text: str) -> str:
-        """Converted ``text``: glossary terms forced/protected, the rest through OpenCC."""
+        """Converted ``text``: glossary terms forced/protected, the rest through OpenCC,
+        quotation marks in the target's convention."""
+        out = self._convert(text)
+        return locale_quotes(out, self.target) if self.quotes and out else out
+
+    def _convert(self, text: str) -> str:
         if not text or not self._chain:
             return text
         if not self._can_mask:
@@ -608,8 +702,42 @@ class Converter:
                     changes.append(Change("check", text[i], m.group(), m.group(), i, i + 1,
                                           f"OpenCC chose the rare reading {m.group()} ({RARE_READINGS[m.group()]}); "
                                           "check the meaning, add a glossary entry if it is wrong"))
+        if self._vocab_re is not None:
+            changes.extend(self.vocabulary(text))
         changes.sort(key=lambda c: c.start)
         return result, changes
+
+    def vocabulary(self, text: str) -> list[Change]:
+        """Mainland words in ``text`` that the target region usually writes differently
+        (rule ``vocabulary``; ``result`` is what the output keeps, ``suggestion`` the usual word).
+
+        Words are found the way OpenCC's phrase configs find them: longest match
+        on the OpenCC-standard Traditional text (s2t), left to right."""
+        if self._vocab_re is None or not text:
+            return []
+        region = self.region[0]  # type: ignore[index]
+        covered = [(m.start(), m.end()) for m in self._vocab_guard.finditer(text)] if self._vocab_guard else []
+        std = self._s2t.convert(text)
+        aligned = len(std) == len(text)
+        out: list[Change] = []
+        pos = 0
+        for m in self._vocab_re.finditer(std):
+            if aligned:
+                start, end = m.start(), m.end()
+            else:  # s2t changed the length somewhere: find the word in the source instead
+                start = text.find(self._t2s.convert(m.group()), pos)
+                if start < 0:
+                    continue
+                end = start + len(self._t2s.convert(m.group()))
+            pos = end
+            if any(a < end and start < b for a, b in covered):
+                continue
+            usual, why, _ = self._vocab[m.group()]
+            kept = self._convert(text[start:end])
+            out.append(Change("vocabulary", text[start:end], kept, kept, start, end,
+                              f"{region} usually writes {usual} ({why}); the text keeps {kept}: "
+                              "add a glossary term to choose", suggestion=usual))
+        return out
 
     def _change(self, rule: Rule, term: str, alone: str, start: int, end: int) -> Change:
         kind = "protected" if rule.entry.protect else "glossary"
@@ -722,7 +850,7 @@ def is_simplified_clean(text: str) -> bool:
 
 @dataclass
 class ReportEntry:
-    rule: str  # "glossary" | "protected" | "phrase" | "check"
+    rule: str  # "glossary" | "protected" | "phrase" | "check" | "vocabulary"
     source: str  # source snippet
     result: str  # converted snippet
     context: str  # source text around the change, the change in 【】
@@ -731,11 +859,15 @@ class ReportEntry:
     opencc: str = ""  # what OpenCC alone gives for the snippet
     detail: str = ""  # glossary file:line — reason, or phrase config
     field: str = ""  # front-matter field name, or "" for body text
+    suggestion: str = ""  # vocabulary: the usual local word (the text keeps ``result``)
 
     def __str__(self) -> str:
         where = f"{self.path}:{self.line}" if self.path else f"line {self.line}"
         if self.field:
             where += f" ({self.field})"
+        if self.rule == "vocabulary":
+            return (f"{where}: [vocabulary] {self.source} → {self.result}, usually {self.suggestion} "
+                    f"| {self.context}" + (f" | {self.detail}" if self.detail else ""))
         return (f"{where}: [{self.rule}] {self.source} → {self.result} (OpenCC: {self.opencc}) "
                 f"| {self.context}" + (f" | {self.detail}" if self.detail else ""))
 
@@ -773,6 +905,8 @@ class ConversionReport:
             f"{len(self.entries)} change(s) beyond character mapping to review: "
             + (", ".join(f"{n} {k}" for k, n in sorted(c.items())) or "none"),
             "Each line: place: [rule] source → result (what OpenCC alone gives) | context | rule origin",
+            "[vocabulary] lines change nothing: the word is kept as converted; the usual local word is named "
+            "so a reviewer can choose it with a glossary term.",
             "",
         ]
         return "\n".join(head + [str(e) for e in self.entries]) + "\n"
@@ -834,6 +968,8 @@ def _text_slots(doc: Document) -> list[tuple[str, int, str]]:
             slots.append((node.text, line, ""))
         elif isinstance(node, Ref) and node.title:
             slots.append((node.title, line, ""))
+        elif isinstance(node, Image) and node.alt:
+            slots.append((node.alt, line, ""))
     for name in PolicyMeta.TEXT_FIELDS:
         value = getattr(doc.meta, name)
         if isinstance(value, str):
@@ -873,7 +1009,7 @@ def localize(doc: Document, locale: str, glossary: Glossary | None, *,
             line, fld = (slot[1], slot[2]) if slot and slot[0] == s else (0, "")
             for ch in changes:
                 report.entries.append(ReportEntry(ch.rule, ch.source, ch.result, _context(s, ch.start, ch.end),
-                                                  line, path, ch.opencc, ch.detail, fld))
+                                                  line, path, ch.opencc, ch.detail, fld, ch.suggestion))
         return out
 
     new = doc.map_text(fn)
@@ -916,7 +1052,7 @@ def convert_source(text: str, conv: Converter, *, markdown: bool = False,
         for ch in changes:
             line = text.count("\n", 0, offset + ch.start) + 1
             report.entries.append(ReportEntry(ch.rule, ch.source, ch.result, _context(s, ch.start, ch.end),
-                                              line, path, ch.opencc, ch.detail, field))
+                                              line, path, ch.opencc, ch.detail, field, ch.suggestion))
         return res
 
     body_start = 0
@@ -1009,6 +1145,8 @@ def _rendered_strings(doc: Document) -> Iterable[tuple[str, int]]:
             yield text, line
         if isinstance(node, Ref) and node.title:
             yield node.title, line
+        if isinstance(node, Image) and node.alt:
+            yield node.alt, line
     meta = doc.meta
     yield meta.id, meta.lines.get("id", 0)
     for name in PolicyMeta.TEXT_FIELDS:

@@ -13,12 +13,12 @@ from pathlib import Path
 from .errors import PolicyError
 from .fsutil import atomic_write_bytes
 
-MANIFEST_FORMAT = 1
+MANIFEST_FORMAT = 2  # 2: paths relative to the project (build/preview/…, publication/…); 1: to build/
 
 
 @dataclass
 class Artifact:
-    """One produced file. ``path`` is relative to the build folder."""
+    """One file of a build: a preview, or a published file. ``path`` is relative to the project."""
 
     path: str
     kind: str  # policy | handbook
@@ -59,13 +59,14 @@ class Manifest:
     ledger_head: dict | None = None  # {"seq", "hash"} of the ledger's last record
     artifacts: list[Artifact] = field(default_factory=list)
     format: int = MANIFEST_FORMAT
+    project: str = ".."  # the project folder, relative to the manifest's folder: paths are relative to it
 
     def by_path(self) -> dict[str, Artifact]:
         return {a.path: a for a in self.artifacts}
 
     def to_bytes(self) -> bytes:
         data = {"format": self.format, "generated_by": self.generated_by, "organisation": self.organisation,
-                "converter": self.converter, "ledger_head": self.ledger_head,
+                "converter": self.converter, "ledger_head": self.ledger_head, "project": self.project,
                 "artifacts": [a.to_json() for a in self.artifacts]}
         return json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True).encode("utf-8")
 
@@ -74,8 +75,9 @@ class Manifest:
 
 
 def read_manifest(path: Path, *, missing_ok: bool = True) -> Manifest | None:
-    """The manifest at ``path``; None when it does not exist (and ``missing_ok``).
-    A manifest that is not valid JSON is a PolicyError naming the file."""
+    """The manifest at ``path``; None when it does not exist (and ``missing_ok``), or when it
+    was written by an older policydocs (its paths mean something else: the next build starts
+    afresh). A manifest that is not valid JSON is a PolicyError naming the file."""
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
@@ -86,7 +88,9 @@ def read_manifest(path: Path, *, missing_ok: bool = True) -> Manifest | None:
         raise PolicyError(path, 0, f"unreadable manifest: {exc}") from None
     if not isinstance(data, dict) or not isinstance(data.get("artifacts", []), list):
         raise PolicyError(path, 0, "not a policydocs manifest")
+    if data.get("format", 1) != MANIFEST_FORMAT:
+        return None
     return Manifest(organisation=data.get("organisation", ""), generated_by=data.get("generated_by", ""),
                     converter=data.get("converter") or {}, ledger_head=data.get("ledger_head"),
                     artifacts=[Artifact.from_json(a) for a in data.get("artifacts", []) if isinstance(a, dict)],
-                    format=data.get("format", MANIFEST_FORMAT))
+                    format=data.get("format", MANIFEST_FORMAT), project=data.get("project", ".."))

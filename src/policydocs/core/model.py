@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import hashlib
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -82,8 +83,12 @@ class Ref:
     so trees copy cheaply and writers need nothing else:
 
     - ``kind``: "policy" | "chapter" | "section" | "article" | "item"
-    - ``numbers``: (n,) for chapter/section/article; (article, item, sub, …)
-      for items (article 0 in sectioned documents)
+    - ``numbers`` in article style: (n,) for a chapter or article, (chapter,
+      section) for a section, (article, item, sub, …) for an item;
+      in sectioned style the path from the top, one number per level:
+      (part,) for 一、, (part, section) for （一）, (part, section, sub) for
+      a 1. heading, (part, section, sub, item, …) for a list item — 0 where
+      a level is absent (a 1. heading directly under 一、 is (part, 0, sub))
     - ``title``: the cited policy's title (for 《…》); converted with the text
     - ``style``: numbering style of the cited document ("articles"/"sectioned")
     """
@@ -117,7 +122,10 @@ class Paragraph:
 class Item:
     """A list item: 项 （一） at depth 1, 目 1. at depth 2, （1） at depth 3 (mainland).
 
-    ``number`` is 1-based within its list; ``depth`` starts at 1.
+    ``number`` is 1-based within its list; ``depth`` starts at 1.  In a
+    sectioned document (``sectioned``) ``depth`` is the item's level in the
+    heading sequence 一、 （一） 1. （1） ① instead: 3 under a 一、 or （一）
+    heading, 4 under a 1. heading, one more per nested list.
     """
 
     number: int
@@ -126,6 +134,7 @@ class Item:
     pos: SourcePos
     children: list["Item"] = field(default_factory=list)
     label: str | None = None
+    sectioned: bool = False
 
 
 @dataclass
@@ -152,7 +161,39 @@ class Note:
     pos: SourcePos
 
 
-Block = Union[Paragraph, ItemList, Table, Note]
+@dataclass
+class Image:
+    """A picture stored in the project (flowchart, organisation chart), written
+    ``![alt](path)`` as a paragraph of its own.
+
+    The parser records what the author wrote (``alt``, ``src``, ``pos``);
+    ``read.media.resolve_images`` checks the file and fills in what every
+    writer needs: ``path`` (absolute, symlinks resolved, inside the project),
+    ``rel`` (project-relative POSIX path), ``media_type`` (``image/png``,
+    ``image/jpeg`` or ``image/svg+xml``, from the content, not the name),
+    ``sha256`` (content hash: cache keys, portal file names), ``size`` in bytes
+    and the intrinsic ``width``/``height`` in CSS px when the file states them.
+    ``alt`` is text: converted between scripts and shown as the caption.
+    """
+
+    alt: str
+    src: str
+    pos: SourcePos
+    path: Path | None = None
+    rel: str = ""
+    media_type: str = ""
+    sha256: str = ""
+    size: int = 0
+    width: float | None = None
+    height: float | None = None
+
+    @property
+    def suffix(self) -> str:
+        """File extension for the media type (``.png``, ``.jpg``, ``.svg``)."""
+        return {"image/png": ".png", "image/jpeg": ".jpg", "image/svg+xml": ".svg"}.get(self.media_type, "")
+
+
+Block = Union[Paragraph, ItemList, Table, Note, Image]
 
 
 @dataclass
@@ -261,6 +302,10 @@ class Document:
     def chapters(self) -> list[Chapter]:
         return [n for n in self.body if isinstance(n, Chapter)]
 
+    def images(self) -> list[Image]:
+        """Every picture, in document order (their ``sha256`` belongs in cache keys)."""
+        return [n for n in self.walk() if isinstance(n, Image)]
+
     def labels(self) -> dict[str, Labelled]:
         """label → node, for every labelled node."""
         out: dict[str, Labelled] = {}
@@ -272,7 +317,8 @@ class Document:
     def map_text(self, fn: Callable[[str], str]) -> "Document":
         """Return a deep copy whose Text inlines and text metadata went through ``fn``.
 
-        Code, link targets, labels, ids and numbers are left alone.  This is
+        Image alt texts are converted too.  Code, link targets, image paths,
+        labels, ids and numbers are left alone.  This is
         the one hook locale conversion needs.
         """
         new = copy.deepcopy(self)
@@ -281,6 +327,8 @@ class Document:
                 node.text = fn(node.text)
             elif isinstance(node, Ref) and node.title:
                 node.title = fn(node.title)
+            elif isinstance(node, Image) and node.alt:
+                node.alt = fn(node.alt)
         for name in PolicyMeta.TEXT_FIELDS:
             value = getattr(new.meta, name)
             if isinstance(value, str):
@@ -395,6 +443,21 @@ class VersionInfo:
     @classmethod
     def draft(cls, doc: "Document", content_hash: str = "") -> "VersionInfo":
         return cls(version="草稿", is_draft=True, effective_date=doc.meta.effective_date, content_hash=content_hash)
+
+
+def fingerprint(doc: Document, version: VersionInfo) -> list:
+    """What a rendering of ``doc`` with ``version`` depends on, as JSON-able data (part of
+    every cache key): its source, the version block printed on it, the resolved form of
+    every reference (a cited policy's title or article numbers can change without this
+    text changing) and the content of every picture it shows."""
+    refs = [(n.policy_id, n.label, n.kind, list(n.numbers), n.title, n.style)
+            for n in doc.walk() if isinstance(n, Ref)]
+    pictures = [(i.rel, i.sha256) for i in doc.images()]
+    return [hashlib.sha256(doc.source_text.encode("utf-8")).hexdigest(), doc.locale,
+            version.version, version.is_draft, str(version.effective_date), version.content_hash,
+            [(a.role, a.person, str(a.date)) for a in version.approvals],
+            [(r.version, str(r.date), r.summary, r.sections, sorted(r.approvals.items())) for r in version.revisions],
+            refs, pictures]
 
 
 def replace(obj, **changes):

@@ -29,6 +29,7 @@ from ..core.model import (
     Table,
     Text,
 )
+from ..core.numbering import MAX_ITEM_DEPTH
 from .markers import Marker
 from .report import Finding
 from .segment import Unit, ends_sentence
@@ -308,6 +309,10 @@ def _followed_by_body(units: list[Unit], i: int, depth: dict[int, int], article_
 def _add_item(blocks: list, lists: list[ItemList], item_path: list[int], level: int, u: Unit, pos: SourcePos,
               findings: list[Finding], out: Structured, article_no: int) -> None:
     level = max(level, 0)
+    if level >= MAX_ITEM_DEPTH:  # the format numbers five levels; a deeper guess is kept at the fifth
+        findings.append(Finding(u.where, "level", f"“{u.marker.raw.strip() if u.marker else ''}” would be a list "
+                                f"level {level + 1}; policies have {MAX_ITEM_DEPTH}: attached at the deepest level", u.line))
+        level = MAX_ITEM_DEPTH - 1
     if level > len(lists):
         findings.append(Finding(u.where, "level", f"“{u.marker.raw.strip() if u.marker else ''}” skips a level: "
                                 "attached one level below the item above", u.line))

@@ -1,29 +1,41 @@
-"""The build: validate everything, render what changed, then publish atomically.
+"""The build: publish every release, preview the working texts, then commit atomically.
+
+Two outputs, never mixed (ISO 9001 §7.5.3, docs/publication.md):
+
+* **Publication** (``publication/``): every released version of every policy,
+  rendered from the ledger's frozen text in every locale and format, PDFs
+  signed, each file on the ledger's signed ``publish`` record, and **kept
+  forever** — a published file is never rendered again or replaced. The
+  handbooks bind the versions in force today and are published the same way.
+* **Preview** (``build/preview/<locale>/``): each working text that is not
+  exactly a release, watermarked 草稿 and unsigned, for authors and approvers.
 
 1. A :class:`BuildSession` loads and validates the project once (any error →
    nothing is written) and localizes each (policy, version, locale) once.
-2. Every artifact gets a key over all of its inputs (``keys.py``); an artifact
-   whose key and file match the last manifest is kept as it is.
-3. The rest is rendered through one executor (local processes or Dask): the
-   workers turn trees into bytes; this process signs released PDFs and writes
-   them into a staging folder.
-4. Only when everything succeeded are the staged files renamed into
-   ``build/`` and ``manifest.json`` written last, so a failed build leaves the
-   previous outputs untouched. One build at a time (a lock in ``build/``);
-   the staging folders of a killed build are removed by the next one.
+2. Releases not yet on the publication record are planned; previews are keyed
+   over all their inputs (``keys.py``) and kept when the key and file match
+   the last manifest.
+3. Everything is rendered through one executor (local processes or Dask): the
+   workers turn trees into bytes; this process signs and stages them.
+4. Only when everything succeeded are the staged files renamed into place,
+   the ``publish`` record appended, and ``build/manifest.json`` written last —
+   a failed build leaves the previous outputs as they were. One build at a
+   time (a lock in ``build/``); the staging folders of a killed build are
+   removed by the next one.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import shutil
 import tempfile
 import time
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date
-from functools import cached_property
 from pathlib import Path
+from typing import Union
 
 from filelock import FileLock, Timeout
 
@@ -35,29 +47,45 @@ from ..core.locales import LOCALES
 from ..core.manifest import Artifact, Manifest, read_manifest
 from ..products import handbook
 from ..products.handbook import Handbook
-from ..read.config import Config
+from ..products.inputs import Edition
 from ..render import writers
-from ..render.context import RenderContext
 from ..render.docx import load_reference
-from ..trust import ledger, publication, signing
+from ..trust import ledger, publication, signing, status
+from ..trust.publication import FileToPublish
 from . import keys
 from .executor import Executor, executor
+from .jobs import (
+    HANDBOOK_FORMATS,
+    HandbookJob,
+    PolicyJob,
+    render_handbook,
+    render_policy,
+)
 from .progress import Progress, Silent
 from .session import BuildSession
+from .signer import Signer
 
 LOCK_NAME = ".build.lock"
 STAGING_PREFIX = ".staging-"
+PUBLICATION_DIR = "publication"  # inside the project: kept forever, never cleaned
+PREVIEW_DIR = "preview"  # inside build/
 
 
 @dataclass
 class BuildResult:
-    artifacts: list[Artifact] = field(default_factory=list)
-    rendered: int = 0  # documents rendered this time (a document = one policy in one locale, all formats)
-    reused: int = 0  # documents whose files were kept
+    artifacts: list[Artifact] = field(default_factory=list)  # the manifest: previews and every published file
+    rendered: int = 0  # documents rendered this time (one policy or handbook in one locale, all formats)
+    reused: int = 0  # previews kept as they were
+    published: list[Artifact] = field(default_factory=list)  # files published by this build
+    unpublished: list[str] = field(default_factory=list)  # releases left unpublished (signing off)
     seconds: float = 0.0
     warnings: list[str] = field(default_factory=list)
     conversion_reports: list[ConversionReport] = field(default_factory=list)  # of the documents rendered
     glossary_sha256: str = ""
+
+    @property
+    def previews(self) -> list[Artifact]:
+        return [a for a in self.artifacts if a.draft]
 
     def conversion_summary(self) -> str:
         """One line for the build output: how many conversion changes a reviewer should check."""
@@ -73,31 +101,24 @@ class BuildResult:
                 f"to review{f' ({detail})' if detail else ''} → build/reports/")
 
 
-# ---------------------------------------------------------------------------
-# jobs (run in workers: trees in, bytes out)
-# ---------------------------------------------------------------------------
+@dataclass
+class Output:
+    """One file a job produces: its manifest entry (path relative to the project), and
+    whether it is signed and put on the publication record."""
+
+    artifact: Artifact
+    sign: bool = False
+    publish: FileToPublish | None = None
 
 
 @dataclass
-class PolicyJob:
-    """One policy in one locale, every requested format."""
+class Planned:
+    """A job and the files it produces (format → output)."""
 
-    ctx: RenderContext
-    formats: tuple[str, ...]
-    key: str
-    cited: tuple[str, ...] = ()  # policies this one cites: their files sit beside its own
-
-
-def render_policy(job: PolicyJob) -> dict[str, bytes]:
-    """format → unsigned bytes of one policy in one locale."""
-    out = {}
-    for fmt in job.formats:
-        writer = writers.get_writer(fmt, job.ctx.config.root)
-        ctx = job.ctx
-        if getattr(writer, "links_policies", False):  # a cited title links to that policy's file of this format
-            ctx = replace(ctx, policy_links={pid: f"{pid}{writer.suffix}" for pid in job.cited})
-        out[fmt] = writer.write(ctx)
-    return out
+    job: Union[PolicyJob, HandbookJob]
+    outputs: dict[str, Output]
+    label: str
+    report: tuple[Edition, str] | None = None  # (edition, locale) whose conversion report to write
 
 
 # ---------------------------------------------------------------------------
@@ -110,7 +131,11 @@ def build(root: str | Path = ".", *, formats: list[str] | None = None, locales: 
           scheduler: str | None = None, force: bool = False, sign: bool = True,
           progress: Progress | None = None, today: date | None = None,
           session: BuildSession | None = None) -> BuildResult:
-    """Build every policy (or ``policy_ids``) in every locale and format, and the handbooks, into ``build/``."""
+    """Publish every release (or those of ``policy_ids``) not yet published, preview the working
+    texts, and publish the handbooks of the versions in force.
+
+    ``sign=False`` builds previews only (nothing can be published unsigned). ``force``
+    renders the previews again; published files are never rendered again."""
     started = time.perf_counter()
     progress = progress or Silent()
     session = session or BuildSession.open(root, today=today)
@@ -119,7 +144,7 @@ def build(root: str | Path = ".", *, formats: list[str] | None = None, locales: 
     locale_list = list(locales or cfg.locales.publish)
     _check_request(session, formats_t, locale_list, policy_ids)
     result = BuildResult(glossary_sha256=session.glossary_hash)
-    signer = Signer(session.config, result, enabled=sign)
+    signer = Signer(cfg, enabled=sign)
     env = keys.environment(session.root, session.glossary_hash)
     build_dir = cfg.build_dir
     build_dir.mkdir(parents=True, exist_ok=True)
@@ -131,19 +156,26 @@ def build(root: str | Path = ".", *, formats: list[str] | None = None, locales: 
     pool: Executor | None = None
     try:
         _remove_stale_staging(build_dir)
+        previous = {} if force else (read_manifest(build_dir / "manifest.json") or Manifest()).by_path()
+        published = {f.ident for f in publication.published_files(session.root, cfg)}
+        planned = _plan_previews(session, env, formats_t, locale_list, policy_ids, previous, result, progress)
+        releases = _plan_publication(session, formats_t, locale_list, policy_ids, published)
+        if handbooks and not policy_ids and cfg.handbooks_dir.is_dir():
+            releases += _plan_handbooks(session, env, signer, formats_t, locale_list, published, result)
+        if releases and not sign:
+            result.unpublished = sorted({p.label for p in releases})
+            releases = []
+        if releases:
+            signer.require()  # no identity, or one the trust root does not vouch for: stop before any work
+        planned += releases
         staging = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=build_dir))
         try:
-            previous = {} if force else (read_manifest(build_dir / "manifest.json") or Manifest()).by_path()
-            todo = _plan_policies(session, env, signer, formats_t, locale_list, policy_ids, previous, result,
-                                  progress)
-            pool = executor(jobs or cfg.build.jobs, scheduler)
-            if todo:
-                _render_policies(session, todo, pool, signer, staging, result, progress)
-            if handbooks and not policy_ids and cfg.handbooks_dir.is_dir():
-                books = _plan_handbooks(session, env, signer, formats_t, locale_list, previous, result)
-                if books:
-                    _render_handbooks(session, books, pool, signer, staging, result, progress)
-            _publish(session, staging, build_dir, result, full=not policy_ids)
+            staged: list[tuple[Artifact, FileToPublish | None]] = []
+            if planned:
+                pool = executor(jobs or cfg.build.jobs, scheduler)
+                staged = _render(session, planned, pool, signer, staging, result, progress)
+            _commit(session, staging, staged, previous, result, signer, full=not policy_ids)
+            session.close()
         finally:
             shutil.rmtree(staging, ignore_errors=True)
     finally:
@@ -170,41 +202,6 @@ def _check_request(session: BuildSession, formats: tuple[str, ...], locales: lis
         load_reference(cfg)  # a bad reference DOCX is an input error: fail before rendering
 
 
-class Signer:
-    """The organisation's signing identity, loaded once and only when a released file is
-    keyed or signed (decrypting a PKCS#12 takes 0.3–0.6 s that a build of drafts saves)."""
-
-    def __init__(self, config: Config, result: BuildResult, *, enabled: bool):
-        self.config, self.result, self.enabled = config, result, enabled
-
-    @cached_property
-    def identity(self):
-        """The identity, checked against the trust root; None when signing is off (``--no-sign``).
-        Without an identity, or one the trust root does not vouch for, ``require_identity``
-        stops the build (exit 2, naming the fix): released copies are never published unsigned."""
-        if not self.enabled:
-            return None
-        return signing.require_identity(self.config)
-
-    def fingerprint(self, released: bool) -> str:
-        """What a key records of the signer: nothing for a draft (it is never signed); for a
-        released file, hashes of the identity's PKCS#12 file and of the trust root — read,
-        not decrypted, so a build that signs nothing never pays for the passphrase."""
-        if not released:
-            return ""
-        return self._files_hash
-
-    @cached_property
-    def _files_hash(self) -> str:
-        if not self.enabled:
-            return "unsigned"
-        h = hashlib.sha256()
-        for path in (signing.configured_pkcs12_path(self.config) or signing.demo_identity_path(),
-                     signing.trust_root_path(self.config)):
-            h.update(path.read_bytes() if path.is_file() else b"-")
-        return h.hexdigest()
-
-
 def _remove_stale_staging(build_dir: Path) -> None:
     """Staging folders left by a build that was killed (the lock says none is running)."""
     for p in build_dir.glob(f"{STAGING_PREFIX}*"):
@@ -212,33 +209,63 @@ def _remove_stale_staging(build_dir: Path) -> None:
             shutil.rmtree(p, ignore_errors=True)
 
 
-def _policy_path(policy_id: str, locale: str, suffix: str) -> str:
-    return f"{locale}/{policy_id}{suffix}"
+# ---------------------------------------------------------------------------
+# where files go (paths relative to the project)
+# ---------------------------------------------------------------------------
 
 
-def _plan_policies(session: BuildSession, env: keys.Environment, signer: Signer, formats: tuple[str, ...],
-                   locales: list[str],
+def safe_version(version: str) -> str:
+    """A version as a file-name part: A/1 → A-1."""
+    return version.replace("/", "-").replace("\\", "-")
+
+
+def preview_path(build_dir: str, policy_id: str, locale: str, suffix: str) -> str:
+    return f"{build_dir}/{PREVIEW_DIR}/{locale}/{policy_id}{suffix}"
+
+
+def publication_path(policy_id: str, version: str, locale: str, suffix: str) -> str:
+    v = safe_version(version)
+    return f"{PUBLICATION_DIR}/{policy_id}/{v}/{policy_id}_{v}.{locale}{suffix}"
+
+
+def handbook_publication_path(name: str, edition: str, locale: str, fmt: str) -> str:
+    return f"{PUBLICATION_DIR}/handbooks/{name}/{edition}/{name}_{edition}.{locale}.{fmt}"
+
+
+def _build_rel(session: BuildSession) -> str:
+    return session.config.build_dir.relative_to(session.root).as_posix()
+
+
+# ---------------------------------------------------------------------------
+# planning
+# ---------------------------------------------------------------------------
+
+
+def _plan_previews(session: BuildSession, env: keys.Environment, formats: tuple[str, ...], locales: list[str],
                    policy_ids: list[str] | None, previous: dict[str, Artifact], result: BuildResult,
-                   progress: Progress) -> list[PolicyJob]:
-    """Key every (policy, locale); keep those whose files match; return the jobs to render."""
-    build_dir = session.config.build_dir
+                   progress: Progress) -> list[Planned]:
+    """A preview of every working text that is not exactly a release; unchanged ones are kept."""
+    build_rel = _build_rel(session)
     templates = "+".join(keys.templates_hash(session.root, writers.get_writer(fmt, session.root).templates)
                          for fmt in formats)
     reference = keys.file_hash(load_reference(session.config)) if "docx" in formats else ""
     errors = Collector()
-    todo: list[PolicyJob] = []
+    todo: list[Planned] = []
     for pid in policy_ids or list(session.project.documents):
         edition = session.working(pid)
-        doc, version = session.document(edition), session.version(edition)
+        version = session.version(edition)
+        if not version.is_draft:  # the working text is a release: its publication is the document
+            continue
+        doc = session.document(edition)
         fingerprint = keys.text_fingerprint(doc, version)
-        refs = sorted({n.policy_id for n in doc.walk() if getattr(n, "policy_id", None)})
+        cited = tuple(sorted({n.policy_id for n in doc.walk() if getattr(n, "policy_id", None)}))
         for locale in locales:
-            key = keys.artifact_key(env, "policy", "+".join(formats), locale, templates=templates,
-                                    texts=[fingerprint], extra=reference,
-                                    signer=signer.fingerprint(not version.is_draft))
-            kept = [previous.get(_policy_path(pid, locale, writers.get_writer(fmt, session.root).suffix))
-                    for fmt in formats]
-            if all(a is not None and a.key == key and _unchanged(build_dir / a.path, a) for a in kept):
+            key = keys.artifact_key(env, "preview", "+".join(formats), locale, templates=templates,
+                                    texts=[fingerprint], extra=reference)
+            paths = {fmt: preview_path(build_rel, pid, locale, writers.get_writer(fmt, session.root).suffix)
+                     for fmt in formats}
+            kept = [previous.get(p) for p in paths.values()]
+            if all(a is not None and a.key == key and _unchanged(session.root / a.path, a) for a in kept):
                 result.artifacts.extend(kept)
                 result.reused += 1
                 continue
@@ -248,94 +275,64 @@ def _plan_policies(session: BuildSession, env: keys.Environment, signer: Signer,
             except (PolicyError, PolicyErrors) as exc:
                 errors.extend(exc)
                 continue
-            todo.append(PolicyJob(session.context(edition, locale), formats, key, tuple(refs)))
+            effective = version.effective_date or doc.meta.effective_date
+            outputs = {fmt: Output(Artifact(path=paths[fmt], kind="policy", format=fmt, locale=locale,
+                                            title=doc.meta.title, key=key, policy_id=pid, version=version.version,
+                                            draft=True, status=doc.meta.status,
+                                            effective_date=effective.isoformat() if effective else None))
+                       for fmt in formats}
+            todo.append(Planned(PolicyJob(session.context(edition, locale), formats, cited), outputs,
+                                f"{pid} {version.version}", (edition, locale)))
     errors.raise_if_any()
     if result.reused:
-        progress.note(f"{result.reused} document(s) unchanged, kept")
+        progress.note(f"{result.reused} preview(s) unchanged, kept")
     return todo
 
 
-def _unchanged(path: Path, artifact: Artifact) -> bool:
-    try:
-        return path.stat().st_size == artifact.size and sha256_file(path) == artifact.sha256
-    except OSError:
-        return False
-
-
-def _render_policies(session: BuildSession, todo: list[PolicyJob], pool: Executor, signer: Signer, staging: Path,
-                     result: BuildResult, progress: Progress) -> None:
-    """Render the jobs in the pool; sign released PDFs here; write into staging."""
-    cfg = session.config
-    reports = staging / "reports"
-    head = publication.ledger_head(session.root)  # signed copies name the ledger record they are published under
-    progress.start(f"rendering {len(todo)} document(s) with {pool.workers} worker(s)", len(todo))
-    try:
-        for job, outputs in pool.run(render_policy, todo):
-            doc, version, locale = job.ctx.doc, job.ctx.version, job.ctx.doc.locale
-            meta = doc.meta
-            effective = version.effective_date or meta.effective_date
-            for fmt, data in outputs.items():
-                writer = writers.get_writer(fmt, session.root)
-                art = Artifact(path=_policy_path(meta.id, locale, writer.suffix), kind="policy", format=fmt,
-                               locale=locale, title=meta.title, key=job.key, policy_id=meta.id,
-                               version=version.version, draft=version.is_draft, status=meta.status,
-                               effective_date=effective.isoformat() if effective else None)
-                if fmt == "pdf":
-                    art.unsigned_sha256, art.unsigned_size = hashlib.sha256(data).hexdigest(), len(data)
-                    identity = None if version.is_draft else signer.identity
-                    if identity is not None:
-                        data = signing.sign_pdf(data, identity, policy_id=meta.id, version=version.version,
-                                                locale=locale, location=cfg.signing.location,
-                                                contact=cfg.signing.contact, timestamp_url=cfg.signing.timestamp_url,
-                                                ledger_head=head)
-                        art.signed = True
-                _stage(staging, art, data)
-                result.artifacts.append(art)
-            source = session.document(session.working(meta.id))
-            if locale != source.locale:
-                report = session.localized(session.working(meta.id), locale).report
-                report.write(reports / f"{meta.id}.{locale}.conversion.txt")
-                result.conversion_reports.append(report)
-            result.rendered += 1
-            progress.step(f"{locale:<10} {meta.id} {version.version}")
-    finally:
-        progress.finish()
-
-
-def _stage(staging: Path, art: Artifact, data: bytes) -> None:
-    target = staging / art.path
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_bytes(data)
-    art.sha256, art.size = hashlib.sha256(data).hexdigest(), len(data)
-
-
-@dataclass
-class HandbookJob:
-    """One handbook in one locale, every requested format: the parts are localized already."""
-
-    config: Config
-    handbook: Handbook
-    locale: str
-    parts: list
-    texts: handbook.Localized
-    formats: tuple[str, ...]
-    key: str
-
-
-def render_handbook(job: HandbookJob) -> dict[str, bytes]:
-    """format → unsigned bytes of one handbook in one locale."""
-    renderer = handbook.HandbookRenderer(job.config, job.texts)
-    return {fmt: (renderer.pdf if fmt == "pdf" else renderer.docx)(job.handbook, job.locale, job.parts)
-            for fmt in job.formats}
-
-
-HANDBOOK_FORMATS = ("pdf", "docx")
+def _plan_publication(session: BuildSession, formats: tuple[str, ...], locales: list[str],
+                      policy_ids: list[str] | None, published: set[tuple]) -> list[Planned]:
+    """Every released version, in every locale and format, that is not on the publication record."""
+    errors = Collector()
+    todo: list[Planned] = []
+    for pid in policy_ids or list(session.project.documents):
+        for release in ledger.released_versions(session.root, pid, session.config):
+            missing_by_locale = {loc: tuple(f for f in formats
+                                            if ("policy", pid, release.version, loc, f) not in published)
+                                 for loc in locales}
+            if not any(missing_by_locale.values()):
+                continue
+            edition = Edition(pid, release.version)
+            doc, version = session.document(edition), session.version(edition)
+            effective = version.effective_date or doc.meta.effective_date
+            for locale, missing in missing_by_locale.items():
+                if not missing:
+                    continue
+                try:
+                    if "pdf" in missing:
+                        session.check_glyphs(edition, locale)
+                except (PolicyError, PolicyErrors) as exc:
+                    errors.extend(exc)
+                    continue
+                outputs = {}
+                for fmt in missing:
+                    path = publication_path(pid, release.version, locale, writers.get_writer(fmt, session.root).suffix)
+                    art = Artifact(path=path, kind="policy", format=fmt, locale=locale, title=doc.meta.title,
+                                   policy_id=pid, version=release.version, status=doc.meta.status,
+                                   effective_date=effective.isoformat() if effective else None)
+                    outputs[fmt] = Output(art, sign=fmt == "pdf",
+                                          publish=FileToPublish(Path(path), pid, release.version, locale, fmt))
+                todo.append(Planned(PolicyJob(session.context(edition, locale), missing), outputs,
+                                    f"{pid} {release.version}", (edition, locale)))
+    errors.raise_if_any()
+    return todo
 
 
 def _plan_handbooks(session: BuildSession, env: keys.Environment, signer: Signer, formats: tuple[str, ...],
-                    locales: list[str],
-                    previous: dict[str, Artifact], result: BuildResult) -> list[HandbookJob]:
-    """Every handbook in every locale it is published in: keep what is unchanged, return the rest."""
+                    locales: list[str], published: set[tuple], result: BuildResult) -> list[Planned]:
+    """Every handbook, binding the versions in force today, in every locale it is published in.
+
+    An edition of a book is named by the day and the key of what it binds: the same
+    versions and templates give the same edition, which is published once."""
     project, cfg = session.project, session.config
     errors = Collector()
     books: list[Handbook] = []
@@ -348,92 +345,179 @@ def _plan_handbooks(session: BuildSession, env: keys.Environment, signer: Signer
     formats = tuple(f for f in formats if f in HANDBOOK_FORMATS)
     templates = keys.templates_hash(session.root, [f"typst/{t}" for t in handbook.HANDBOOK_TEMPLATES])
     reference = keys.file_hash(load_reference(cfg)) if "docx" in formats else ""
-    todo = []
+    todo: list[Planned] = []
     for hb in books:
-        editions = [session.working(pid) for pid in hb.policy_ids]
-        versions = [session.version(e) for e in editions]
-        texts = [keys.text_fingerprint(session.document(e), v) for e, v in zip(editions, versions)]
+        editions, left_out = [], []
+        for pid in hb.policy_ids:
+            st = status.status_on(session.root, pid, session.today, cfg)
+            if st.in_force:
+                editions.append(Edition(pid, st.current.version))
+            else:
+                left_out.append(pid)
+        if left_out:
+            result.warnings.append(f"handbook {hb.name}: not in force today, left out: {', '.join(left_out)}")
+        if not editions:
+            continue
+        texts = [keys.text_fingerprint(session.document(e), session.version(e)) for e in editions]
         definition = keys.file_hash((session.root / hb.path).read_bytes())
+        bound = handbook.Handbook(**{**hb.__dict__, "policy_ids": [e.policy_id for e in editions]})
+        # One edition in every locale, named by the day its last policy took effect and by what it
+        # binds: the definition and the released versions. Like a policy, a published edition is
+        # never laid out again; a new template or policydocs applies to the next edition.
+        key = keys.artifact_key(env, "handbook", "", "", templates=templates, texts=texts,
+                                extra=[definition, reference], signer=signer.fingerprint(True))
+        bound_key = hashlib.sha256(json.dumps([definition, [(e.policy_id, e.version) for e in editions]],
+                                              ensure_ascii=False).encode()).hexdigest()
+        edition_id = f"{max(session.version(e).effective_date or date.min for e in editions):%Y%m%d}-{bound_key[:8]}"
+        version = f"{hb.version}/{edition_id}"
         for locale in (loc for loc in locales if not hb.locales or loc in hb.locales):
-            key = keys.artifact_key(env, "handbook", "+".join(formats), locale, templates=templates, texts=texts,
-                                    extra=[definition, reference],
-                                    signer=signer.fingerprint(not any(v.is_draft for v in versions)))
-            kept = [previous.get(_handbook_path(hb.name, locale, fmt)) for fmt in formats]
-            if all(a is not None and a.key == key and _unchanged(cfg.build_dir / a.path, a) for a in kept):
-                result.artifacts.extend(kept)
+            missing = tuple(f for f in formats if ("handbook", hb.name, version, locale, f) not in published)
+            if not missing:
                 continue
-            todo.append(handbook_job(session, hb, locale, formats, key, editions))
+            job = handbook_job(session, bound, locale, missing, editions)
+            title = job.texts(hb.title, "", locale)
+            outputs = {}
+            for fmt in missing:
+                path = handbook_publication_path(hb.name, edition_id, locale, fmt)
+                art = Artifact(path=path, kind="handbook", format=fmt, locale=locale, title=title, key=key,
+                               version=version, handbook=hb.name, policies=[e.policy_id for e in editions])
+                outputs[fmt] = Output(art, sign=fmt == "pdf",
+                                      publish=FileToPublish(Path(path), hb.name, version, locale, fmt, kind="handbook"))
+            todo.append(Planned(job, outputs, f"handbook {hb.name} {version}"))
     return todo
 
 
 def handbook_job(session: BuildSession, hb: Handbook, locale: str, formats: tuple[str, ...] = HANDBOOK_FORMATS,
-                 key: str = "", editions: list | None = None) -> HandbookJob:
-    """Everything a worker needs to lay out ``hb`` in ``locale``, localized by the session."""
+                 editions: list[Edition] | None = None) -> HandbookJob:
+    """Everything a worker needs to lay out ``hb`` in ``locale``, localized by the session
+    (``editions``: which text of each policy; default the working texts)."""
     cfg = session.config
     converted = handbook.Localized({t: session.convert(t, locale) for t in handbook.book_texts(hb, cfg)})
-    return HandbookJob(cfg, hb, locale, handbook.parts_of(hb, locale, session, editions), converted, formats, key)
+    return HandbookJob(cfg, hb, locale, handbook.parts_of(hb, locale, session, editions), converted, formats)
 
 
-def _handbook_path(name: str, locale: str, fmt: str) -> str:
-    return f"handbooks/{name}.{locale}.{fmt}"
-
-
-def _render_handbooks(session: BuildSession, todo: list[HandbookJob], pool: Executor, signer: Signer, staging: Path,
-                      result: BuildResult, progress: Progress) -> None:
-    """Lay the books out in the pool; sign the PDF of a book whose policies are all released."""
-    cfg = session.config
-    head = publication.ledger_head(session.root)
-    progress.start(f"laying out {len(todo)} handbook(s)", len(todo))
+def _unchanged(path: Path, artifact: Artifact) -> bool:
     try:
-        for job, outputs in pool.run(render_handbook, todo):
-            hb = job.handbook
-            draft = any(part.ctx.version.is_draft for part in job.parts)
+        return path.stat().st_size == artifact.size and sha256_file(path) == artifact.sha256
+    except OSError:
+        return False
+
+
+# ---------------------------------------------------------------------------
+# rendering and signing
+# ---------------------------------------------------------------------------
+
+
+def _render(session: BuildSession, planned: list[Planned], pool: Executor, signer: Signer, staging: Path,
+            result: BuildResult, progress: Progress) -> list[tuple[Artifact, FileToPublish | None]]:
+    """Render every planned job in the pool; sign here; stage every file. Returns what was staged."""
+    cfg = session.config
+    head = publication.ledger_head(session.root)  # signed copies name the ledger record they are published under
+    by_job = {id(p.job): p for p in planned}  # every executor hands back the job objects it was given
+    reports = staging / "reports"
+    staged: list[tuple[Artifact, FileToPublish | None]] = []
+    progress.start(f"rendering {len(planned)} document(s) with {pool.workers} worker(s)", len(planned))
+    try:
+        for job, outputs in pool.run(_run_job, [p.job for p in planned]):
+            plan = by_job[id(job)]
             for fmt, data in outputs.items():
-                art = Artifact(path=_handbook_path(hb.name, job.locale, fmt), kind="handbook", format=fmt,
-                               locale=job.locale, title=job.texts(hb.title, "", job.locale), key=job.key,
-                               version=hb.version, draft=draft, handbook=hb.name, policies=list(hb.policy_ids))
-                if fmt == "pdf":
+                out = plan.outputs[fmt]
+                art = out.artifact
+                if fmt == "pdf" and out.sign:
                     art.unsigned_sha256, art.unsigned_size = hashlib.sha256(data).hexdigest(), len(data)
-                    identity = None if draft else signer.identity
-                    if identity is not None:
-                        data = signing.sign_pdf(data, identity, policy_id=hb.doc_no, version=hb.version,
-                                                locale=job.locale, location=cfg.signing.location,
-                                                contact=cfg.signing.contact, timestamp_url=cfg.signing.timestamp_url,
-                                                ledger_head=head)
-                        art.signed = True
-                _stage(staging, art, data)
-                result.artifacts.append(art)
-            progress.step(f"{job.locale:<10} {hb.name}")
+                    ident = art.policy_id if art.kind == "policy" else _doc_no(plan.job)
+                    data = signing.sign_pdf(data, signer.identity, policy_id=ident, version=art.version,
+                                            locale=art.locale, location=cfg.signing.location,
+                                            contact=cfg.signing.contact, timestamp_url=cfg.signing.timestamp_url,
+                                            ledger_head=head)
+                    art.signed = True
+                target = staging / art.path
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_bytes(data)
+                art.sha256, art.size = hashlib.sha256(data).hexdigest(), len(data)
+                staged.append((art, out.publish))
+                if out.publish is None:  # a preview: in the manifest as built
+                    result.artifacts.append(art)
+            if plan.report is not None:
+                edition, locale = plan.report
+                if locale != session.document(edition).locale:
+                    report = session.localized(edition, locale).report
+                    name = edition.policy_id + (f"_{safe_version(edition.version)}" if edition.version else "")
+                    report.write(reports / f"{name}.{locale}.conversion.txt")
+                    result.conversion_reports.append(report)
+            result.rendered += 1
+            progress.step(f"{plan.label:<24} {next(iter(plan.outputs.values())).artifact.locale}")
     finally:
         progress.finish()
+    return staged
 
 
-def _publish(session: BuildSession, staging: Path, build_dir: Path, result: BuildResult, *, full: bool) -> None:
-    """Move staged files into build/ and write the manifest last."""
-    previous = (read_manifest(build_dir / "manifest.json") or Manifest()).by_path()
-    for art in result.artifacts:
-        src = staging / art.path
-        if src.is_file():  # kept artifacts were never staged
-            dst = build_dir / art.path
-            dst.parent.mkdir(parents=True, exist_ok=True)
-            os.replace(src, dst)
+def _run_job(job: Union[PolicyJob, HandbookJob]) -> dict[str, bytes]:
+    """Worker side: the one entry point for every kind of job."""
+    return render_policy(job) if isinstance(job, PolicyJob) else render_handbook(job)
+
+
+def _doc_no(job) -> str:
+    return job.handbook.doc_no if isinstance(job, HandbookJob) else ""
+
+
+# ---------------------------------------------------------------------------
+# committing
+# ---------------------------------------------------------------------------
+
+
+def _commit(session: BuildSession, staging: Path, staged: list[tuple[Artifact, FileToPublish | None]],
+            previous: dict[str, Artifact], result: BuildResult, signer: Signer, *, full: bool) -> None:
+    """Rename staged files into place, append the publish record, write the manifest last."""
+    root, cfg = session.root, session.config
+    to_record: list[FileToPublish] = []
+    for art, publish in staged:
+        dst = root / art.path
+        dst.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(staging / art.path, dst)  # a leftover of an interrupted publish is not on the record: replaced
+        if publish is not None:
+            to_record.append(publish)
+    if to_record:
+        publication.record(root, cfg, to_record, signer.require())
     reports = staging / "reports"
     if reports.is_dir():
-        (build_dir / "reports").mkdir(exist_ok=True)
+        (cfg.build_dir / "reports").mkdir(parents=True, exist_ok=True)
         for p in reports.iterdir():
-            os.replace(p, build_dir / "reports" / p.name)
+            os.replace(p, cfg.build_dir / "reports" / p.name)
+    # the previews of this build; those of a partial build stay; a full build removes the rest
     current = {a.path for a in result.artifacts}
+    preview_prefix = f"{_build_rel(session)}/{PREVIEW_DIR}/"
     for path, art in previous.items():
-        if path in current:
+        if path in current or not path.startswith(preview_prefix):
             continue
-        if full:  # outputs of policies, locales or formats that are no longer built
-            (build_dir / path).unlink(missing_ok=True)
-        elif (build_dir / path).exists():  # partial build: the others stay as they were
+        if full:
+            (root / path).unlink(missing_ok=True)
+        elif (root / path).exists():
             result.artifacts.append(art)
-    result.artifacts.sort(key=lambda a: (a.kind, a.policy_id or "", a.locale, a.format))
-    head = ledger.read_head(session.root)
-    Manifest(organisation=session.config.organisation.name, generated_by=f"policydocs {__version__}",
+    result.artifacts += _published_artifacts(session, previous, staged, result)
+    result.artifacts.sort(key=lambda a: (a.kind, a.policy_id or a.handbook or "", a.version, a.locale, a.format))
+    head = ledger.read_head(root)
+    Manifest(organisation=cfg.organisation.name, generated_by=f"policydocs {__version__}",
+             project=os.path.relpath(root, cfg.build_dir),
              converter={"opencc": OPENCC_VERSION, "glossary_sha256": result.glossary_sha256,
-                        "phrase_mode": session.config.locales.phrase_mode},
+                        "phrase_mode": cfg.locales.phrase_mode},
              ledger_head={"seq": head[0], "hash": head[1]} if head else None,
-             artifacts=result.artifacts).write(build_dir / "manifest.json")
+             artifacts=result.artifacts).write(cfg.build_dir / "manifest.json")
+
+
+def _published_artifacts(session: BuildSession, previous: dict[str, Artifact],
+                         staged: list[tuple[Artifact, FileToPublish | None]], result: BuildResult) -> list[Artifact]:
+    """Every file on the publication record, as manifest entries (new ones from this build,
+    earlier ones from the last manifest, others from the record)."""
+    fresh = {a.path: a for a, publish in staged if publish is not None}
+    out = []
+    for f in publication.published_files(session.root, session.config):
+        art = fresh.get(f.path) or previous.get(f.path)
+        if art is None or art.sha256 != f.sha256:
+            art = Artifact(path=f.path, kind=f.kind, format=f.format, locale=f.locale, version=f.version,
+                           policy_id=f.policy if f.kind == "policy" else None,
+                           handbook=f.policy if f.kind == "handbook" else None, signed=f.format == "pdf")
+            art.sha256, art.size = f.sha256, f.size
+        out.append(art)
+    result.published = [a for a in out if a.path in fresh]
+    return out

@@ -17,10 +17,10 @@ from typing import Iterable
 
 from .. import __version__
 from ..core import fsutil
-from ..core.model import Document, Ref, VersionInfo
-from ..render.templates import PACKAGE_TEMPLATES
+from ..core.model import Document, VersionInfo, fingerprint
+from ..render.templates import templates_hash  # noqa: F401  (keys of writers' templates)
 
-KEY_FORMAT = 2  # bump when the key's recipe changes
+KEY_FORMAT = 3  # bump when the key's recipe changes (3: pictures' content hashes)
 
 
 @dataclass(frozen=True)
@@ -39,35 +39,14 @@ def environment(project_root: Path, glossary_hash: str) -> Environment:
     return Environment(f"{__version__}:{fsutil.package_hash()}", config_hash, glossary_hash)
 
 
-def templates_hash(project_root: Path, patterns: Iterable[str]) -> str:
-    """Hash of the template files matching ``patterns`` (globs relative to a templates
-    folder) in the package and in the project's ``templates/`` (which overrides it)."""
-    h = hashlib.sha256()
-    for base in (PACKAGE_TEMPLATES, Path(project_root) / "templates"):
-        for pattern in patterns:
-            for path in sorted(base.glob(pattern)):
-                if path.is_file():
-                    h.update(f"{base == PACKAGE_TEMPLATES}:{path.relative_to(base).as_posix()}\0".encode())
-                    h.update(path.read_bytes())
-    return h.hexdigest()
-
-
 def file_hash(data: bytes) -> str:
     """SHA-256 of an input file's bytes (the organisation's reference DOCX …)."""
     return hashlib.sha256(data).hexdigest()
 
 
 def text_fingerprint(doc: Document, version: VersionInfo) -> list:
-    """What one text contributes to a key: its source, the version block printed on it,
-    and the resolved form of every reference (a cited policy's title or article
-    numbers can change without this text changing)."""
-    refs = [(n.policy_id, n.label, n.kind, list(n.numbers), n.title, n.style)
-            for n in doc.walk() if isinstance(n, Ref)]
-    return [hashlib.sha256(doc.source_text.encode("utf-8")).hexdigest(), doc.locale,
-            version.version, version.is_draft, str(version.effective_date), version.content_hash,
-            [(a.role, a.person, str(a.date)) for a in version.approvals],
-            [(r.version, str(r.date), r.summary, r.sections, sorted(r.approvals.items())) for r in version.revisions],
-            refs]
+    """What one text contributes to a key (``core.model.fingerprint``)."""
+    return fingerprint(doc, version)
 
 
 def artifact_key(env: Environment, kind: str, fmt: str, locale: str, *, templates: str,

@@ -23,11 +23,12 @@ from ..core.errors import Collector
 from ..core.model import Document, VersionInfo
 from ..products import history
 from ..products.inputs import Edition
-from ..read.markdown import parse_policy_text
+from ..read.cache import TreeCache
+from ..read.media import resolve_images
 from ..read.project import Project, load_project
 from ..read.references import resolve
 from ..render.context import RenderContext
-from ..trust import ledger
+from ..trust import clock, ledger
 
 
 @dataclass(frozen=True)
@@ -47,10 +48,11 @@ class BuildSession:
         self.project = project
         self.config = project.config
         self.root = project.root
-        self.today = today or date.today()
+        self.today = today or clock.today()
         self._versions: dict[Edition, VersionInfo] = {}
         self._documents: dict[Edition, Document] = {}
         self._localized: dict[tuple[Edition, str], Localized] = {}
+        self._snapshots = TreeCache(self.root, "snapshots")
 
     @classmethod
     def open(cls, root: str | Path = ".", *, today: date | None = None) -> "BuildSession":
@@ -85,10 +87,12 @@ class BuildSession:
         if doc is None:
             release = ledger.find_release(self.root, edition.policy_id, edition.version, self.config)
             text = ledger.snapshot_text(self.root, release.snapshot)
-            doc = parse_policy_text(text, Path("ledger/snapshots") / f"{release.snapshot}.md")
+            doc = self._snapshots.parse_text(text, Path("ledger/snapshots") / f"{release.snapshot}.md")
             others = {pid: d for pid, d in self.project.documents.items() if pid != doc.meta.id}
             errors = Collector()
             resolve({doc.meta.id: doc, **others}, errors)
+            # pictures are read from the project as it is now (ledger snapshots hold the text only)
+            resolve_images(doc, self.root, errors, base_dir=self.config.policies_dir)
             errors.raise_if_any()
             self._documents[edition] = doc
         return doc
@@ -97,9 +101,12 @@ class BuildSession:
         """Version information printed on an edition (approvals, revision rows, draft or not)."""
         info = self._versions.get(edition)
         if info is None:
-            doc = self.document(edition)
-            info = history.version_info(self.root, self.config, edition.policy_id, doc.source_text,
-                                        fallback_effective=doc.meta.effective_date)
+            if edition.version is not None:  # a release, as published
+                info = history.release_info(self.root, self.config, edition.policy_id, edition.version)
+            else:  # the working text: its release when unchanged, else a draft
+                doc = self.document(edition)
+                info = history.version_info(self.root, self.config, edition.policy_id, doc.source_text,
+                                            fallback_effective=doc.meta.effective_date)
             self._versions[edition] = info
         return info
 
@@ -134,6 +141,10 @@ class BuildSession:
         """What a writer needs to render ``edition`` in ``locale``."""
         loc = self.localized(edition, locale)
         return RenderContext(doc=loc.doc, config=self.config, version=loc.version, policy_links=policy_links or {})
+
+    def close(self) -> None:
+        """Keep the frozen texts this session parsed for the next run."""
+        self._snapshots.save()
 
     def check_glyphs(self, edition: Edition, locale: str) -> None:
         """PolicyError(s) when the converted text has characters the locale's font lacks."""

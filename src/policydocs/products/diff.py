@@ -34,15 +34,14 @@ from __future__ import annotations
 
 import difflib
 import html
-import os
 import re
-import tempfile
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Callable, Mapping
 
 from ..core.errors import Collector, PolicyError, PolicyErrors
+from ..core.fsutil import atomic_write_bytes
 from ..core.locales import format_date, get_locale
 from ..core.model import (
     Article,
@@ -150,6 +149,7 @@ class DiffResult:
     revised_on: str = ""  # the newer version's release date, in the document's form ("" for working text)
     effective: str = ""  # the newer version's effective date, in the document's form
     renumbered_refs: int = 0
+    config: object = None  # the project's configuration the redline is written with
 
     @property
     def changed(self) -> list[Change]:
@@ -427,10 +427,31 @@ def _safe(v: str) -> str:
 
 def diff_versions(project_root: str | Path, config, policy_id: str, old: str, new: str | None = None, *,
                   out_dir: Path | None = None, formats: list[str] = ("html", "pdf", "docx")) -> DiffResult:
-    """Redline ``old`` → ``new`` (versions such as A/0, or ``working`` / None for the working text).
+    """Redline ``old`` → ``new`` (versions such as A/0, or ``working`` / None for the working text)
+    into ``out_dir`` (default ``build/diff``).
 
     ``formats``: ``html``, ``pdf`` and ``docx`` (the 修订对照表, plus its tracked-changes
     variant ``.tracked.docx``)."""
+    root = Path(project_root).resolve()
+    result = compare_versions(root, config, policy_id, old, new)
+    cfg = result.config
+    out = Path(out_dir) if out_dir else root / "build" / "diff"
+    out.mkdir(parents=True, exist_ok=True)
+    old_name, new_name = result.old_version, result.new_version
+    stem = f"{policy_id}_{_safe(old_name if old_name != '草稿' else 'working')}_{_safe(new_name if new_name != '草稿' else 'working')}"
+    table = redline_table(result)
+    if "html" in formats:
+        result.files.append(_write(out / f"{stem}.html", render_html(table).encode("utf-8")))
+    if "pdf" in formats:
+        result.files.append(_write(out / f"{stem}.pdf", pdf_bytes(table, root, result.when.date() if result.when else None)))
+    if "docx" in formats:
+        result.files.append(_write(out / f"{stem}.docx", docx_bytes(table, cfg, result.when)))
+        result.files.append(_write(out / f"{stem}.tracked.docx", tracked_docx_bytes(result, cfg)))
+    return result
+
+
+def compare_versions(project_root: str | Path, config, policy_id: str, old: str, new: str | None = None) -> DiffResult:
+    """The comparison of ``old`` → ``new`` (nothing written): what every redline renders."""
     root = Path(project_root).resolve()
     if config is None:
         from ..read.config import load_config
@@ -474,31 +495,12 @@ def diff_versions(project_root: str | Path, config, policy_id: str, old: str, ne
         result.author = first.person if first else "policydocs"
     else:
         result.when = ledger.now()
-    out = Path(out_dir) if out_dir else root / "build" / "diff"
-    out.mkdir(parents=True, exist_ok=True)
-    stem = f"{policy_id}_{_safe(old_name if old_name != '草稿' else 'working')}_{_safe(new_name if new_name != '草稿' else 'working')}"
-    table = redline_table(result)
-    page = render_html(table)
-    if "html" in formats:
-        result.files.append(_write(out / f"{stem}.html", page.encode("utf-8")))
-    if "pdf" in formats:
-        result.files.append(_write(out / f"{stem}.pdf", pdf_bytes(table, root, result.when.date() if result.when else None)))
-    if "docx" in formats:
-        result.files.append(_write(out / f"{stem}.docx", docx_bytes(table, cfg, result.when)))
-        result.files.append(_write(out / f"{stem}.tracked.docx", tracked_docx_bytes(result, cfg)))
+    result.config = cfg
     return result
 
 
 def _write(path: Path, data: bytes) -> Path:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+    atomic_write_bytes(path, data, mode=0o644)
     return path
 
 

@@ -24,10 +24,20 @@ def version_info(project_root: str | Path, config, policy_id: str, source_text: 
     """``ledger.version_info`` with the 修订章节 column of every revision row filled."""
     info = ledger.version_info(project_root, config, policy_id, source_text, fallback_effective=fallback_effective)
     releases = ledger.released_versions(project_root, policy_id, config)
+    return replace(info, revisions=_with_sections(project_root, releases, info.revisions))
+
+
+def release_info(project_root: str | Path, config, policy_id: str, version: str) -> VersionInfo:
+    """``ledger.release_info`` (a released version as published) with 修订章节 filled."""
+    info = ledger.release_info(project_root, config, policy_id, version)
+    releases = ledger.released_versions(project_root, policy_id, config)
+    return replace(info, revisions=_with_sections(project_root, releases, info.revisions))
+
+
+def _with_sections(project_root: str | Path, releases: list, revisions: list) -> list:
     root = str(Path(project_root).resolve())
-    revisions = [replace(rev, sections=revision_sections(root, releases[i - 1].snapshot, releases[i].snapshot))
-                 if i > 0 else rev for i, rev in enumerate(info.revisions)]
-    return replace(info, revisions=revisions)
+    return [replace(rev, sections=revision_sections(root, releases[i - 1].snapshot, releases[i].snapshot))
+            if i > 0 else rev for i, rev in enumerate(revisions)]
 
 
 @lru_cache(maxsize=512)

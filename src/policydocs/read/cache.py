@@ -34,12 +34,15 @@ def cache_dir() -> Path | None:
 
 
 class TreeCache:
-    """The parsed trees of one project: ``parse`` reads a policy file, parsing only what changed."""
+    """The parsed trees of one project: ``parse`` reads a policy file, parsing only what changed.
 
-    def __init__(self, project_root: Path):
+    ``kind`` names a separate cache of the project (``"snapshots"``: the ledger's frozen
+    texts, read by the build and the portal), so each keeps only what it used last time."""
+
+    def __init__(self, project_root: Path, kind: str = "working"):
         folder = cache_dir()
-        self.file = (folder / "trees" / f"{hashlib.sha256(str(project_root).encode()).hexdigest()[:24]}.pickle"
-                     if folder else None)
+        name = f"{hashlib.sha256(str(project_root).encode()).hexdigest()[:24]}.{kind}.pickle"
+        self.file = folder / "trees" / name if folder else None
         self.entries: dict[str, bytes] = self._load()
         self.used: dict[str, bytes] = {}
         self.salt = package_hash()
@@ -55,7 +58,10 @@ class TreeCache:
 
     def parse(self, path: Path, shown: Path) -> Document:
         """The tree of one policy file (``shown`` names it in messages and source positions)."""
-        text = read_source(path, shown)
+        return self.parse_text(read_source(path, shown), shown)
+
+    def parse_text(self, text: str, shown: Path) -> Document:
+        """The tree of a text read elsewhere (a ledger snapshot), as if it were ``shown``."""
         key = hashlib.sha256(f"{self.salt}\0{shown}\0{text}".encode()).hexdigest()
         blob = self.entries.get(key)
         if blob is not None:

@@ -26,9 +26,27 @@ CONFIG_NAME = "policydocs.toml"
 
 @dataclass
 class OrganisationConfig:
+    """``[organisation]``: the name as registered, and optionally the name per locale.
+
+    ``names`` / ``short_names`` (sub-tables ``[organisation.names]``) map a
+    locale code to the name printed in that locale's outputs, e.g. a Taiwan
+    branch registered as 華衡智造科技股份有限公司.  A locale without an entry
+    prints ``name`` exactly as written: a registered name is not converted.
+    """
+
     name: str = "示例公司"
     short_name: str = ""
     address: str = ""
+    names: dict = field(default_factory=dict)
+    short_names: dict = field(default_factory=dict)
+
+    def name_for(self, locale: str) -> str:
+        """The organisation's name in ``locale``'s outputs."""
+        return self.names.get(locale) or self.name
+
+    def short_name_for(self, locale: str) -> str:
+        """The short name in ``locale``'s outputs (falls back to ``short_name``, then the name)."""
+        return self.short_names.get(locale) or self.short_name or self.name_for(locale)
 
 
 @dataclass
@@ -38,6 +56,7 @@ class LocalesConfig:
     phrase_mode: bool = False  # s2twp / tw2sp whole-word swaps (opt-in)
     roc_dates: bool = False  # 中華民國114年1月1日 in zh-Hant-TW outputs
     date_style: str = "arabic"  # arabic (2025年1月1日) | hanzi (二〇二五年一月一日)
+    quotes: str = "locale"  # locale: 「」『』 in Traditional, “”‘’ in Simplified outputs | keep: as written
 
 
 @dataclass
@@ -128,11 +147,13 @@ _SECTIONS = {
 
 
 def _line_of(text: str, section: str, key: str | None = None) -> int:
-    """Best-effort line number of ``[section]`` or ``key`` inside it."""
+    """Best-effort line number of ``[section]`` or ``key`` inside it (``section`` may be
+    dotted: ``organisation.names``)."""
     lines = text.splitlines()
     start = 0
+    header = r"\s*\.\s*".join(re.escape(part) for part in section.split("."))
     for i, line in enumerate(lines):
-        if re.match(rf"\s*\[{re.escape(section)}\]\s*$", line):
+        if re.match(rf"\s*\[\s*{header}\s*\]\s*$", line):
             start = i
             if key is None:
                 return i + 1
@@ -192,6 +213,19 @@ def _validate(cfg: Config, text: str, path: Path) -> None:
         raise PolicyError(path, _line_of(text, "pdf", "preset"), "pdf.preset must be gbt9704 or handbook")
     if cfg.locales.date_style not in ("arabic", "hanzi"):
         raise PolicyError(path, _line_of(text, "locales", "date_style"), "locales.date_style must be arabic or hanzi")
+    if cfg.locales.quotes not in ("locale", "keep"):
+        raise PolicyError(path, _line_of(text, "locales", "quotes"),
+                          "locales.quotes must be \"locale\" (「」 in Traditional, “” in Simplified) or \"keep\"")
+    for key in ("names", "short_names"):
+        table = getattr(cfg.organisation, key)
+        for code, value in table.items():
+            line = _line_of(text, f"organisation.{key}", code)
+            if line == 1:
+                line = _line_of(text, "organisation", key)
+            if code not in LOCALES:
+                raise PolicyError(path, line, f"organisation.{key}: unknown locale {code!r}; known: {', '.join(LOCALES)}")
+            if not isinstance(value, str) or not value.strip():
+                raise PolicyError(path, line, f"organisation.{key}.{code} must be a non-empty string")
 
 
 def user_config_dir() -> Path:

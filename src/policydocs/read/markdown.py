@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 from pathlib import Path
+from urllib.parse import unquote
 
 from markdown_it import MarkdownIt
 from markdown_it.rules_inline import StateInline
@@ -24,6 +25,7 @@ from ..core.model import (
     Code,
     Document,
     Emph,
+    Image,
     Inline,
     Item,
     ItemList,
@@ -38,7 +40,9 @@ from ..core.model import (
     Table,
     Text,
 )
+from ..core.numbering import MAX_ITEM_DEPTH, MAX_SECTIONED_LEVEL, sectioned_marker
 from .frontmatter import parse_front_matter, split_front_matter
+from .media import format_size, link_problem, source_problem
 
 LABEL_PATTERN = re.compile(r"^[A-Za-z0-9_-]+$")
 _TRAILING_LABEL = re.compile(r"\s*\{#([^}]*)\}\s*$")
@@ -61,11 +65,18 @@ def _policy_ref_rule(state: StateInline, silent: bool) -> bool:
     return True
 
 
+def _any_link(url: str) -> bool:
+    """Let every link and image through markdown-it: the tree builder checks the
+    target itself and reports a refused one at its line (markdown-it would keep
+    ``[x](javascript:…)`` as literal text)."""
+    return True
+
+
 @lru_cache(maxsize=1)
 def markdown_parser() -> MarkdownIt:
     """The one configured markdown-it instance (HTML recognised only to be rejected)."""
     md = MarkdownIt("commonmark", {"html": True, "linkify": False, "typographer": False}).enable("table")
-    md.disable("image")
+    md.validateLink = _any_link  # type: ignore[method-assign]
     md.inline.ruler.before("link", "policy_ref", _policy_ref_rule)
     return md
 
@@ -77,7 +88,8 @@ def read_source(path: Path, display: Path | None = None) -> str:
     data = path.read_bytes()
     path = display or path
     if len(data) > MAX_SOURCE_BYTES:
-        raise PolicyError(path, 0, f"file is {len(data) // 1024 // 1024} MB; the limit is {MAX_SOURCE_BYTES // 1024 // 1024} MB")
+        raise PolicyError(path, 0, f"file is {format_size(len(data))} ({len(data)} bytes); the limit is "
+                                   f"{format_size(MAX_SOURCE_BYTES)}: split the policy into several")
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
     try:
@@ -132,12 +144,27 @@ class _TreeBuilder:
     def build(self, body: str) -> list:
         if not body.strip():
             raise PolicyError(self.path, self.body_line, "the policy has no body text after the front matter")
-        root = SyntaxTreeNode(markdown_parser().parse(body))
+        md = markdown_parser()
+        tokens = md.parse(body)
+        cut = self._cut_line(tokens, md.options["maxNesting"])
+        root = SyntaxTreeNode(tokens)
         out = self._structure(root.children)
+        if cut and not any("nested too deeply" in d.message for d in self.errors.diagnostics):
+            self.errors.add(self.path, cut, "lists or notes nested too deeply to read: nothing after this line "
+                                            "would be kept; flatten the structure (at most five list levels)")
         self.errors.raise_if_any()
         if not any(isinstance(b, (Chapter, Article)) for b in out) and self.style == "articles":
             raise PolicyError(self.path, self.body_line, "the policy has no articles: write at least one paragraph")
         return out
+
+    def _cut_line(self, tokens: list, limit: int) -> int | None:
+        """markdown-it stops reading a block nested ``limit`` deep and silently drops
+        the rest of the file: the line where that happened (lists are limited
+        earlier, by level, with a better message)."""
+        for token in tokens:
+            if token.level >= limit - 1 and token.map:
+                return self.body_line + token.map[0]
+        return None
 
     def _structure(self, nodes: list[SyntaxTreeNode]) -> list:
         body: list = []
@@ -146,6 +173,7 @@ class _TreeBuilder:
         article: Article | None = None
         article_from_heading = False
         counters = {"chapter": 0, "section": 0, "h3": 0}
+        listed: object = None  # sectioned style: the part whose own list is numbered 1. 2. like ### headings
 
         def container() -> list:
             if section is not None:
@@ -176,11 +204,20 @@ class _TreeBuilder:
                     chapter.children.append(section)
                     article = None
                 elif level == 3:
+                    if self.style == "sectioned" and listed is not None and listed is container():
+                        self.error(node, "this ### heading would be numbered 1. like the list above it in the same "
+                                         "part: put the list under a ### heading of its own, or make the headings "
+                                         "list items")
                     article = self._new_article(title, node, label, counters)
                     container().append(article)
                     article_from_heading = True
                 else:
                     self.error(node, f"heading level {level} is not used in policies (use #, ## or ###)")
+            elif kind == "paragraph" and (image := self._image_paragraph(node)) is not None:
+                if self.style == "articles" and article is None:
+                    self.error(node, "an image must follow the article it belongs to (write the article's sentence first)")
+                    continue
+                (article.blocks if article is not None else container()).append(image)
             elif kind == "paragraph":
                 para = self._paragraph(node)
                 if para is None:
@@ -203,8 +240,9 @@ class _TreeBuilder:
                     container().append(article)
                     article_from_heading = False
             elif kind in ("bullet_list", "ordered_list"):
-                base_depth = 1 if self.style == "articles" else (3 if article is not None else 2)
-                items = self._items(node, base_depth)
+                items = self._items(node, self._list_level(article))
+                if article is None:
+                    listed = container()
                 if self.style == "articles" and article is None:
                     self.error(node, "a list must follow the article it belongs to (write the article's sentence first)")
                     continue
@@ -213,7 +251,7 @@ class _TreeBuilder:
                 table = self._table(node)
                 (article.blocks if article is not None else container()).append(table)
             elif kind == "blockquote":
-                note = Note(self._plain_blocks(node.children), self.pos(node))
+                note = Note(self._plain_blocks(node.children, self._list_level(article)), self.pos(node))
                 (article.blocks if article is not None else container()).append(note)
             elif kind == "html_block":
                 self.error(node, "raw HTML is not allowed in policies (use Markdown, e.g. **bold**)")
@@ -225,6 +263,13 @@ class _TreeBuilder:
             else:  # pragma: no cover - markdown-it block types are all handled above
                 self.error(node, f"unsupported Markdown block {kind!r}")
         return body
+
+    def _list_level(self, article: Article | None) -> int:
+        """Depth of a list's first level: 1 in article style; in sectioned style its
+        level in 一、（一）1.（1）①: 3 under a 一、/（一） heading, 4 under a 1. heading."""
+        if self.style == "articles":
+            return 1
+        return 4 if article is not None else 3
 
     def _new_article(self, title: list[Inline], node: SyntaxTreeNode, label: str | None, counters: dict) -> Article:
         if self.style == "articles":
@@ -245,6 +290,22 @@ class _TreeBuilder:
                 self.error(node, "a label must follow some text")
             return None
         return Paragraph(inlines, self.pos(node)), label
+
+    def _image_paragraph(self, node: SyntaxTreeNode) -> Image | None:
+        """An ``Image`` when the paragraph is one ``![alt](path)`` and nothing else."""
+        inline = node.children[0] if node.children else None
+        if inline is None:
+            return None
+        parts = [c for c in inline.children if c.type != "softbreak" and not (c.type == "text" and not c.content.strip())]
+        if len(parts) != 1 or parts[0].type != "image":
+            return None
+        img = parts[0]
+        src = unquote(str(img.attrs.get("src", "")))
+        problem = source_problem(src)
+        if problem:
+            self.error(node, problem)
+        alt = "".join(c.content for c in img.walk() if c.type in ("text", "code_inline")).strip()
+        return Image(alt=alt, src=src, pos=self.pos(node))
 
     def _heading_inlines(self, node: SyntaxTreeNode) -> tuple[list[Inline], str | None]:
         inline = node.children[0] if node.children else None
@@ -267,6 +328,19 @@ class _TreeBuilder:
         return label
 
     def _items(self, list_node: SyntaxTreeNode, depth: int) -> list[Item]:
+        sectioned = self.style == "sectioned"
+        deepest = MAX_SECTIONED_LEVEL if sectioned else MAX_ITEM_DEPTH
+        if depth > deepest:
+            if sectioned:
+                levels = " → ".join(sectioned_marker(level, 1, "zh-Hans") for level in range(1, deepest + 1))
+                self.error(list_node, f"list nested too deeply: a sectioned document has {deepest} levels "
+                                      f"({levels}) and this list would be level {depth}; "
+                                      "flatten it or move the detail into a table")
+            else:
+                self.error(list_node, f"list nested too deeply: items have at most {deepest} levels "
+                                      f"(（一） → 1. → （1） → 1) → ①) and this list is level {depth}; "
+                                      "flatten it or move the detail into a table or another article")
+            return []
         items: list[Item] = []
         for n, li in enumerate(list_node.children, start=1):
             inlines: list[Inline] = []
@@ -283,7 +357,7 @@ class _TreeBuilder:
                 else:
                     self.error(child, f"only text and nested lists may appear inside a list item (found {child.type})")
             label = self._take_label(inlines, li)
-            items.append(Item(n, depth, inlines, self.pos(li), children, label))
+            items.append(Item(n, depth, inlines, self.pos(li), children, label, sectioned))
         return items
 
     def _table(self, node: SyntaxTreeNode) -> Table:
@@ -304,15 +378,17 @@ class _TreeBuilder:
                     rows.append(cells)
         return Table(header, rows, self.pos(node), align)
 
-    def _plain_blocks(self, nodes: list[SyntaxTreeNode]) -> list[Block]:
+    def _plain_blocks(self, nodes: list[SyntaxTreeNode], list_level: int) -> list[Block]:
         out: list[Block] = []
         for child in nodes:
-            if child.type == "paragraph":
+            if child.type == "paragraph" and (image := self._image_paragraph(child)) is not None:
+                out.append(image)
+            elif child.type == "paragraph":
                 para = self._paragraph(child)
                 if para:
                     out.append(para[0])
             elif child.type in ("bullet_list", "ordered_list"):
-                out.append(ItemList(self._items(child, 1), self.pos(child)))
+                out.append(ItemList(self._items(child, list_level), self.pos(child)))
             elif child.type == "html_block":
                 self.error(child, "raw HTML is not allowed in policies")
             else:
@@ -346,7 +422,17 @@ class _TreeBuilder:
                 out.append(Code(node.content))
             elif kind == "link":
                 href = str(node.attrs.get("href", ""))
-                out.append(Link(href, self._inline_children(node.children, line)))
+                children = self._inline_children(node.children, line)
+                problem = link_problem(unquote(href))
+                if problem:
+                    self.errors.add(self.path, line[0], problem)
+                    out.extend(children)
+                else:
+                    out.append(Link(href, children))
+            elif kind == "image":
+                self.errors.add(self.path, line[0], "an image must be a paragraph of its own: put ![…](…) on a line "
+                                                    "by itself with a blank line before and after (not inside text, "
+                                                    "headings, list items or table cells)")
             elif kind == "policy_ref":
                 out.append(self._ref(node, line[0]))
             elif kind == "html_inline":

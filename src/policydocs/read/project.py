@@ -13,7 +13,11 @@ from ..core.errors import Collector, PolicyError, PolicyErrors
 from ..core.model import Document
 from .cache import TreeCache
 from .config import Config, load_config
+from .media import resolve_images
 from .references import resolve
+
+#: Files under templates/ that Jinja reads (checked for syntax by ``load_project``).
+TEMPLATE_SUFFIXES = (".j2", ".html", ".htm")
 
 
 @dataclass
@@ -38,8 +42,21 @@ def policy_files(config: Config) -> list[Path]:
     return sorted(p for p in config.policies_dir.glob("*.md") if p.is_file())
 
 
-def load_project(root: str | Path = ".") -> Project:
-    """Load config and all policies; raise PolicyErrors listing every problem."""
+def inside_project(path: Path, root: Path) -> bool:
+    """True when ``path``, with every symlink resolved, is inside ``root``."""
+    try:
+        return path.resolve(strict=True).is_relative_to(root.resolve())
+    except (OSError, RuntimeError):
+        return False
+
+
+def load_project(root: str | Path = ".", *, templates: bool = True) -> Project:
+    """Load config and all policies; raise PolicyErrors listing every problem.
+
+    Besides the policies and their references this checks their pictures
+    (``media.resolve_images``) and, unless ``templates`` is False, the syntax
+    of the project's templates, so that ``build`` finds them before rendering
+    anything."""
     config = load_config(root)
     project = Project(root=config.root, config=config)
     errors = Collector()
@@ -47,6 +64,10 @@ def load_project(root: str | Path = ".") -> Project:
     trees = TreeCache(config.root)
     for path in policy_files(config):
         rel = path.relative_to(config.root) if path.is_relative_to(config.root) else path
+        if not inside_project(path, config.root):
+            errors.add(rel, 1, f"policy file is a symlink to {path.resolve()}, outside the project: "
+                               "policies are read only from inside the project; copy the file in")
+            continue
         try:
             doc = trees.parse(path, rel)
         except (PolicyError, PolicyErrors) as exc:
@@ -58,11 +79,47 @@ def load_project(root: str | Path = ".") -> Project:
             continue
         seen[pid] = rel
         project.documents[pid] = doc
+        resolve_images(doc, config.root, errors)
     trees.save()
     _check_links(project, errors)
     resolve(project.documents, errors)
+    if templates:
+        check_templates(config, errors)
     errors.raise_if_any()
     return project
+
+
+def template_files(config: Config) -> list[Path]:
+    """The project's own Jinja templates (``templates/**/*.j2|html``), sorted."""
+    if not config.templates_dir.is_dir():
+        return []
+    return sorted(p for p in config.templates_dir.rglob("*") if p.suffix in TEMPLATE_SUFFIXES and not p.is_dir())
+
+
+def check_templates(config: Config, errors: Collector) -> int:
+    """Parse every project template; report a syntax error as ``templates/…:line``.
+
+    Returns the number of templates checked.  A template that is a symlink
+    out of the project is refused like a policy."""
+    from jinja2 import Environment, TemplateSyntaxError
+
+    env = Environment()
+    files = template_files(config)
+    for path in files:
+        rel = path.relative_to(config.root)
+        if not inside_project(path, config.root):
+            errors.add(rel, 1, f"template is a symlink to {path.resolve()}, outside the project")
+            continue
+        try:
+            source = path.read_text(encoding="utf-8")
+        except UnicodeDecodeError:
+            errors.add(rel, 1, "template is not UTF-8")
+            continue
+        try:
+            env.parse(source, name=rel.as_posix())
+        except TemplateSyntaxError as exc:
+            errors.add(rel, exc.lineno or 1, f"template syntax error: {exc.message}")
+    return len(files)
 
 
 def _check_links(project: Project, errors: Collector) -> None:

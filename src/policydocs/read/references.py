@@ -22,7 +22,12 @@ from ..core.model import (
 
 
 def label_index(doc: Document, errors: Collector) -> dict[str, tuple[str, tuple[int, ...], Labelled]]:
-    """label → (kind, numbers, node); duplicate labels are reported."""
+    """label → (kind, numbers, node); duplicate labels are reported.
+
+    ``numbers`` as ``Ref.numbers`` documents it: in article style (n,) for a
+    chapter or article, (chapter, section) for a 节, (article, item, …) for an
+    item; in sectioned style the path from the top with one slot per heading
+    level (0 where a level is absent), then the item numbers."""
     index: dict[str, tuple[str, tuple[int, ...], Labelled]] = {}
 
     def add(label: str | None, kind: str, numbers: tuple[int, ...], node: Labelled) -> None:
@@ -34,34 +39,46 @@ def label_index(doc: Document, errors: Collector) -> dict[str, tuple[str, tuple[
             return
         index[label] = (kind, numbers, node)
 
-    def items(item_list: ItemList, prefix: tuple[int, ...]) -> None:
-        for item in item_list.items:
-            walk_item(item, prefix)
-
     def walk_item(item: Item, prefix: tuple[int, ...]) -> None:
         numbers = prefix + (item.number,)
         add(item.label, "item", numbers, item)
         for child in item.children:
             walk_item(child, numbers)
 
-    def blocks(nodes: list, article_no: int) -> None:
+    def blocks(nodes: list, path: tuple[int, ...]) -> None:
+        """``path``: (article,) in article style; the heading slots (part, section, sub) in sectioned style."""
         for node in nodes:
             if isinstance(node, Chapter):
                 add(node.label, "chapter", (node.number,), node)
-                blocks(node.children, 0)
+                blocks(node.children, (0,) if not sectioned else (node.number, 0, 0))
             elif isinstance(node, Section):
-                add(node.label, "section", (node.number,), node)
-                blocks(node.children, 0)
+                if sectioned:
+                    add(node.label, "section", path[:1] + (node.number,), node)
+                    blocks(node.children, path[:1] + (node.number, 0))
+                else:
+                    add(node.label, "section", (chapter_of(node), node.number), node)
+                    blocks(node.children, (0,))
             elif isinstance(node, Article):
-                add(node.label, "article", (node.number,), node)
-                number = node.number if doc.meta.numbering == "articles" else 0
-                blocks(node.blocks, number)
+                if sectioned:
+                    numbers = path[:2] + (node.number,)
+                    add(node.label, "article", numbers, node)
+                    blocks(node.blocks, numbers)
+                else:
+                    add(node.label, "article", (node.number,), node)
+                    blocks(node.blocks, (node.number,))
             elif isinstance(node, ItemList):
-                items(node, (article_no,))
+                for item in node.items:
+                    walk_item(item, path)
             elif isinstance(node, Note):
-                blocks(node.blocks, article_no)
+                blocks(node.blocks, path)
 
-    blocks(doc.body, 0)
+    sectioned = doc.meta.numbering == "sectioned"
+    chapters = {id(sec): ch.number for ch in doc.chapters() for sec in ch.children if isinstance(sec, Section)}
+
+    def chapter_of(section: Section) -> int:
+        return chapters.get(id(section), 0)
+
+    blocks(doc.body, (0, 0, 0) if sectioned else (0,))
     return index
 
 

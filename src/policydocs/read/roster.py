@@ -122,15 +122,40 @@ def group_by_department(employees: list[Employee]) -> list[Employee]:
     return sorted(employees, key=lambda e: order[e.department])  # stable: roster order inside
 
 
+@dataclass(frozen=True)
+class UncachedFormula:
+    """An XLSX formula cell with no saved value: the file was written by a program
+    (not saved by Excel, WPS or LibreOffice), so nobody ever computed the result."""
+
+    formula: str
+
+    def __str__(self) -> str:
+        return ""
+
+
 def _read_xlsx(path: Path, sheet: str | None) -> list[tuple[int, list[object]]]:
+    """Rows of saved cell values; a formula cell without a saved value becomes an
+    :class:`UncachedFormula` (looked up in a second pass, only when some cell is empty)."""
+    rows = _xlsx_rows(path, sheet, data_only=True)
+    if any(v is None for _, values in rows for v in values):
+        formulas = _xlsx_rows(path, sheet, data_only=False)
+        for (_, values), (_, raw) in zip(rows, formulas):
+            for col, value in enumerate(values):
+                if value is None and col < len(raw) and isinstance(raw[col], str) and raw[col].startswith("="):
+                    values[col] = UncachedFormula(raw[col])
+    return rows
+
+
+def _xlsx_rows(path: Path, sheet: str | None, *, data_only: bool) -> list[tuple[int, list[object]]]:
     import openpyxl
 
     if not zipfile.is_zipfile(path):
         raise PolicyError(path, 0, "not a valid .xlsx file (expected an Excel 2007+ workbook)")
     try:
-        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        wb = openpyxl.load_workbook(path, read_only=True, data_only=data_only)
     except Exception as exc:  # openpyxl raises many kinds for damaged files
-        raise PolicyError(path, 0, f"cannot read .xlsx file: {exc}") from None
+        raise PolicyError(path, 0, f"cannot read .xlsx file ({type(exc).__name__}): save it again from Excel, "
+                                   "WPS or LibreOffice as an .xlsx workbook") from None
     try:
         if sheet:
             if sheet not in wb.sheetnames:
@@ -303,6 +328,13 @@ def _parse_rows(path: Path, rows: list[tuple[int, list[object]]]) -> list[Employ
             col = index.get(fld)
             return values[col] if col is not None and col < len(values) else None
 
+        uncached = [(fld, v) for fld in index if isinstance(v := get(fld), UncachedFormula)]
+        if uncached:
+            for fld, v in uncached:
+                errors.add(path, number, f"row {number}: {FIELD_LABELS[fld]} is the formula {v.formula} with no saved "
+                                         "value (the file was written by a program, not saved by a spreadsheet): "
+                                         "open it in Excel, WPS or LibreOffice and save it, or paste the values")
+            continue
         name = _clean_name(_cell(get("name")))
         emp_no = _cell(get("employee_no"))
         dept = _cell(get("department"))

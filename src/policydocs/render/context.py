@@ -44,20 +44,29 @@ class RenderContext:
     # Where links to other policies point, by id (relative URL); writers that
     # cannot link (PDF per policy) leave it empty and show the title only.
     policy_links: dict[str, str] = field(default_factory=dict)
+    # Where the portal copied each picture, by content hash (``Image.sha256``);
+    # other writers read ``Image.path`` (a project file) directly.
+    image_urls: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.locale = get_locale(self.doc.locale)
 
     @property
     def company(self) -> str:
-        return self.config.organisation.name
+        """The organisation's name in this locale (``[organisation.names]``, else as registered)."""
+        return self.config.organisation.name_for(self.locale.code)
 
     def date(self, d: date | None) -> str:
         """A date in this locale's style (ROC years for zh-Hant-TW when configured)."""
-        style = self.config.locales.date_style
-        if self.locale.taiwan_levels and self.config.locales.roc_dates:
+        return self.date_in(self.config, self.locale.code, d)
+
+    @staticmethod
+    def date_in(config: Config, locale: str, d: date | None) -> str:
+        """A date as documents of ``locale`` print it under ``config``."""
+        style = config.locales.date_style
+        if get_locale(locale).taiwan_levels and config.locales.roc_dates:
             style = "roc"
-        return format_date(d, self.locale.code, style)
+        return format_date(d, locale, style)
 
     def word(self, key: str, **kw) -> str:
         """A UI word (文件编号, 版本 …) in this locale."""

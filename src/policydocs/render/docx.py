@@ -44,6 +44,7 @@ from ..core.model import (
     Chapter,
     Code,
     Emph,
+    Image,
     Inline,
     Item,
     ItemList,
@@ -70,6 +71,7 @@ from ..core.numbering import (
 from . import docx_styles
 from .context import RenderContext
 from .docx_styles import R_NS, STYLE_NAMES, W_NS, get_preset, locale_fonts, word_lang
+from .images import docx_picture_xml
 from .text import TextWriter
 
 __all__ = ["write_docx", "load_reference", "policy_docx_document", "append_policy", "base_document",
@@ -731,6 +733,18 @@ class _BodyWriter(DocxBlocks, Visitor):
             self._para = saved
         return "".join(out)
 
+    def visit_Image(self, image: Image) -> str:
+        """A picture centred in its own paragraph, its description below as caption
+        (an unresolved picture: the caption only)."""
+        centred = '<w:jc w:val="center"/><w:ind w:firstLine="0" w:firstLineChars="0"/>'
+        caption = self.p("PDTableText", self.run(image.alt, self.font("PDTableText")), centred) if image.alt else ""
+        if image.path is None:
+            return caption
+        self._bookmark += 1
+        self.document._pd_bookmark = self._bookmark
+        run = docx_picture_xml(self.document.part, image, self.info.text_width * 635, 1000 + self._bookmark)
+        return self.p("PDBody", run, centred + '<w:keepNext/>') + caption
+
     def visit_Paragraph(self, block: Paragraph) -> str:
         return self.p(self._para, self.inlines(block.inlines, self.font(self._para)))
 
@@ -739,7 +753,7 @@ class _BodyWriter(DocxBlocks, Visitor):
 
     def visit_Item(self, item: Item) -> str:
         font = self.font("PDItem")
-        marker = item_marker(item.number, item.depth, self.loc)
+        marker = item_marker(item.number, item.depth, self.loc, sectioned=item.sectioned)
         out = self.p("PDItem", self.run(marker, font) + self.inlines(item.inlines, font))
         return out + "".join(self.visit_all(item.children))
 

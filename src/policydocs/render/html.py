@@ -15,6 +15,7 @@ from ..core.model import (
     Chapter,
     Code,
     Emph,
+    Image,
     Inline,
     Item,
     ItemList,
@@ -50,6 +51,7 @@ class HtmlWriter(Visitor):
         self.loc = ctx.locale
         self.prefix = anchor_prefix
         self.sectioned = ctx.doc.meta.numbering == "sectioned"
+        self._part = (0, 0)  # sectioned style: the 一、 and （一） being rendered (their ids name the path)
 
     # -- ids -------------------------------------------------------------
     def anchor(self, text: str) -> str:
@@ -61,9 +63,18 @@ class HtmlWriter(Visitor):
     def article_id(self, art: Article) -> str:
         return self.anchor(article_label(art.number, self.loc))
 
+    def part_id(self, numbers: tuple[int, ...]) -> str:
+        """Sectioned style: ``part-2`` (二、), ``part-2-1`` (（一）), ``part-2-1-3`` (1.), from the path."""
+        return self.anchor("part-" + "-".join(str(n) for n in numbers))
+
     def ref_href(self, ref: Ref) -> str | None:
         anchor = ""
-        if ref.kind in ("article", "item") and ref.numbers and ref.numbers[0] and ref.style == "articles":
+        if ref.style == "sectioned" and ref.numbers:
+            heads = list(ref.numbers[:3])
+            while heads and not heads[-1]:
+                heads.pop()
+            anchor = "part-" + "-".join(map(str, heads)) if heads else ""
+        elif ref.kind in ("article", "item") and ref.numbers and ref.numbers[0] and ref.style == "articles":
             anchor = article_label(ref.numbers[0], self.loc)
         elif ref.kind == "chapter" and ref.style == "articles":
             anchor = chapter_label(ref.numbers[0], self.loc)
@@ -112,6 +123,7 @@ class HtmlWriter(Visitor):
         return Markup("\n").join(self.visit_all(self.ctx.body))
 
     def visit_Chapter(self, ch: Chapter) -> Markup:
+        self._part = (ch.number, 0)
         label = heading_marker(1, ch.number, self.loc) if self.sectioned else chapter_label(ch.number, self.loc) + "\u3000"
         head = Markup('<h2 class="chapter" id="{}"><span class="num">{}</span>{}</h2>').format(
             self.chapter_id(ch), label, self.inlines(ch.title))
@@ -119,13 +131,18 @@ class HtmlWriter(Visitor):
 
     def visit_Section(self, sec: Section) -> Markup:
         label = heading_marker(2, sec.number, self.loc) if self.sectioned else section_label(sec.number, self.loc) + "\u3000"
-        head = Markup('<h3 class="section"><span class="num">{}</span>{}</h3>').format(label, self.inlines(sec.title))
+        if self.sectioned:
+            self._part = (self._part[0], sec.number)
+            head = Markup('<h3 class="section" id="{}"><span class="num">{}</span>{}</h3>').format(
+                self.part_id(self._part), label, self.inlines(sec.title))
+        else:
+            head = Markup('<h3 class="section"><span class="num">{}</span>{}</h3>').format(label, self.inlines(sec.title))
         return head + Markup("\n").join(self.visit_all(sec.children))
 
     def visit_Article(self, art: Article) -> Markup:
         if self.sectioned:
-            head = Markup('<h4 class="subsection"><span class="num">{}</span>{}</h4>').format(
-                heading_marker(3, art.number, self.loc), self.inlines(art.title))
+            head = Markup('<h4 class="subsection" id="{}"><span class="num">{}</span>{}</h4>').format(
+                self.part_id((*self._part, art.number)), heading_marker(3, art.number, self.loc), self.inlines(art.title))
             return head + Markup("\n").join(self.visit_all(art.blocks))
         label = article_label(art.number, self.loc)
         parts: list[Markup] = []
@@ -154,11 +171,24 @@ class HtmlWriter(Visitor):
     def visit_Note(self, block: Note) -> Markup:
         return Markup('<div class="note">{}</div>').format(Markup("").join(self.visit_all(block.blocks)))
 
+    def visit_Image(self, image: Image) -> Markup:
+        """A figure: the picture (the portal's copy, else the project file) and its description as caption."""
+        src = self.ctx.image_urls.get(image.sha256) or (image.path.as_uri() if image.path else "")
+        caption = Markup('<figcaption>{}</figcaption>').format(image.alt) if image.alt else Markup("")
+        if not src:  # an unresolved picture (a text read without its project): its description only
+            return Markup('<figure class="figure missing">{}</figure>').format(caption)
+        size = Markup("")
+        if image.width and image.height:
+            size = Markup(' width="{}" height="{}"').format(round(image.width), round(image.height))
+        return Markup('<figure class="figure"><img src="{}" alt="{}"{} loading="lazy">{}</figure>').format(
+            src, image.alt, size, caption)
+
     def visit_Item(self, item: Item) -> Markup:
-        marker = item_marker(item.number, item.depth, self.loc)
+        marker = item_marker(item.number, item.depth, self.loc, sectioned=item.sectioned)
         children = Markup("").join(self.visit_all(item.children))
+        nesting = item.depth - 1 if item.sectioned else item.depth  # CSS indents by nesting, not by level
         return Markup('<p class="item depth-{}"><span class="marker">{}</span>{}</p>{}').format(
-            item.depth, marker, self.inlines(item.inlines), children)
+            nesting, marker, self.inlines(item.inlines), children)
 
     def visit_Table(self, table: Table) -> Markup:
         def cells(row, tag):
@@ -171,7 +201,14 @@ class HtmlWriter(Visitor):
 
         head = Markup("<thead><tr>{}</tr></thead>").format(cells(table.header, "th"))
         rows = Markup("").join(Markup("<tr>{}</tr>").format(cells(r, "td")) for r in table.rows)
-        return Markup('<table class="grid">{}<tbody>{}</tbody></table>').format(head, rows)
+        # the wrapper lets a wide table scroll inside its own box on a phone (portal CSS)
+        return Markup('<div class="table-wrap"><table class="grid">{}<tbody>{}</tbody></table></div>').format(head, rows)
+
+
+def media_path(image: Image) -> str:
+    """Where a picture is published in a site: ``media/<content hash><ext>`` (one copy per content,
+    a changed picture gets a new name, so caches never show a stale one)."""
+    return f"media/{image.sha256[:16]}{image.suffix}"
 
 
 def policy_body_html(ctx: RenderContext, anchor_prefix: str = "") -> Markup:

@@ -7,8 +7,9 @@ same name under its project's ``templates/``.
 
 from __future__ import annotations
 
-from functools import lru_cache
+import hashlib
 from pathlib import Path
+from typing import Iterable
 
 from jinja2 import (
     ChoiceLoader,
@@ -25,22 +26,17 @@ PACKAGE_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 
 
 def template_dirs(project_root: Path | None) -> list[Path]:
-    """Template folders in lookup order: the project's, then the package's."""
-    dirs = []
-    if project_root is not None and (Path(project_root) / "templates").is_dir():
-        dirs.append(Path(project_root) / "templates")
+    """Template folders in lookup order: the project's (also when it does not exist yet: a
+    long-running ``serve`` finds an override made later), then the package's."""
+    dirs = [Path(project_root) / "templates"] if project_root is not None else []
     dirs.append(PACKAGE_TEMPLATES)
     return dirs
 
 
 def template_env(project_root: Path | None) -> Environment:
-    """The Jinja2 environment of a project (cached per process)."""
-    return _env(str(Path(project_root).resolve()) if project_root is not None else "")
-
-
-@lru_cache(maxsize=8)
-def _env(root: str) -> Environment:
-    loader = ChoiceLoader([FileSystemLoader(str(d)) for d in template_dirs(Path(root) if root else None)])
+    """A Jinja2 environment for a project's templates. Make one per run (a portal build): its
+    cache would not notice an override added later to the project's ``templates/``."""
+    loader = ChoiceLoader([FileSystemLoader(str(d)) for d in template_dirs(project_root)])
     return Environment(loader=loader, autoescape=select_autoescape(["html", "j2", "xml"]),
                        undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
 
@@ -65,3 +61,17 @@ def policy_template_vars(ctx: RenderContext) -> dict:
         "w": ctx.word,
         "fmt_date": ctx.date,
     }
+
+
+def templates_hash(project_root: Path, patterns: Iterable[str]) -> str:
+    """Hash of the template files matching ``patterns`` (globs relative to a templates
+    folder) in the package and in the project's ``templates/`` (which overrides it):
+    part of the key of everything those templates shape."""
+    h = hashlib.sha256()
+    for base in (PACKAGE_TEMPLATES, Path(project_root) / "templates"):
+        for pattern in patterns:
+            for path in sorted(base.glob(pattern)):
+                if path.is_file():
+                    h.update(f"{base == PACKAGE_TEMPLATES}:{path.relative_to(base).as_posix()}\0".encode())
+                    h.update(path.read_bytes())
+    return h.hexdigest()

@@ -17,6 +17,7 @@ from ..core.model import (
     Chapter,
     Code,
     Emph,
+    Image,
     Inline,
     Item,
     ItemList,
@@ -99,9 +100,13 @@ class TextWriter(Visitor):
     def visit_ItemList(self, node: ItemList) -> list[str]:
         return self.lines(node.items)
 
+    def visit_Image(self, node: Image) -> list[str]:
+        return [f"{self.loc.words['figure']}：{node.alt or node.src}"]
+
     def visit_Item(self, node: Item) -> list[str]:
         indent = "  " * (node.depth - 1)
-        return [f"{indent}{item_marker(node.number, node.depth, self.loc)}{self.inline(node.inlines)}",
+        marker = item_marker(node.number, node.depth, self.loc, sectioned=node.sectioned)
+        return [f"{indent}{marker}{self.inline(node.inlines)}",
                 *self.lines(node.children)]
 
     def visit_Table(self, node: Table) -> list[str]:

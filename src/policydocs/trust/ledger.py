@@ -52,8 +52,16 @@ from ..read.config import Config, load_config
 from ..read.frontmatter import ID_PATTERN, parse_front_matter, split_front_matter
 from . import clock, orgsig
 from . import keys as keymod
+from .records import (
+    ORG_SIGNER,
+    IssuedFile,
+    IssuedForm,
+    LedgerHead,
+    PublishedFile,
+    Review,
+    safe_relative_path,
+)
 from .signing import trust_root_path  # signing imports nothing from the ledger
-from .records import ORG_SIGNER, IssuedFile, IssuedForm, LedgerHead, PublishedFile, Review, safe_relative_path
 
 FORMAT_VERSION = 1
 GENESIS = "0" * 64
@@ -1004,6 +1012,21 @@ def version_info(project_root: str | Path, config, policy_id: str, source_text: 
             revisions=revisions_of(releases), content_hash=ch)
     return model.VersionInfo(version="草稿", is_draft=True, effective_date=fallback_effective,
                              approvals=[], revisions=revisions_of(releases), content_hash=ch)
+
+
+def release_info(project_root: str | Path, config, policy_id: str, version: str) -> model.VersionInfo:
+    """What to print on a released version, as published: its own approvals and effective
+    date, and the revision history up to and including it (later releases not yet made)."""
+    releases = released_versions(project_root, policy_id, config)
+    upto = next((i for i, r in enumerate(releases) if r.version == version), None)
+    if upto is None:
+        known = ", ".join(r.version for r in releases) or "none"
+        raise LedgerError(Paths(Path(project_root)).records, 0,
+                          f"{policy_id} has no version {version} (released: {known})")
+    rel = releases[upto]
+    return model.VersionInfo(version=rel.version, is_draft=False, effective_date=rel.effective_date,
+                             approvals=[model.Approval(a.role, a.person, a.date) for a in rel.approvals],
+                             revisions=revisions_of(releases[:upto + 1]), content_hash=rel.content_hash)
 
 
 # --------------------------------------------------------------------------

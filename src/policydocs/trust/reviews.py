@@ -18,7 +18,14 @@ from pathlib import Path
 from ..read.config import Config
 from . import keys as keymod
 from .clock import now
-from .ledger import Ledger, LedgerError, _config, _writable_state, check_policy_id, load_state
+from .ledger import (
+    Ledger,
+    LedgerError,
+    _config,
+    _writable_state,
+    check_policy_id,
+    load_state,
+)
 from .records import Review
 from .status import IN_FORCE, SCHEDULED, release_meta, statuses
 

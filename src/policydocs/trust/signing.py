@@ -733,6 +733,17 @@ def load_manifest(path: Path) -> dict:
     return manifest
 
 
+def manifest_base(manifest: dict, build_dir: Path) -> Path:
+    """The folder a manifest's paths are relative to: the project (format 2: ``project`` says
+    where it is from the manifest's folder) or the build folder itself (format 1)."""
+    if manifest.get("format", 1) < 2:
+        return Path(build_dir)
+    up = str(manifest.get("project", ".."))
+    if not all(part == ".." for part in Path(up).parts):  # only a way up to the project, never elsewhere
+        up = ".."
+    return (Path(build_dir) / up).resolve()
+
+
 def _safe_artifact_path(build_dir: Path, rel: str) -> Path | None:
     if not isinstance(rel, str) or not rel or rel.startswith(("/", "\\")) or ".." in Path(rel).parts:
         return None
@@ -783,6 +794,9 @@ def verify_published(build_dir: Path, trust_root: Path, *, manifest_path: Path |
         manifest = load_manifest(manifest_path)
     except SigningError as exc:
         return [str(exc.diagnostic.message) + f" ({manifest_path})"]
+    base = manifest_base(manifest, build_dir)
+    if base != build_dir:  # paths relative to the project already name the folder
+        prefix = ""
     root_pem: bytes | None = None
     root_error = ""
     try:
@@ -795,7 +809,7 @@ def verify_published(build_dir: Path, trust_root: Path, *, manifest_path: Path |
             continue
         rel = entry.get("path")
         where = f"{prefix}{rel}" if rel else f"artifact #{i}"
-        path = _safe_artifact_path(build_dir, rel)
+        path = _safe_artifact_path(base, rel)
         if path is None:
             problems.append(f"{where}: unsafe path in manifest")
             continue

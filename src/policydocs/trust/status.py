@@ -28,7 +28,15 @@ from functools import lru_cache
 from pathlib import Path
 
 from ..core.model import PolicyMeta
-from .ledger import LedgerError, PolicyState, ReleaseRecord, State, load_state, read_meta, snapshot_text
+from .ledger import (
+    LedgerError,
+    PolicyState,
+    ReleaseRecord,
+    State,
+    load_state,
+    read_meta,
+    snapshot_text,
+)
 
 IN_FORCE = "in_force"
 SCHEDULED = "scheduled"

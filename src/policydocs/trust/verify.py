@@ -19,7 +19,14 @@ from pathlib import Path
 
 from ..read.config import Config
 from . import publication, signing
-from .ledger import VerifyReport, _config, load_state, read_ledger, verify_ledger, working_texts
+from .ledger import (
+    VerifyReport,
+    _config,
+    load_state,
+    read_ledger,
+    verify_ledger,
+    working_texts,
+)
 from .records import LedgerHead
 
 
@@ -55,7 +62,8 @@ def manifest_copy_problems(root: Path, cfg: Config, checks: dict[str, signing.Si
     """Signed policy PDFs of the build manifest against the ledger (release behind them, head in chain)."""
     st = load_state(root, cfg)
     last = _last_head(root)
-    prefix = f"{cfg.build.output.rstrip('/')}/"
+    manifest = signing.load_manifest(cfg.build_dir / "manifest.json")
+    prefix = "" if signing.manifest_base(manifest, cfg.build_dir) != cfg.build_dir else f"{cfg.build.output.rstrip('/')}/"
     out = []
     for rel, check in sorted(checks.items()):
         if check.signed:

@@ -122,7 +122,7 @@
       h.appendChild(document.createTextNode(" "));
       h.appendChild(el("code", "", d.id));
       h.appendChild(document.createTextNode(" "));
-      h.appendChild(el("span", "badge status-" + d.status, d.status_label));
+      h.appendChild(el("span", "badge " + (d.in_force ? "v-in_force" : "v-superseded"), d.status_label));
       li.appendChild(h);
       var ul = el("ul", "snippets");
       r.hits.slice(0, 3).forEach(function (hit) {
@@ -189,4 +189,21 @@
   window.policydocsSearch = { search: search, norm: norm };
   initSearch();
   initSwitch();
+})();
+
+/* History page: compare any two versions — opens their 修订对照表 (files/diff/ID_OLD_NEW.html). */
+(function () {
+  "use strict";
+  var form = document.querySelector("form.compare-form");
+  if (!form) { return; }
+  function safe(v) { return v.replace(/[^A-Za-z0-9.-]/g, "-") || "v"; }
+  form.addEventListener("submit", function (e) {
+    e.preventDefault();
+    var all = Array.prototype.map.call(form.querySelectorAll("select[name=to] option"), function (o) { return o.value; });
+    var a = form.elements.from.value, b = form.elements.to.value;
+    var order = [form.querySelector("select[name=from] option").value].concat(all);
+    if (a === b) { return; }
+    if (order.indexOf(a) > order.indexOf(b)) { var t = a; a = b; b = t; }
+    location.href = "../files/diff/" + form.dataset.policy + "_" + safe(a) + "_" + safe(b) + ".html";
+  });
 })();

@@ -1,7 +1,8 @@
 /* Verify page: SHA-256 of a picked file, computed in the browser, looked up in
- * the published manifest (data/manifest.js).  WebCrypto when available; the
- * bundled JavaScript SHA-256 otherwise (plain-http intranets).  ?hash=js forces
- * the fallback (tests, and anyone who wants to compare the two). */
+ * every file ever published (data/published.js, from the ledger's publication
+ * record), with the version's status today: in force, superseded by … on …,
+ * scheduled from …, repealed.  WebCrypto when available; the bundled JavaScript
+ * SHA-256 otherwise (plain-http intranets).  ?hash=js forces the fallback. */
 (function () {
   "use strict";
   var box = document.getElementById("verify-box");
@@ -9,13 +10,27 @@
   var out = document.getElementById("verify-result");
   if (!box || !input || !out) { return; }
   var W = box.dataset;
-  var manifest = window.POLICYDOCS_MANIFEST || { artifacts: [] };
+  var data = window.POLICYDOCS_PUBLISHED || { files: [], policies: {} };
   var forceJs = /[?&]hash=js(&|$)/.test(location.search);
-  var bySha = {}, byUnsigned = {};
-  manifest.artifacts.forEach(function (a) {
-    if (a.sha256) { (bySha[a.sha256] = bySha[a.sha256] || []).push(a); }
-    if (a.unsigned_sha256 && a.signed) { (byUnsigned[a.unsigned_sha256] = byUnsigned[a.unsigned_sha256] || []).push(a); }
-  });
+  var today = (/[?&]today=(\d{4}-\d{2}-\d{2})/.exec(location.search) || [])[1] || new Date().toISOString().slice(0, 10);
+  var bySha = {};
+  data.files.forEach(function (a) { (bySha[a.sha256] = bySha[a.sha256] || []).push(a); });
+
+  /* The status of a version on ``day``: the latest release whose effective date has come is in force. */
+  function statusOf(pid, version, day) {
+    var rows = (data.policies[pid] || {}).versions || [];
+    var current = null, mine = null;
+    rows.forEach(function (r) { if (r.effective <= day) { current = r; } if (r.version === version) { mine = r; } });
+    if (!mine) { return ""; }
+    if (mine.state === "repealed" && mine.until && mine.until <= day) { return W.stRepealed.replace("{date}", mine.until); }
+    if (current && current.version === mine.version && mine.until && mine.until <= day && mine.by) {
+      return W.stSuperseded.replace("{by}", mine.by).replace("{date}", mine.until);  /* by another policy */
+    }
+    if (current && current.version === mine.version) { return W.stInForce; }
+    if (mine.effective > day) { return W.stScheduled.replace("{date}", mine.effective); }
+    if (current) { return W.stSuperseded.replace("{by}", current.version).replace("{date}", current.effective); }
+    return "";
+  }
 
   function useSubtle() {
     return !forceJs && window.isSecureContext !== false && window.crypto && window.crypto.subtle &&
@@ -82,29 +97,30 @@
     hits.forEach(function (a) {
       var card = el("div", "match");
       var h = el("h2", "");
-      if (a.kind === "policy" && a.policy_id) {
-        var link = el("a", "", a.title || a.policy_id);
-        link.href = a.policy_id + ".html";
+      var policy = data.policies[a.policy];
+      if (a.kind === "policy" && policy) {
+        var link = el("a", "", (policy.titles || {})[W.code] || a.policy);
+        link.href = a.policy + ".html";
         h.appendChild(link);
       } else {
-        h.textContent = a.title || a.path;
+        h.textContent = W.wHandbook.replace("{v}", a.version) + " · " + a.policy;
       }
       card.appendChild(h);
       var d = el("dl", "facts");
-      if (a.policy_id) { fact(d, W.wDocNo, a.policy_id); }
+      if (a.kind === "policy") { fact(d, W.wDocNo, a.policy); }
       fact(d, W.wVersion, a.version || "");
-      fact(d, W.wLanguage, (manifest.locale_names || {})[a.locale] || a.locale || "");
-      fact(d, W.wFormat, (a.format || "").toUpperCase() + (a.signed ? " · " + W.wSigned : (a.draft ? " · " + W.wDraft : "")));
-      if (a.effective_date) { fact(d, W.wEffective, a.effective_date); }
+      fact(d, W.wLanguage, (data.locale_names || {})[a.locale] || a.locale || "");
+      fact(d, W.wFormat, (a.format || "").toUpperCase() + (a.signed ? " · " + W.wSigned : ""));
+      if (a.kind === "policy") {
+        var st = el("strong", "status", statusOf(a.policy, a.version, today));
+        fact(d, W.wStatus, null, st);
+      }
       var f = el("a", "", a.path);
-      f.href = "../" + (a.site_path || ("files/" + a.path));
-      fact(d, "manifest", null, f);
+      f.href = "../" + a.site_path;
+      fact(d, W.wRecord, null, f);
       card.appendChild(d);
       out.appendChild(card);
     });
-    if (!hits.length && byUnsigned[res.hex]) {
-      out.appendChild(el("p", "note", W.unsignedCopy));
-    }
     out.appendChild(el("p", "method", res.method === "subtle" ? W.methodSubtle : W.methodJs));
   }
 

@@ -18,6 +18,7 @@ from ...core.model import (
     Chapter,
     Code,
     Emph,
+    Image,
     Inline,
     Item,
     ItemList,
@@ -156,8 +157,22 @@ class TypstWriter(Visitor):
     def visit_ItemList(self, block: ItemList) -> str:
         return self._keep(block, "".join(self.visit_all(block.items)))
 
+    def visit_Image(self, image: Image) -> str:
+        """A picture centred at its own size (96 dpi), never wider than the text, its description
+        below; the path is project-relative (the compiler's root is the project). A picture the
+        reader did not resolve (a text read without its project) prints its description only."""
+        caption = f"text(size: 0.9em)[{markup(image.alt)}]" if image.alt else ""
+        if image.path is None or not image.rel:
+            return self._keep(image, f"#align(center, {caption})\n\n" if caption else "")
+        width = round((image.width or 480) * 0.75, 2)
+        picture = (f"layout(size => image({string('/' + image.rel)}, width: calc.min(size.width, {width}pt), "
+                   f"alt: {string(image.alt or image.rel)}))")
+        parts = ", ".join(p for p in (picture, caption) if p)
+        return self._keep(image, f"#block(width: 100%, breakable: false, align(center, stack(dir: ttb, "
+                                 f"spacing: 0.6em, {parts})))\n\n")
+
     def visit_Item(self, item: Item) -> str:
-        marker = item_marker(item.number, item.depth, self.loc)
+        marker = item_marker(item.number, item.depth, self.loc, sectioned=item.sectioned)
         own = f"#pd-item({item.depth}, {string(marker)})[{self.inlines(item.inlines)}]\n\n"
         return own + "".join(self.visit_all(item.children))
 

@@ -1,0 +1,153 @@
+"""Controlled publication end to end, as a user runs it (issue 11): the portal and the publication
+serve released, signed versions only; an edit is a preview; a scheduled version takes over on its
+date; the superseded copy stays downloadable and says so."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import pytest
+from conftest import preview, published, run_cli
+
+pytestmark = pytest.mark.slow
+
+POLICY = """---
+id: HR-PUB-001
+title: 加班管理办法
+department: 人力资源部
+category: 人事
+status: effective
+effective_date: 2025-03-01
+review_cycle_months: 12
+applies_to: 全体员工
+lang: zh-Hans
+---
+
+# 总则
+
+为规范加班管理，制定本办法。
+
+加班应当事先申请，经部门负责人批准。{#apply}
+
+# 附则
+
+违反[[#apply]]的，不计加班。
+"""
+
+
+def cli(root: Path, env: dict, *args: str, ok: bool = True):
+    result = run_cli(*args, cwd=root, env=env)
+    if ok:
+        assert result.returncode == 0, f"policydocs {' '.join(args)}:\n{result.stdout}\n{result.stderr}"
+    return result
+
+
+def approve_and_release(root: Path, env: dict, *release_args: str) -> None:
+    for person, role in (("张伟", "编制"), ("李娜", "审核"), ("王强", "批准")):
+        cli(root, env, "approve", "HR-PUB-001", "--role", role, "--as", person)
+    cli(root, env, "release", "HR-PUB-001", *release_args)
+
+
+def manifest(root: Path) -> dict:
+    return json.loads((root / "build" / "manifest.json").read_text(encoding="utf-8"))
+
+
+def test_publication_preview_schedule_and_supersession(tmp_path):
+    root = tmp_path / "proj"
+    (root / "policies").mkdir(parents=True)
+    (root / "policydocs.toml").write_text('[organisation]\nname = "测试科技有限公司"\n[locales]\n'
+                                          'publish = ["zh-Hans", "zh-Hant-TW"]\n', encoding="utf-8")
+    source = root / "policies" / "HR-PUB-001.md"
+    source.write_text(POLICY, encoding="utf-8")
+    env = {"XDG_CONFIG_HOME": str(tmp_path / "xdg"), "POLICYDOCS_NOW": "2025-02-01T09:00:00+08:00"}
+    cli(root, env, "keys", "init-org")
+    for person, role in (("张伟", "编制"), ("李娜", "审核"), ("王强", "批准")):
+        cli(root, env, "keys", "new", "--person", person, "--roles", role)
+
+    # A/0 released a month before it takes effect: published, signed, on the record; shown as scheduled
+    approve_and_release(root, env)
+    cli(root, env, "build", "--all")
+    a0 = published(root, "HR-PUB-001", "A/0")
+    a0_bytes = a0.read_bytes()
+    assert "Signature is Valid" in run_cli_out(["pdfsig", "-nocert", str(a0)])
+    page = (root / "build/site/zh-Hans/HR-PUB-001.html").read_text(encoding="utf-8")
+    assert "HR-PUB-001_A-0.zh-Hans.pdf" in page and "待生效，2025年3月1日起施行" in page
+    index = (root / "build/site/zh-Hans/index.html").read_text(encoding="utf-8")
+    assert "即将生效的制度" in index
+    # its day comes: in force (nothing is published again)
+    env["POLICYDOCS_NOW"] = "2025-03-02T09:00:00+08:00"
+    result = cli(root, env, "build", "--all")
+    assert "0 file(s) published" in result.stdout
+    page = (root / "build/site/zh-Hans/HR-PUB-001.html").read_text(encoding="utf-8")
+    assert "现行有效" in page and a0.read_bytes() == a0_bytes
+
+    # the text is edited: the portal and the publication still serve the signed A/0; the draft is a preview
+    source.write_text(POLICY.replace("经部门负责人批准", "经部门负责人和人力资源部批准"), encoding="utf-8")
+    result = cli(root, env, "build", "--all")
+    assert "previews" in result.stdout and "HR-PUB-001" in result.stdout
+    assert a0.read_bytes() == a0_bytes
+    assert "草稿" in run_cli_out(["pdftotext", str(preview(root, "HR-PUB-001")), "-"])
+    page = (root / "build/site/zh-Hans/HR-PUB-001.html").read_text(encoding="utf-8")
+    assert "经部门负责人批准" in page and "人力资源部批准" not in page and "草稿" not in page
+    assert not list((root / "build/site").rglob("*preview*"))
+
+    # A/1 released with a future effective date: A/0 stays in force, A/1 is scheduled
+    env["POLICYDOCS_NOW"] = "2025-06-01T09:00:00+08:00"
+    approve_and_release(root, env, "--effective", "2025-09-01", "--summary", "加班审批增加人力资源部")
+    cli(root, env, "build", "--all")
+    a1 = published(root, "HR-PUB-001", "A/1")
+    assert a1.is_file() and a0.read_bytes() == a0_bytes
+    hist = (root / "build/site/zh-Hans/HR-PUB-001.history.html").read_text(encoding="utf-8")
+    assert 'class="release v-scheduled" data-version="A/1"' in hist
+    assert 'class="release v-in_force" data-version="A/0"' in hist
+    assert "待生效，2025年9月1日起施行" in hist
+    old = cli(root, env, "verify-file", str(a0))
+    assert "AUTHENTIC" in old.stdout and "in force" in old.stdout
+
+    # the date comes: A/1 in force, A/0 superseded and still downloadable, and verify-file says so
+    env["POLICYDOCS_NOW"] = "2025-09-02T09:00:00+08:00"
+    cli(root, env, "build", "--all")
+    hist = (root / "build/site/zh-Hans/HR-PUB-001.history.html").read_text(encoding="utf-8")
+    assert 'class="release v-in_force" data-version="A/1"' in hist
+    assert 'class="release v-superseded" data-version="A/0"' in hist and "已被 A/1 替代（2025年9月1日起）" in hist
+    site_a0 = root / "build/site/files" / a0.relative_to(root)
+    assert hashlib.sha256(site_a0.read_bytes()).hexdigest() == hashlib.sha256(a0_bytes).hexdigest()
+    old = cli(root, env, "verify-file", str(a0))
+    assert "AUTHENTIC" in old.stdout and "superseded by A/1" in old.stdout
+    assert "2025-09-01" in old.stdout
+    # every published file is on the record, and verify checks them all
+    record = [a for a in manifest(root)["artifacts"] if a["path"].startswith("publication/")]
+    assert {a["version"] for a in record if a.get("policy_id") == "HR-PUB-001"} == {"A/0", "A/1"}
+    assert cli(root, env, "verify").returncode == 0
+
+
+def test_a_published_file_that_changed_is_reported(tmp_path):
+    root = tmp_path / "proj"
+    (root / "policies").mkdir(parents=True)
+    (root / "policydocs.toml").write_text('[organisation]\nname = "测试科技有限公司"\n[locales]\n'
+                                          'publish = ["zh-Hans"]\n[build]\nformats = ["pdf"]\n', encoding="utf-8")
+    (root / "policies" / "HR-PUB-001.md").write_text(POLICY, encoding="utf-8")
+    env = {"XDG_CONFIG_HOME": str(tmp_path / "xdg"), "POLICYDOCS_NOW": "2025-02-01T09:00:00+08:00"}
+    cli(root, env, "keys", "init-org")
+    for person, role in (("张伟", "编制"), ("李娜", "审核"), ("王强", "批准")):
+        cli(root, env, "keys", "new", "--person", person, "--roles", role)
+    approve_and_release(root, env)
+    cli(root, env, "build")
+    a0 = published(root, "HR-PUB-001", "A/0")
+    data = bytearray(a0.read_bytes())
+    data[len(data) // 2] ^= 1
+    a0.write_bytes(bytes(data))
+    result = cli(root, env, "verify", ok=False)
+    assert result.returncode == 1 and "HR-PUB-001" in result.stdout + result.stderr
+    assert "publication/HR-PUB-001/A-0/HR-PUB-001_A-0.zh-Hans.pdf" in result.stdout + result.stderr
+    # the build never overwrites a published file: it is on the record already
+    cli(root, env, "build")
+    assert a0.read_bytes() == bytes(data)
+
+
+def run_cli_out(args: list[str]) -> str:
+    import subprocess
+
+    return subprocess.run(args, capture_output=True, text=True).stdout
