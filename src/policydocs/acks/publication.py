@@ -98,6 +98,10 @@ def find_published(project_root: str | Path, policy_id: str, version: str) -> tu
     pv = next((p for p in versions if p.version == version), None)
     if pv is None:
         have = ", ".join(p.version for p in versions)
+        released = {r.version for r in ledger.released_versions(root, policy_id)}
+        if version not in released:
+            raise AckError(f"{policy_id} {version} is a draft, not a released version; a campaign opens only on a "
+                           f"released, published version (published: {have})", code="draft")
         raise AckError(f"{policy_id} {version} is not published (published: {have})", code="unpublished")
     if pv.draft:
         raise AckError(f"{policy_id} {version} is a draft; a campaign opens only on a released, published version",
