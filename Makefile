@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 # Fonts: every face our documents name is a Noto CJK face (Latin and digits use its own Latin
 # glyphs), from fonts-noto-cjk; fonts-liberation2 gives Times New Roman/Arial metrics to an
 # organisation's reference DOCX that names them (fontconfig aliases them), instead of DejaVu.
-APT_PACKAGES := fonts-noto-cjk fonts-dejavu-core fonts-liberation2 fontconfig poppler-utils libreoffice-writer chromium chromium-driver libnss3-tools
+APT_PACKAGES := fonts-noto-cjk fonts-dejavu-core fonts-liberation2 fontconfig poppler-utils libreoffice-writer chromium chromium-driver libnss3-tools postgresql
 # The faces the documents name (render/docx_styles.py, core/locales.py): `make fonts` checks that
 # fontconfig resolves each one to itself.
 DOC_FONTS := Noto Serif CJK SC|Noto Sans CJK SC|Noto Serif CJK TC|Noto Sans CJK TC|Noto Serif CJK HK|Noto Sans CJK HK

@@ -43,6 +43,7 @@ COMMAND_MODULES = [
     "evidence_cmds",  # evidence, verify-evidence
     "site_cmds",  # site, serve
     "import_cmds",  # import
+    "acks_cmds",  # acks migrate|serve|import-roster|campaign|remind|report|seal (and its part of verify)
 ]
 
 

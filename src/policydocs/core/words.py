@@ -1,7 +1,7 @@
 """The one catalogue of words printed around a policy's text (data/words.yaml).
 
 Domains: ``document`` (policy PDF/DOCX), ``handbook``, ``forms``, ``site``, ``redline``,
-``history``. ``words(locale, domain)`` merges ``document`` (shared words such
+``history``, ``acks``. ``words(locale, domain)`` merges ``document`` (shared words such
 as 文件编号) with the domain's own table; regional locales (zh-Hant-TW,
 zh-Hant-HK) inherit zh-Hant and list only what differs.
 """
@@ -16,7 +16,7 @@ from typing import Mapping
 import yaml
 
 CATALOGUE = Path(__file__).resolve().parent.parent / "data" / "words.yaml"
-DOMAINS = ("document", "handbook", "forms", "site", "history", "redline")
+DOMAINS = ("document", "handbook", "forms", "site", "history", "redline", "acks")
 _PARENT = {"zh-Hant-TW": "zh-Hant", "zh-Hant-HK": "zh-Hant"}
 
 

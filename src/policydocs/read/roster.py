@@ -39,13 +39,14 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "position": ("岗位", "崗位", "职位", "職位", "职务", "職務", "岗位名称", "崗位名稱", "position", "jobtitle",
                  "title", "job", "role", "post"),
     "note": ("备注", "備註", "備注", "note", "notes", "remark", "remarks", "comment", "comments"),
+    "email": ("邮箱", "郵箱", "电子邮箱", "電子郵箱", "电子邮件", "電子郵件", "邮件", "郵件", "email", "e-mail", "mail"),
     "date": ("日期", "入职日期", "入職日期", "到职日期", "到職日期", "签收日期", "簽收日期", "date", "hiredate",
              "joindate", "startdate"),
 }
 REQUIRED = ("department", "name", "employee_no")
 #: How a missing field is named in messages.
 FIELD_LABELS = {"department": "部门 (department)", "name": "姓名 (name)", "employee_no": "工号 (employee id)",
-                "position": "岗位 (position)", "note": "备注 (note)", "date": "日期 (date)"}
+                "position": "岗位 (position)", "note": "备注 (note)", "date": "日期 (date)", "email": "邮箱 (email)"}
 
 _ALIASES = {alias: fld for fld, names in COLUMNS.items() for alias in names}
 
@@ -61,6 +62,7 @@ class Employee:
     note: str = ""
     date: date | None = None
     row: int = 0
+    email: str = ""
 
 
 @dataclass
@@ -360,7 +362,8 @@ def _parse_rows(path: Path, rows: list[tuple[int, list[object]]]) -> list[Employ
                 errors.add(path, number, f"row {number}: 日期 {_cell(raw_date)!r} is not a date ({_reason(exc)})")
                 ok = False
         if ok:
-            employees.append(Employee(dept, name, emp_no, _cell(get("position")), _cell(get("note")), when, number))
+            employees.append(Employee(dept, name, emp_no, _cell(get("position")), _cell(get("note")), when, number,
+                                      _cell(get("email"))))
     errors.raise_if_any()
     if not employees:
         raise PolicyError(path, header_row, f"row {header_row}: no employees below the header row")

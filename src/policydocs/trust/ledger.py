@@ -69,7 +69,7 @@ SIG_DOMAIN = b"policydocs-ledger-v1\n"
 NOW_ENV = clock.NOW_ENV  # ISO datetime: fixed clock for tests and demo seeding
 TODAY_ENV = clock.TODAY_ENV  # ISO date: the day date decisions are made on
 FAULT_ENV = "POLICYDOCS_FAULT"  # fault injection for crash tests: torn-append | after-append
-RECORD_TYPES = ("key", "approve", "release", "repair", "publish", "issue", "review")
+RECORD_TYPES = ("key", "approve", "release", "repair", "publish", "issue", "review", "acks-seal")
 FSYNC = True  # bench/bench_ledger.py turns this off while building its fixture; never in normal use
 
 
@@ -163,6 +163,8 @@ def describe(rec: dict) -> str:
         what = f"issue {p.get('form', '?')} {p.get('subject', '?')} {p.get('version', '?')}"
     elif t == "review":
         what = f"review {p.get('policy', '?')} {p.get('version', '?')} by {p.get('person', '?')}"
+    elif t == "acks-seal":
+        what = f"acks-seal {p.get('day', '?')}, {p.get('count', '?')} acknowledgements"
     else:
         what = str(t)
     return f"record #{seq} ({what})"
@@ -525,6 +527,7 @@ class State:
     reviews: dict[str, list[Review]] = field(default_factory=dict)  # policy → reviews, oldest first
     org_signed: list[int] = field(default_factory=list)  # entry indices signed by the organisation
     repairs: list[dict] = field(default_factory=list)  # repair records, for auditors
+    acks_seals: dict[str, list[dict]] = field(default_factory=dict)  # database id → seal payloads in order
 
     @property
     def releases_by_seq(self) -> dict[int, ReleaseRecord]:
@@ -704,6 +707,8 @@ def replay(entries: list[Entry], roles: list[str], scheme: str, *, check_signatu
             probs += _apply_review(st, rec, who)
         elif rtype == "repair":
             st.repairs.append(rec)
+        elif rtype == "acks-seal":
+            probs += _check_acks_seal(st, p, who)
         st.problems.extend(probs)
     return st
 
@@ -828,6 +833,35 @@ def _check_approval(st: State, rec: dict, roles: list[str], who: str) -> list[st
             probs.append(f"{who}: {person} already approved the same text as {other[0].role} "
                          f"(record #{other[0].seq}); one person cannot hold two roles in one release")
     return probs
+
+
+def _check_acks_seal(st: State, p: dict, who) -> list[str]:
+    """An acknowledgement day seal: well-formed, and chained to the previous seal of the same database."""
+    ok = (isinstance(p.get("database"), str) and isinstance(p.get("day"), str) and isinstance(p.get("count"), int)
+          and all(isinstance(p.get(k), str) and re.fullmatch(r"[0-9a-f]{64}", p[k]) for k in ("head", "prev")))
+    if not ok:
+        return [f"{who}: acks-seal lacks database, day, count, head or prev"]
+    seals = st.acks_seals.setdefault(p["database"], [])
+    last = seals[-1] if seals else None
+    probs = []
+    if last is not None and p["day"] <= last["day"]:
+        probs.append(f"{who}: seals {p['day']}, not after the previous seal of this database ({last['day']})")
+    if p["prev"] != (last["head"] if last else GENESIS):
+        probs.append(f"{who}: does not chain to the previous acknowledgement seal of this database")
+    seals.append(p)
+    return probs
+
+
+def append_acks_seal(project_root: str | Path, config, payload: dict) -> dict:
+    """Append an ``acks-seal`` record (the head of one day's acknowledgement chain)."""
+    root = Path(project_root).resolve()
+    led = Ledger(root)
+    with led.locked():
+        st = _writable_state(led, _config(root, config))
+        probs = _check_acks_seal(st, payload, "acks-seal")
+        if probs:
+            raise LedgerError(led.paths.records, 0, "; ".join(probs))
+        return led.append("acks-seal", payload, last=st.last)
 
 
 def _check_release(st: State, rec: dict, roles: list[str], scheme: str, who: str) -> tuple[ReleaseRecord, list[str]]:
