@@ -20,6 +20,7 @@ from test_acks_support import acks_built, acks_root, db_url, pg_cluster, service
 from policydocs.acks import db, exports, publication
 from policydocs.acks.seal import seal_days, verify_acks
 from policydocs.acks.store import AckError, AlreadyAcknowledged, Person, ack_row_hash
+from policydocs.trust import publication as trust_publication
 
 
 def _emp(svc, no):
@@ -60,7 +61,7 @@ def test_campaign_only_on_a_released_published_version(service):
     versions = {(p.policy_id, p.version): p for p in publication.published_versions(service.root)}
     assert versions[("HR-LV-002", "A/1")].locales == ["zh-Hans", "zh-Hant-TW"]
     assert ("HR-LV-002", "A/0") in versions  # earlier versions stay published
-    assert not any(p.draft or p.version == "草稿" for p in versions.values())
+    assert not any(p.version == "草稿" for p in versions.values())  # previews are never on the record
     with pytest.raises(AckError, match="is a draft"):
         service.open_campaign("XSS-1", "草稿", audience_kind="all", audience_value="", due=date.today(), opened_by="hr")
     with pytest.raises(AckError, match="A/9 is a draft"):
@@ -69,8 +70,8 @@ def test_campaign_only_on_a_released_published_version(service):
     cid = _open(service)
     camp = service.store.campaign(cid)
     texts = service.store.campaign_texts(cid)
-    art = {(a["locale"]): a for a in json.loads((service.root / "build" / "manifest.json").read_text())["artifacts"]
-           if a["policy_id"] == "HR-LV-002"}
+    art = {f.locale: {"sha256": f.sha256} for f in trust_publication.published_files(service.root)
+           if (f.policy, f.version, f.format) == ("HR-LV-002", "A/1", "pdf")}
     for loc, t in texts.items():
         assert t["file_sha256"] == art[loc]["sha256"] and t["file_signed"]
         kept = service.settings.files_dir / t["file_path"]

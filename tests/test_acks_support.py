@@ -10,7 +10,6 @@ lives in a temp dir owned by ``postgres`` and the tools run through
 from __future__ import annotations
 
 import glob
-import json
 import os
 import shutil
 import signal
@@ -138,8 +137,8 @@ class SmtpSink:
 
 
 def make_acks_project(root: Path) -> Path:
-    """The portal test project (HR-LV-002 released as A/0 and A/1) with HR-LV-002 A/1 and the
-    never-released XSS-1 (a draft) built as signed/unsigned PDFs, and a roster file.
+    """The portal test project (every policy released; HR-LV-002 as A/0 and A/1) with HR-LV-002 and
+    XSS-1 published (signed PDFs on the publication record), and a roster file.
     XDG_CONFIG_HOME must be set (demo signing identity, private keys)."""
     from test_site_support import make_site_project
 
@@ -151,10 +150,6 @@ def make_acks_project(root: Path) -> Path:
     assert proc.returncode == 0, proc.stderr
     (root / "roster.csv").write_text(ROSTER, encoding="utf-8")
     return root
-
-
-def manifest(root: Path) -> dict:
-    return json.loads((root / "build" / "manifest.json").read_text(encoding="utf-8"))
 
 
 class ServerProcess:

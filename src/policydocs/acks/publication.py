@@ -1,14 +1,10 @@
 """Published versions, as the acknowledgement service sees them — the only module that reads them.
 
-Two sources, the first one winning for a policy version it holds:
-
-1. the publication record on the ledger (``trust/publication.py``: every
-   published file's SHA-256 on the hash-chained record, kept forever);
-2. ``build/manifest.json`` (policy_id, version, locale, format, path, sha256,
-   signed, draft), for builds that do not write the publication record yet.
-
-Either way the version needs its release record in the ledger, and a draft
-is refused (:func:`find_published`).
+The source is the publication record on the ledger (``trust/publication.py``):
+every file ``policydocs build`` published, with its SHA-256, on the
+hash-chained record, kept forever. Only released versions are ever published
+(working texts are previews under ``build/preview/``, never on the record), so
+a campaign can only open on a version employees can be shown as signed.
 """
 
 from __future__ import annotations
@@ -18,11 +14,9 @@ import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..core.errors import PolicyError
-from ..core.manifest import read_manifest
-from ..read.config import load_config
 from ..trust import ledger
 from ..trust import publication as trust_publication
+from ..trust.status import release_meta
 from .store import AckError
 
 
@@ -30,7 +24,7 @@ from .store import AckError
 class PublishedFile:
     locale: str
     format: str
-    path: Path  # absolute, inside build/
+    path: Path  # absolute, inside the project's publication folder
     sha256: str
     signed: bool
 
@@ -40,7 +34,6 @@ class PublishedVersion:
     policy_id: str
     version: str
     title: str
-    draft: bool
     files: list[PublishedFile] = field(default_factory=list)
 
     def pdf(self, locale: str) -> PublishedFile | None:
@@ -52,67 +45,37 @@ class PublishedVersion:
 
 
 def published_versions(project_root: str | Path) -> list[PublishedVersion]:
-    """Every policy version with files in the publication, drafts included (marked)."""
-    cfg = load_config(Path(project_root))
-    path = cfg.build_dir / "manifest.json"
-    try:
-        manifest = read_manifest(path, missing_ok=True)
-    except PolicyError as exc:
-        raise AckError(str(exc), code="unpublished") from None
-    out = _from_publication_record(Path(project_root))
-    if manifest is None and not out:
-        raise AckError(f"{path}: nothing is published yet (run `policydocs build`)", code="unpublished")
-    recorded = set(out)
-    for art in (manifest.artifacts if manifest is not None else []):
-        if art.kind != "policy" or not art.policy_id:
-            continue
-        key = (art.policy_id, str(art.version))
-        if key in recorded:
-            continue
-        pv = out.setdefault(key, PublishedVersion(key[0], key[1], art.title or key[0], False))
-        pv.draft = pv.draft or art.draft
-        pv.files.append(PublishedFile(art.locale, art.format, (cfg.build_dir / art.path).resolve(), art.sha256,
-                                      art.signed))
-    return sorted(out.values(), key=lambda p: (p.policy_id, p.version))
-
-
-def _from_publication_record(root: Path) -> dict[tuple[str, str], PublishedVersion]:
-    """Policy versions on the ledger's publication record (files as the record holds them)."""
+    """Every policy version with files on the publication record, by policy and version."""
+    root = Path(project_root)
+    releases = {(r.policy_id, r.version): r for ps in ledger.load_state(root).policies.values() for r in ps.releases}
     out: dict[tuple[str, str], PublishedVersion] = {}
     for f in trust_publication.published_files(root):
         if f.kind != "policy":
             continue
-        pv = out.setdefault((f.policy, f.version), PublishedVersion(f.policy, f.version, f.policy, False))
+        pv = out.get((f.policy, f.version))
+        if pv is None:
+            rel = releases.get((f.policy, f.version))
+            meta = release_meta(root, rel) if rel is not None else None
+            pv = out[(f.policy, f.version)] = PublishedVersion(f.policy, f.version, meta.title if meta else f.policy)
         pv.files = [x for x in pv.files if (x.locale, x.format) != (f.locale, f.format)]  # a re-issue replaces
         pv.files.append(PublishedFile(f.locale, f.format, (root / f.path).resolve(), f.sha256,
                                       f.format == "pdf"))  # released PDFs are published signed
-    return out
+    return sorted(out.values(), key=lambda p: (p.policy_id, p.version))
 
 
 def find_published(project_root: str | Path, policy_id: str, version: str) -> tuple[PublishedVersion, ledger.ReleaseRecord]:
     """The published, released version — or AckError saying why it cannot be acknowledged."""
     root = Path(project_root)
-    versions = [p for p in published_versions(root) if p.policy_id == policy_id]
-    if not versions:
-        raise AckError(f"{policy_id} is not published", code="unpublished")
-    pv = next((p for p in versions if p.version == version), None)
-    if pv is None:
-        have = ", ".join(p.version for p in versions)
-        released = {r.version for r in ledger.released_versions(root, policy_id)}
-        if version not in released:
-            raise AckError(f"{policy_id} {version} is a draft, not a released version; a campaign opens only on a "
-                           f"released, published version (published: {have})", code="draft")
-        raise AckError(f"{policy_id} {version} is not published (published: {have})", code="unpublished")
-    if pv.draft:
-        raise AckError(f"{policy_id} {version} is a draft; a campaign opens only on a released, published version",
-                       code="draft")
-    try:
-        release = ledger.find_release(root, policy_id, version)
-    except ledger.LedgerError:
-        raise AckError(f"{policy_id} {version} has no release record in the ledger", code="draft") from None
-    if not pv.locales:
-        raise AckError(f"{policy_id} {version}: no published PDF", code="unpublished")
-    return pv, release
+    released = {r.version: r for r in ledger.released_versions(root, policy_id)}
+    if version not in released:
+        known = ", ".join(released) or "none"
+        raise AckError(f"{policy_id} {version} is a draft, not a released version; a campaign opens only on a "
+                       f"released, published version (released: {known})", code="draft")
+    pv = next((p for p in published_versions(root) if (p.policy_id, p.version) == (policy_id, version)), None)
+    if pv is None or not pv.locales:
+        raise AckError(f"{policy_id} {version} is released but not published yet (run `policydocs build`)",
+                       code="unpublished")
+    return pv, released[version]
 
 
 def keep_copy(file: PublishedFile, files_dir: Path) -> str:
