@@ -125,6 +125,7 @@ def best(args: list[str], cwd: Path, env: dict, repeat: int = 3) -> float:
 
 
 def bench(n: int, work: Path, env: dict) -> None:
+    env = dict(env, XDG_CONFIG_HOME=str(work / f"xdg-{n}"), XDG_CACHE_HOME=str(work / f"cache-{n}"))
     root = make_corpus(work / f"corpus-{n}", n)
     count = len(list((root / "policies").glob("*.md")))
     run(["keys", "init-org", "--force"], root, env)
@@ -174,8 +175,7 @@ def _pages(root: Path) -> int:
 def main(argv: list[str]) -> int:
     sizes = [int(a) for a in argv] or [100, 500]
     work = Path(tempfile.mkdtemp(prefix="bench-scale-"))
-    env = dict(os.environ, XDG_CONFIG_HOME=str(work / "xdg"), XDG_CACHE_HOME=str(work / "cache"),
-               POLICYDOCS_SIGNING_PASSPHRASE="policydocs-demo")
+    env = dict(os.environ, POLICYDOCS_SIGNING_PASSPHRASE="policydocs-demo")
     env.pop("CI", None)
     try:
         for n in sizes:

@@ -450,8 +450,12 @@ def diff_versions(project_root: str | Path, config, policy_id: str, old: str, ne
     return result
 
 
-def compare_versions(project_root: str | Path, config, policy_id: str, old: str, new: str | None = None) -> DiffResult:
-    """The comparison of ``old`` → ``new`` (nothing written): what every redline renders."""
+def compare_versions(project_root: str | Path, config, policy_id: str, old: str, new: str | None = None, *,
+                     project: dict[str, Document] | None = None) -> DiffResult:
+    """The comparison of ``old`` → ``new`` (nothing written): what every redline renders.
+
+    ``project``: the working texts already parsed (a build session's), so references
+    to other policies resolve without reading the project again."""
     root = Path(project_root).resolve()
     if config is None:
         from ..read.config import load_config
@@ -470,7 +474,10 @@ def compare_versions(project_root: str | Path, config, policy_id: str, old: str,
 
     old_text, old_name, _ = text_of(old)
     new_text, new_name, new_rel = text_of(new)
-    titles, others = _project_docs(root)
+    if project is None:
+        titles, others = _project_docs(root)
+    else:
+        titles, others = {pid: d.meta.title for pid, d in project.items()}, dict(project)
     others.pop(policy_id, None)
     old_doc = _parse(old_text, f"ledger:{policy_id}@{old_name}", titles, others)
     new_doc = _parse(new_text, f"ledger:{policy_id}@{new_name}", titles, others)

@@ -214,7 +214,8 @@ class Portal:
                 self.redline_pages[(pid, old.version, new.version)] = names["html"]
 
     def _redline(self, pid: str, old: str, new: str) -> dict[str, bytes]:
-        result = diff.compare_versions(self.root, self.cfg, pid, old, new)
+        result = diff.compare_versions(self.root, self.cfg, pid, old, new,
+                                       project=self.inputs.project.documents)
         table = diff.redline_table(result)
         return {"html": diff.render_html(table).encode("utf-8"),
                 "pdf": diff.pdf_bytes(table, self.root, result.when.date() if result.when else None)}
