@@ -85,7 +85,8 @@ def test_layout_pages_per_locale(site_project):
                      "HR-LV-002.history.html", "HR-LV-002.v-A-0.html", "XSS-1.html", "IT-SEC-001.html"):
             assert (site / code / name).is_file(), f"{code}/{name}"
         assert (site / "data" / f"search.{code}.js").is_file()
-    for name in ("index.html", "manifest.json", "SHA256SUMS", "data/published.js", "static/site.css",
+    assert not (site / "manifest.json").exists()  # the build's manifest lists previews: not the portal's business
+    for name in ("index.html", "published.json", "SHA256SUMS", "data/published.js", "static/site.css",
                  "static/site.js", "static/sha256.js", "static/verify.js", "static/as-of.js"):
         assert (site / name).is_file(), name
     # nothing from a CDN or any absolute URL: every script/style/link is relative
@@ -217,6 +218,7 @@ def test_verify_data_knows_every_published_file(site_project):
     data = json.loads(text.split("=", 1)[1].rstrip(";\n"))
     manifest = json.loads((root / "build" / "manifest.json").read_text(encoding="utf-8"))
     assert {f["sha256"] for f in data["files"]} == {a["sha256"] for a in manifest["artifacts"] if not a.get("draft")}
+    assert json.loads((root / "build" / "site" / "published.json").read_text(encoding="utf-8")) == data
     a0 = next(v for v in data["policies"]["HR-LV-002"]["versions"] if v["version"] == "A/0")
     assert a0["state"] == "superseded" and a0["until"] == "2025-07-01" and a0["by"] == "A/1"
 

@@ -37,7 +37,7 @@ class Portal:
         self.site = root / "build" / "site"
         self.server = server
         self.b = browser
-        self.manifest = json.loads((self.site / "manifest.json").read_text(encoding="utf-8"))
+        self.published = json.loads((self.site / "published.json").read_text(encoding="utf-8"))
 
     def url(self, rel: str) -> str:
         return self.server.base + urllib.parse.quote(rel, safe="/?=&#%")
@@ -50,8 +50,8 @@ class Portal:
 
     def art(self, pid: str, locale: str, fmt: str, version: str | None = None) -> dict:
         """A published file of a policy (the newest version unless ``version``)."""
-        found = [a for a in self.manifest["artifacts"] if a.get("policy_id") == pid and a["locale"] == locale
-                 and a["format"] == fmt and not a.get("draft") and (version is None or a["version"] == version)]
+        found = [a for a in self.published["files"] if a["policy"] == pid and a["locale"] == locale
+                 and a["format"] == fmt and (version is None or a["version"] == version)]
         return max(found, key=lambda a: a["version"])
 
     def text(self, selector: str) -> str:
@@ -162,7 +162,7 @@ def test_search_finds_chinese_terms(portal):
     assert _hits(portal) == [] and "没有找到" in portal.text(".search-summary")
 
 
-def test_download_link_hash_equals_manifest(portal):
+def test_download_link_hash_equals_the_published_hash(portal):
     portal.open("zh-Hant-TW/HR-LV-002.html")
     row = portal.b.js("""(() => { const r = document.querySelector('tr.dl-row[data-locale="zh-Hant-TW"][data-format="pdf"]');
         return {href: r.querySelector('a.dl').href, shown: r.querySelector('code.hash').textContent,
@@ -312,10 +312,10 @@ def test_as_of_page_answers_for_any_day(portal):
 def test_auditor_page_lists_every_hash(portal):
     portal.open("zh-Hans/auditor.html")
     shown = portal.b.js("Object.fromEntries([...document.querySelectorAll('.audit-files tr[data-path]')].map(r => [r.dataset.path, r.querySelector('code.hash').textContent]))")
-    assert shown == {a["path"]: a["sha256"] for a in portal.manifest["artifacts"] if not a.get("draft")}
+    assert shown == {a["path"]: a["sha256"] for a in portal.published["files"]}
     assert "policydocs verify" in portal.text(".howto")
-    href = portal.b.js("document.querySelector('a.manifest-link').href")
-    assert urllib.request.urlopen(href, timeout=10).read() == (portal.root / "build" / "manifest.json").read_bytes()
+    href = portal.b.js("document.querySelector('a.published-link').href")
+    assert json.loads(urllib.request.urlopen(href, timeout=10).read()) == portal.published
     portal.shot("auditor")
 
 

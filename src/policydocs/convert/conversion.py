@@ -65,6 +65,7 @@ import yaml
 from ..core.errors import Diagnostic, PolicyError, PolicyErrors
 from ..core.locales import LOCALES, get_locale
 from ..core.model import Document, Image, PolicyMeta, Ref, Text
+from ..core.yamlload import SafeLoader, safe_load
 from ..read.config import load_config
 
 OPENCC_VERSION: str = opencc.__version__
@@ -247,7 +248,7 @@ def _compile_rules(glossary: Glossary, source: str, target: str, phrase_mode: bo
     return rules
 
 
-class _LineLoader(yaml.SafeLoader):
+class _LineLoader(SafeLoader):
     """SafeLoader that records each mapping's 1-based line as ``__line__``."""
 
 
@@ -481,7 +482,7 @@ def regional_vocabulary() -> dict[str, dict[str, tuple[str, str, bool]]]:
         if word not in usual:  # listed as an alternative: the region writes it too
             out[region][word] = ("/".join(usual), f"listed in {REGIONS[region][1]}", True)
     s2t = opencc_converter("s2t")
-    curated = yaml.safe_load(REGIONAL_VOCABULARY.read_text(encoding="utf-8")) or {}
+    curated = safe_load(REGIONAL_VOCABULARY.read_text(encoding="utf-8")) or {}
     for region, section in curated.items():
         for entry in section.get("keep") or []:
             out[region].pop(s2t.convert(entry["zh-Hans"]), None)

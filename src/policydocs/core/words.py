@@ -13,7 +13,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Mapping
 
-import yaml
+from .yamlload import safe_load
 
 CATALOGUE = Path(__file__).resolve().parent.parent / "data" / "words.yaml"
 DOMAINS = ("document", "handbook", "forms", "site", "history", "redline", "acks")
@@ -22,7 +22,7 @@ _PARENT = {"zh-Hant-TW": "zh-Hant", "zh-Hant-HK": "zh-Hant"}
 
 @lru_cache(maxsize=1)
 def _catalogue() -> dict[str, dict[str, dict[str, str]]]:
-    return yaml.safe_load(CATALOGUE.read_text(encoding="utf-8"))
+    return safe_load(CATALOGUE.read_text(encoding="utf-8"))
 
 
 def _table(domain: str, locale: str) -> dict[str, str]:

@@ -33,6 +33,7 @@ from ..core.locales import get_locale
 from ..core.model import plain_text
 from ..core.numbering import chapter_label, heading_marker
 from ..core.words import words
+from ..core.yamlload import SafeLoader, safe_load
 from ..read.config import Config
 from ..render.pdf import policy_data
 from ..render.typst.engine import engine_for
@@ -97,7 +98,7 @@ def load_handbook(path: str | Path, project) -> Handbook:
     except OSError as exc:
         raise PolicyError(rel, 0, f"cannot read: {exc.strerror}") from None
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        root = yaml.compose(text, Loader=SafeLoader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         raise PolicyError(rel, mark.line + 1 if mark else 1, f"YAML syntax error: {exc}") from None
@@ -111,7 +112,7 @@ def load_handbook(path: str | Path, project) -> Handbook:
             errors.add(rel, _line(key_node), f"unknown key {key!r}; known: {', '.join(_KEYS)}")
             continue
         nodes[key] = (key_node, value_node)
-    data = yaml.safe_load(text) or {}
+    data = safe_load(text) or {}
 
     def text_field(key: str, required: bool = False) -> str:
         value = data.get(key)

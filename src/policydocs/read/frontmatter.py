@@ -16,6 +16,7 @@ import yaml
 from ..core.errors import Collector, PolicyError
 from ..core.locales import LOCALES
 from ..core.model import NUMBERING_STYLES, STATUSES, PolicyMeta
+from ..core.yamlload import SafeLoader
 
 ID_PATTERN = re.compile(r"^[A-Za-z0-9]+(?:-[A-Za-z0-9]+)*$")
 _DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
@@ -52,7 +53,7 @@ def parse_front_matter(yaml_text: str, path: Path, first_line: int = 2, *, stric
     """
     errors = Collector()
     try:
-        root = yaml.compose(yaml_text, Loader=yaml.SafeLoader)
+        root = yaml.compose(yaml_text, Loader=SafeLoader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         line = first_line + mark.line if mark else first_line

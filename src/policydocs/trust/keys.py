@@ -36,6 +36,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (
 from ..core.errors import PolicyError
 from ..core.fsutil import atomic_write_bytes
 from ..core.locales import LOCALES
+from ..core.yamlload import safe_load
 from ..read.config import user_config_dir
 
 PASSPHRASE_ENV = "POLICYDOCS_KEY_PASSPHRASE"
@@ -235,7 +236,7 @@ def read_people(root: Path) -> dict[str, Person]:
         return {}
     text = path.read_text(encoding="utf-8")
     try:
-        data = yaml.safe_load(text) or {}
+        data = safe_load(text) or {}
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         raise PolicyError(path, (mark.line + 1) if mark else 1, f"YAML syntax error: {exc}") from None

@@ -179,18 +179,33 @@ def _upcoming(releases: list[ReleaseRecord], day: date, after_seq: int) -> Relea
 def _superseding(root: str | Path, st: State, pid: str, cur: ReleaseRecord, day: date) -> Successor | None:
     """Another policy whose text in force on ``day`` supersedes ``pid`` (released after ``cur``)."""
     best: Successor | None = None
-    for other, ps in st.policies.items():
-        if other == pid:
+    for other, r in _supersessions(root, st).get(pid, ()):
+        if other == pid or effective_of(r) > day or r.seq < cur.seq:
             continue
-        for r in ps.releases:
-            if effective_of(r) > day or r.seq < cur.seq:
-                continue
-            meta = release_meta(root, r)
-            if meta is not None and pid in meta.supersedes:
-                cand = Successor(other, r.version, effective_of(r), r.seq)
-                if best is None or (cand.effective, cand.record) < (best.effective, best.record):
-                    best = cand
+        cand = Successor(other, r.version, effective_of(r), r.seq)
+        if best is None or (cand.effective, cand.record) < (best.effective, best.record):
+            best = cand
     return best
+
+
+_index: dict[int, tuple[State, dict[str, list[tuple[str, ReleaseRecord]]]]] = {}
+
+
+def _supersessions(root: str | Path, st: State) -> dict[str, list[tuple[str, ReleaseRecord]]]:
+    """Policy id → the releases of other policies whose frozen text names it in ``supersedes``;
+    read once per ledger state (the portal asks for hundreds of statuses)."""
+    hit = _index.get(id(st))
+    if hit is not None and hit[0] is st:
+        return hit[1]
+    index: dict[str, list[tuple[str, ReleaseRecord]]] = {}
+    for other, ps in st.policies.items():
+        for r in ps.releases:
+            meta = release_meta(root, r)
+            for old in (meta.supersedes if meta is not None else ()):
+                index.setdefault(old, []).append((other, r))
+    _index.clear()
+    _index[id(st)] = (st, index)  # holding ``st`` keeps its id from being reused
+    return index
 
 
 def _status(root: str | Path, st: State, pid: str, day: date) -> PolicyStatus:

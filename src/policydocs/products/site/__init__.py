@@ -20,21 +20,18 @@ from .text import human_size, js_data, search_segments
 __all__ = ["generate_site", "Catalogue", "SiteResult", "js_data", "search_segments", "human_size"]
 
 
-def generate_site(inputs: PortalInputs, *, manifest: bytes | None = None) -> SiteResult:
+def generate_site(inputs: PortalInputs) -> SiteResult:
     """Bring ``build/site/`` up to date for ``inputs.today``; pages whose inputs did not change
     are kept. Nothing in ``build/site/`` changes unless every page rendered."""
     started = time.perf_counter()
     cfg = inputs.config
     site = cfg.build_dir / "site"
-    if manifest is None:
-        path = cfg.build_dir / "manifest.json"
-        manifest = path.read_bytes() if path.is_file() else b""
     cat = catalogue(inputs.root, cfg, list(inputs.project.documents), inputs.today)
     env_key = key_of(fsutil.package_hash(), templates_hash(inputs.root, TEMPLATES), _config_bytes(inputs.root),
                      inputs.glossary_hash)
     out = SiteOutput(site)
     try:
-        result = Portal(inputs, cat, out, env_key, manifest).build()
+        result = Portal(inputs, cat, out, env_key).build()
     except BaseException:  # nothing of a failed portal build reaches build/site/
         out.discard()
         raise

@@ -12,8 +12,10 @@ list of every published file for the verify and as-of pages.
 from __future__ import annotations
 
 import hashlib
+import json
 from dataclasses import dataclass, field, replace
 from datetime import date
+from functools import cached_property
 from itertools import combinations
 from pathlib import Path
 from typing import Protocol
@@ -84,12 +86,11 @@ def _safe(v: str) -> str:
 class Portal:
     """Renders every page of the portal into a :class:`SiteOutput`, each only when its inputs changed."""
 
-    def __init__(self, inputs: PortalInputs, cat: Catalogue, out: SiteOutput, env_key: str, manifest: bytes = b""):
+    def __init__(self, inputs: PortalInputs, cat: Catalogue, out: SiteOutput, env_key: str):
         self.inputs, self.cat, self.out = inputs, cat, out
         self.cfg, self.root = inputs.config, inputs.root
         self.env = template_env(self.root)
         self.env_key = env_key
-        self.manifest = manifest
         self.locales = list(self.cfg.locales.publish)
         self.source_locale = self.cfg.locales.source if self.cfg.locales.source in self.locales else self.locales[0]
         self.result = SiteResult(path=out.site)
@@ -162,8 +163,6 @@ class Portal:
         self.render("redirect.html.j2", "index.html", [self.source_locale, self.cfg.organisation.name],
                     lambda: {"target": f"{self.source_locale}/index.html", "title": self.cfg.organisation.name,
                              "lang": get_locale(self.source_locale).html_lang})
-        if self.manifest:
-            self.out.want("manifest.json", hashlib.sha256(self.manifest).hexdigest(), lambda: self.manifest)
         return self.result
 
     def copy_static(self) -> None:
@@ -366,7 +365,7 @@ class Portal:
         state = ledger.load_state(self.root, self.cfg)
         head = ledger.read_head(self.root)
         due = {d.policy: d for d in reviews.schedule(self.root, self.cat.day, self.cfg)}
-        key = [code, state.count, head, hashlib.sha256(self.manifest).hexdigest(),
+        key = [code, state.count, head, self.published_json_sha256,
                [(f.path, f.sha256) for f in self.cat.files],
                [(pid, self.status_key(p.shown), str(getattr(due.get(pid), "due", ""))) for pid, p in self.cat.policies.items()]]
 
@@ -387,10 +386,19 @@ class Portal:
             return dict(policies=policies, artifacts=files, ledger={"records": state.count, "head":
                         f"#{head[0]} {head[1]}" if head else "", "people": len(state.people),
                         "releases": sum(len(x.releases) for x in state.policies.values())},
-                        manifest_sha256=hashlib.sha256(self.manifest).hexdigest() if self.manifest else "",
+                        published_sha256=self.published_json_sha256,
                         example_file=Path(example).name, **self.common(code, "auditor.html"))
 
         self.render("auditor.html.j2", f"{code}/auditor.html", key, variables)
+
+    @cached_property
+    def published_json(self) -> bytes:
+        """``published.json``: every published file with its hash and record, every version's dates."""
+        return (json.dumps(self.published, ensure_ascii=False, indent=1, sort_keys=True) + "\n").encode("utf-8")
+
+    @cached_property
+    def published_json_sha256(self) -> str:
+        return hashlib.sha256(self.published_json).hexdigest()
 
     # -- data for the scripts ------------------------------------------------------
     def data_files(self) -> None:
@@ -411,11 +419,12 @@ class Portal:
                     k: sw[k] for k in ("search_none", "search_count", "not_in_force_short")}})
 
             self.out.want(f"data/search.{code}.js", key_of(self.env_key, "search", key), search)
-        published = self.published_data()
-        text = js_data("POLICYDOCS_PUBLISHED", published)
+        text = js_data("POLICYDOCS_PUBLISHED", self.published)
         self.out.want("data/published.js", hashlib.sha256(text.encode()).hexdigest(), lambda: text)
+        self.out.want("published.json", self.published_json_sha256, lambda: self.published_json)
 
-    def published_data(self) -> dict:
+    @cached_property
+    def published(self) -> dict:
         """Every published file (sha256 → what it is) and every version's effective dates, so the
         verify page says 'authentic, superseded by A/2 on …' and the as-of page answers for any day."""
         versions = {}
