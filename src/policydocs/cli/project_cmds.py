@@ -144,6 +144,7 @@ def cmd_build(args: argparse.Namespace) -> int:
         from ..products.site import generate_site
 
         site = generate_site(session)
+        session.close()  # keep the frozen texts the portal parsed, too
         print(f"portal → {site.path} ({site.pages} page(s) written, {site.kept} unchanged)")
     return 0
 

@@ -58,7 +58,9 @@ def rebuild(project: str, *, build: bool, sign: bool, quiet: bool = False):
         res = run_build(session=session, sign=sign, progress=for_terminal(quiet))
         print(f"built in {res.seconds:.1f} s: {len(res.published)} file(s) published, {len(res.previews)} "
               f"preview(s) ({res.reused} unchanged)", flush=True)
-    return generate_site(session)
+    site = generate_site(session)
+    session.close()  # keep the frozen texts parsed for the next run
+    return site
 
 
 def cmd_site(args: argparse.Namespace) -> int:

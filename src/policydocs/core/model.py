@@ -336,32 +336,41 @@ class Document:
         return new
 
 
+def _table_cells(t: "Table") -> list:
+    return [n for cell in t.header for n in cell] + [n for row in t.rows for cell in row for n in cell]
+
+
+#: node type → its child nodes in document order (a table, not an isinstance chain: walks run
+#: over every tree of a build, several times).
+_CHILDREN: dict[type, Callable[[object], list]] = {
+    Chapter: lambda n: n.title + n.children,
+    Section: lambda n: n.title + n.children,
+    Article: lambda n: n.title + n.blocks,
+    Paragraph: lambda n: n.inlines,
+    ItemList: lambda n: n.items,
+    Item: lambda n: n.inlines + n.children,
+    Table: _table_cells,
+    Note: lambda n: n.blocks,
+    Strong: lambda n: n.children,
+    Emph: lambda n: n.children,
+    Link: lambda n: n.children,
+}
+
+
 def _walk(nodes: list) -> Iterator[object]:
-    for node in nodes:
-        yield node
-        if isinstance(node, (Chapter, Section)):
-            yield from _walk(node.title)
-            yield from _walk(node.children)
-        elif isinstance(node, Article):
-            yield from _walk(node.title)
-            yield from _walk(node.blocks)
-        elif isinstance(node, Paragraph):
-            yield from _walk(node.inlines)
-        elif isinstance(node, ItemList):
-            yield from _walk(node.items)
-        elif isinstance(node, Item):
-            yield from _walk(node.inlines)
-            yield from _walk(node.children)
-        elif isinstance(node, Table):
-            for cell in node.header:
-                yield from _walk(cell)
-            for row in node.rows:
-                for cell in row:
-                    yield from _walk(cell)
-        elif isinstance(node, Note):
-            yield from _walk(node.blocks)
-        elif isinstance(node, (Strong, Emph, Link)):
-            yield from _walk(node.children)
+    """Pre-order, iteratively (a recursive generator costs a frame per level per node)."""
+    stack = [iter(nodes)]
+    while stack:
+        for node in stack[-1]:
+            yield node
+            children = _CHILDREN.get(type(node))
+            if children is not None:
+                kids = children(node)
+                if kids:
+                    stack.append(iter(kids))
+                    break
+        else:
+            stack.pop()
 
 
 class Visitor:

@@ -87,6 +87,12 @@ class BuildSession:
         if doc is None:
             release = ledger.find_release(self.root, edition.policy_id, edition.version, self.config)
             text = ledger.snapshot_text(self.root, release.snapshot)
+            working = self.project.documents.get(edition.policy_id)
+            if working is not None and working.source_text == text:
+                # the working file is, byte for byte, this frozen text (the usual case): the same
+                # tree, resolved the same way, already parsed — and errors name the file to edit
+                self._documents[edition] = working
+                return working
             doc = self._snapshots.parse_text(text, Path("ledger/snapshots") / f"{release.snapshot}.md")
             others = {pid: d for pid, d in self.project.documents.items() if pid != doc.meta.id}
             errors = Collector()
@@ -143,7 +149,7 @@ class BuildSession:
         return RenderContext(doc=loc.doc, config=self.config, version=loc.version, policy_links=policy_links or {})
 
     def close(self) -> None:
-        """Keep the frozen texts this session parsed for the next run."""
+        """Keep the frozen texts this session parsed for the next run (again after more were parsed)."""
         self._snapshots.save()
 
     def check_glyphs(self, edition: Edition, locale: str) -> None:

@@ -77,10 +77,12 @@ class TreeCache:
         return doc
 
     def save(self) -> None:
-        """Keep the trees this run used (and only those); nothing is written when nothing changed."""
+        """Keep the trees this run used (and only those); nothing is written when nothing changed.
+        May be called again after more trees were used (the build, then the portal)."""
         if self.file is None or self.used.keys() == self.entries.keys():
             return
         try:
             atomic_write_bytes(self.file, pickle.dumps(self.used, protocol=pickle.HIGHEST_PROTOCOL))
         except OSError:
-            pass  # a read-only home: the next run parses again, nothing else changes
+            return  # a read-only home: the next run parses again, nothing else changes
+        self.entries = dict(self.used)  # saving again writes only when more trees were used since

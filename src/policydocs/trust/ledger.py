@@ -736,6 +736,9 @@ def _apply_publish(st: State, rec: dict, who) -> list[str]:
     if rec.get("signer") != ORG_SIGNER or "sig" not in rec:
         probs.append(f"{who}: not signed by the organisation's document-signing certificate")
     by_path = {f.path: f for f in st.published}
+    by_ident: dict[tuple, list[PublishedFile]] = {}
+    for x in st.published:
+        by_ident.setdefault(x.ident, []).append(x)
     reason = str(p.get("reissue") or "")
     for i, f in enumerate(files):
         if not isinstance(f, dict):
@@ -760,7 +763,7 @@ def _apply_publish(st: State, rec: dict, who) -> list[str]:
                          f"— a published file is never replaced")
             continue
         replaces = str(f.get("replaces") or "")
-        same = [x for x in st.published if x.ident == (kind, pid, ver, loc, fmt)]
+        same = by_ident.get((kind, pid, ver, loc, fmt), [])
         if same and not (reason and replaces in {x.sha256 for x in same}):
             probs.append(f"{who}: a second file for {label} ({path}) without a recorded re-issue "
                          f"(first: {same[0].path}, record #{same[0].record})")
@@ -769,6 +772,7 @@ def _apply_publish(st: State, rec: dict, who) -> list[str]:
                            rec.get("signer") == ORG_SIGNER)
         st.published.append(pf)
         by_path[path] = pf
+        by_ident.setdefault(pf.ident, []).append(pf)
     return probs
 
 
