@@ -73,3 +73,22 @@ def test_the_cache_is_outside_the_project(root, tmp_path):
     load_project(root)
     assert list((tmp_path / "cache" / "policydocs" / "trees").iterdir())
     assert not [p for p in root.rglob("*") if "pickle" in p.name]
+
+
+def test_revision_sections_are_compared_once_not_on_every_build(tmp_path, monkeypatch):
+    """修订章节 of two frozen texts never changes: the next process reads it from the cache
+    (each build used to compare every pair of versions of every policy again)."""
+    from policydocs.pipeline.session import BuildSession
+    from policydocs.products import diff, history
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    root = copy_project(tmp_path / "sample", ledger=True)
+    session = BuildSession.open(root)
+    rows = session.version(session.working("HR-ATT-002")).revisions
+    assert any(r.sections for r in rows)
+    session.close()
+
+    monkeypatch.setattr(history, "_sections", {})  # as in a new process
+    monkeypatch.setattr(diff, "diff_snapshots", lambda *a: pytest.fail("compared again"))
+    again = BuildSession.open(root)
+    assert again.version(again.working("HR-ATT-002")).revisions == rows

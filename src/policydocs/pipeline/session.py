@@ -149,8 +149,10 @@ class BuildSession:
         return RenderContext(doc=loc.doc, config=self.config, version=loc.version, policy_links=policy_links or {})
 
     def close(self) -> None:
-        """Keep the frozen texts this session parsed for the next run (again after more were parsed)."""
+        """Keep the frozen texts this session parsed, and the 修订章节 it compared, for the next run
+        (again after more were parsed)."""
         self._snapshots.save()
+        history.keep_sections(self.root)
 
     def check_glyphs(self, edition: Edition, locale: str) -> None:
         """PolicyError(s) when the converted text has characters the locale's font lacks."""

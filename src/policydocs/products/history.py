@@ -7,14 +7,17 @@ diff engine, so it is filled in here, one layer up.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import replace
 from datetime import date
-from functools import lru_cache
 from pathlib import Path
 
 from ..core.errors import PolicyError, PolicyErrors
+from ..core.fsutil import atomic_write_bytes, package_hash
 from ..core.model import VersionInfo
 from ..core.words import words
+from ..read.cache import cache_dir
 from ..trust import ledger
 from . import diff
 
@@ -40,12 +43,75 @@ def _with_sections(project_root: str | Path, releases: list, revisions: list) ->
             if i > 0 else rev for i, rev in enumerate(revisions)]
 
 
-@lru_cache(maxsize=512)
+class SectionsCache:
+    """修订章节 of pairs of frozen texts, kept between runs: a text never changes under its
+    hash, so a pair is compared once per policydocs version, not on every build. JSON in the
+    user's cache folder (like the tree cache, never in the project)."""
+
+    def __init__(self, project_root: str):
+        folder = cache_dir()
+        name = f"{hashlib.sha256(project_root.encode()).hexdigest()[:24]}.sections.json"
+        self.file = folder / "trees" / name if folder else None
+        self.salt = package_hash()
+        self.entries: dict[str, str] = {}
+        self.changed = False
+        if self.file is not None:
+            try:
+                data = json.loads(self.file.read_text(encoding="utf-8"))
+                if isinstance(data, dict) and data.get("salt") == self.salt:
+                    self.entries = dict(data.get("sections") or {})
+            except (OSError, ValueError):
+                pass  # none yet, or unreadable: compare again
+
+    def get(self, key: str) -> str | None:
+        return self.entries.get(key)
+
+    def put(self, key: str, value: str) -> None:
+        self.entries[key] = value
+        self.changed = True
+
+    def save(self) -> None:
+        if self.file is None or not self.changed:
+            return
+        data = json.dumps({"salt": self.salt, "sections": self.entries}, ensure_ascii=False, sort_keys=True)
+        try:
+            atomic_write_bytes(self.file, data.encode("utf-8"))
+        except OSError:
+            return  # a read-only home: the next run compares again
+        self.changed = False
+
+
+_sections: dict[str, SectionsCache] = {}
+
+
+def _sections_of(project_root: str) -> SectionsCache:
+    if project_root not in _sections:
+        _sections[project_root] = SectionsCache(project_root)
+    return _sections[project_root]
+
+
+def keep_sections(project_root: str | Path) -> None:
+    """Write the 修订章节 computed in this process for the next run (the build session's close)."""
+    cache = _sections.get(str(Path(project_root).resolve()))
+    if cache is not None:
+        cache.save()
+
+
 def revision_sections(project_root: str, old_snapshot: str, new_snapshot: str, locale: str = "zh-Hans") -> str:
     """Which articles changed between two frozen texts, in ``locale``'s words (cached).
 
     The words are those of the policy's source language: the build converts the
     revision rows with the rest of the text."""
+    cache = _sections_of(project_root)
+    key = f"{old_snapshot}:{new_snapshot}:{locale}"
+    hit = cache.get(key)
+    if hit is None:
+        hit = _revision_sections(project_root, old_snapshot, new_snapshot, locale)
+        cache.put(key, hit)
+    return hit
+
+
+def _revision_sections(project_root: str, old_snapshot: str, new_snapshot: str, locale: str) -> str:
     try:
         result = diff.diff_snapshots(Path(project_root), old_snapshot, new_snapshot)
     except (PolicyError, PolicyErrors):  # an old snapshot the current parser rejects: leave the column empty
