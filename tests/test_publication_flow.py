@@ -145,6 +145,11 @@ def test_a_published_file_that_changed_is_reported(tmp_path):
     # the build never overwrites a published file: it is on the record already
     cli(root, env, "build")
     assert a0.read_bytes() == bytes(data)
+    # and the portal does not offer it
+    result = cli(root, env, "site", "--no-build", ok=False)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert "HR-PUB-001_A-0.zh-Hans.pdf" in result.stderr and "publication record" in result.stderr
+    assert not (root / "build" / "site" / "files").exists()
 
 
 def run_cli_out(args: list[str]) -> str:

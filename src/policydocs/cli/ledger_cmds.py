@@ -445,8 +445,8 @@ def cmd_verify(args) -> int:
         else:
             head = f", head #{report.ledger.head[0]} {report.ledger.head[1][:12]}" if report.ledger.head else ""
             print(f"verify OK: {report.ledger.records} records, chain, signatures and snapshots intact{head}; "
-                  f"{report.published_files} published file(s) and {report.manifest_pdfs} signed PDF(s) in the "
-                  f"build checked")
+                  f"{report.published_files} published file(s) match the publication record; "
+                  f"{report.manifest_pdfs} signed PDF(s) of the last build checked against the trust root and ledger")
     return 1 if problems or strict_fail else 0
 
 

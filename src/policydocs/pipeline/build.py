@@ -383,7 +383,7 @@ def _plan_handbooks(session: BuildSession, env: keys.Environment, signer: Signer
                                version=version, handbook=hb.name, policies=[e.policy_id for e in editions])
                 outputs[fmt] = Output(art, sign=fmt == "pdf",
                                       publish=FileToPublish(Path(path), hb.name, version, locale, fmt, kind="handbook"))
-            todo.append(Planned(job, outputs, f"handbook {hb.name} {version}"))
+            todo.append(Planned(job, outputs, f"handbook {hb.name} {edition_id}"))
     return todo
 
 

@@ -17,6 +17,9 @@ import tempfile
 from pathlib import Path
 from typing import Callable
 
+from ...core.errors import PolicyError
+from ...core.fsutil import sha256_file
+
 KEYS_FILE = ".keys.json"
 
 
@@ -55,11 +58,15 @@ class SiteOutput:
         return True
 
     def want_copy(self, rel: str, source: Path, sha256: str) -> bool:
-        """A published file, hard-linked (else copied) from where it is kept."""
+        """A published file, hard-linked (else copied) from where it is kept; PolicyError when
+        its bytes are no longer the ``sha256`` on the publication record."""
         self.keys[rel] = sha256
         if self.previous.get(rel) == sha256 and (self.site / rel).is_file():
             self.kept += 1
             return False
+        if sha256_file(source) != sha256:
+            raise PolicyError(source, 0, "this published file is not the file on the publication record "
+                                         "(changed after publication); `policydocs verify` lists every such file")
         target = self.staging / rel
         target.parent.mkdir(parents=True, exist_ok=True)
         try:

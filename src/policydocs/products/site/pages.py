@@ -20,6 +20,7 @@ from itertools import combinations
 from pathlib import Path
 from typing import Protocol
 
+from ...core.errors import PolicyError, PolicyErrors
 from ...core.locales import get_locale
 from ...core.model import Document, VersionInfo, fingerprint
 from ...core.numbering import chapter_label, heading_marker
@@ -31,7 +32,7 @@ from ...render.html import HtmlWriter, inline_html, media_path
 from ...render.templates import PACKAGE_TEMPLATES, policy_template_vars, template_env
 from ...trust import ledger, reviews
 from ...trust.status import IN_FORCE, REPEALED, SCHEDULED, SUPERSEDED, WITHDRAWN
-from .. import diff
+from .. import diff, handbook
 from ..inputs import Edition
 from .catalogue import Catalogue, PortalPolicy, PortalVersion
 from .output import SiteOutput, key_of
@@ -345,18 +346,35 @@ class Portal:
     def index_page(self, code: str) -> None:
         key = [code, [(pid, p.shown.version, self.status_key(p.shown), self.fp(self.edition(pid, p.shown))[0],
                        [f.published.sha256 for f in p.shown.files]) for pid, p in self.cat.policies.items()],
-               [f.published.sha256 for f in self.cat.handbooks]]
+               [f.published.sha256 for f in self.cat.handbooks], books := self.books(code)]
 
         def variables() -> dict:
             categories, upcoming, old = self.index_rows(code)
-            books = [{"title": self.inputs.convert(f.published.policy, code), "href": "../" + f.site_path,
-                      "version": f.published.version, "format": f.published.format.upper(),
-                      "size": human_size(f.published.size), "sha256": f.published.sha256}
-                     for f in self.cat.handbooks if f.published.locale == code]
             return dict(categories=categories, upcoming=upcoming, old=old, books=books,
                         **self.common(code, "index.html"))
 
         self.render("index.html.j2", f"{code}/index.html", key, variables)
+
+    def books(self, code: str) -> list[dict]:
+        """The newest edition of each handbook in ``code``: its title, version, edition and files."""
+        titles = {}
+        for path in handbook.handbook_files(self.inputs.project):
+            try:
+                hb = handbook.load_handbook(path, self.inputs.project)
+            except (PolicyError, PolicyErrors):  # `check` reports it; the edition is listed by name
+                continue
+            titles[hb.name] = self.inputs.convert(hb.title, code)
+        books: dict[str, dict] = {}
+        for f in self.cat.handbooks:
+            pf = f.published
+            if pf.locale != code:
+                continue
+            version, _, edition = pf.version.rpartition("/")
+            book = books.setdefault(pf.policy, {"title": titles.get(pf.policy, pf.policy), "version": version,
+                                                "edition": edition, "files": []})
+            book["files"].append({"href": "../" + f.site_path, "format": pf.format.upper(),
+                                  "size": human_size(pf.size)})
+        return list(books.values())
 
     def as_of_page(self, code: str) -> None:
         self.render("as-of.html.j2", f"{code}/as-of.html", [code], lambda: self.common(code, "as-of.html"))
