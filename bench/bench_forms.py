@@ -100,6 +100,7 @@ def bench_handbook(tmp: Path, pages: int, baseline: bool = True) -> dict:
     from policydocs.pipeline.build import handbook_job
     from policydocs.pipeline.session import BuildSession
     from policydocs.products.handbook import HandbookRenderer, load_handbook
+    from policydocs.products.handbook_docx import handbook_docx
 
     per_copy = 34  # pages of one set of the sample policies in force (measured)
     root = synthetic_project(tmp, max(0, round(pages / per_copy) - 1))
@@ -128,7 +129,7 @@ def bench_handbook(tmp: Path, pages: int, baseline: bool = True) -> dict:
         result.update(one_process_seconds=round(wall1, 2), one_process_cpu_seconds=round(cpu1, 2),
                       one_process_mb=round(len(one) / 1e6, 2), speedup=round(wall1 / wall, 2))
     t = time.perf_counter()
-    docx = renderer.docx(hb, "zh-Hans", parts)
+    docx = handbook_docx(renderer, hb, "zh-Hans", parts)
     result.update(docx_seconds=round(time.perf_counter() - t, 2), docx_mb=round(len(docx) / 1e6, 2))
     return result
 

@@ -29,8 +29,10 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from sample import copy_sample  # noqa: E402
 
+from policydocs.pipeline.build import handbook_job  # noqa: E402
+from policydocs.pipeline.session import BuildSession  # noqa: E402
 from policydocs.products import handbook as hbmod  # noqa: E402
-from policydocs.read.project import load_project  # noqa: E402
+from policydocs.products.handbook_docx import handbook_docx  # noqa: E402
 from policydocs.render import docx_layout  # noqa: E402
 
 
@@ -61,18 +63,18 @@ def main(argv: list[str] | None = None) -> int:
         root = Path(tmp) / "proj"
         ids = make_project(root, args.copies)
         os.chdir(root)
-        project = load_project(root)
-        renderer = hbmod.HandbookRenderer(project)
-        hb = hbmod.load_handbook(root / "handbooks" / "big.yaml", project)
-        parts = renderer.parts(hb, "zh-Hans")
+        session = BuildSession.open(root)
+        hb = hbmod.load_handbook(root / "handbooks" / "big.yaml", session.project)
+        job = handbook_job(session, hb, "zh-Hans")
+        renderer, parts = hbmod.HandbookRenderer(job.config, job.texts), job.parts
         real = docx_layout.bookmark_pages
         docx_layout.bookmark_pages = lambda *a, **k: None
         t0 = time.perf_counter()
-        renderer.docx(hb, "zh-Hans", parts)
+        handbook_docx(renderer, hb, "zh-Hans", parts)
         base = time.perf_counter() - t0
         docx_layout.bookmark_pages = real
         t0 = time.perf_counter()
-        data = renderer.docx(hb, "zh-Hans", parts)
+        data = handbook_docx(renderer, hb, "zh-Hans", parts)
         full = time.perf_counter() - t0
         pdf = docx_layout.to_pdf(data)
         pages = len(re.findall(rb"/Type\s*/Page[^s]", pdf))

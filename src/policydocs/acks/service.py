@@ -17,7 +17,7 @@ from . import db, migrate, publication, texts
 from .exports import VersionReport
 from .mail import Mailer, MailError, build_message, current_slot
 from .seal import ledger_seals, verify_acks
-from .settings import AcksSettings, service_secret
+from .settings import AcksSettings, load_settings, service_secret
 from .store import AckError, AckStore, CampaignSpec, CampaignText, MemberStatus, local_now
 from .tokens import Signer
 from .words import words
@@ -183,8 +183,6 @@ class AckService:
 
 
 def open_service(project_root: str | Path, database: str | None = None, **kw) -> AckService:
-    from .settings import load_settings
-
     return AckService(load_settings(project_root, database=database), **kw)
 
 

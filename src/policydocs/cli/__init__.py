@@ -18,7 +18,6 @@ traceback:
 from __future__ import annotations
 
 import argparse
-import importlib
 import os
 import re
 import sys
@@ -27,23 +26,35 @@ from pathlib import Path
 
 from jinja2 import TemplateError, TemplateSyntaxError
 
+from .. import __version__
 from ..core.errors import Diagnostic, PolicyError, PolicyErrors
+from . import (
+    acks_cmds,
+    convert_cmds,
+    evidence_cmds,
+    forms_cmds,
+    import_cmds,
+    ledger_cmds,
+    project_cmds,
+    signing_cmds,
+    site_cmds,
+)
 
 EXIT_BUG = 70  # EX_SOFTWARE (sysexits.h)
 EXIT_PIPE = 141  # 128 + SIGPIPE, what a shell reports for a reader that went away
 BUG_URL = "https://github.com/policydocs/policydocs/issues"
 
-#: Modules under policydocs.cli that add subcommands, in --help order.
+#: Modules that add subcommands (each has ``register(subparsers)``), in --help order.
 COMMAND_MODULES = [
-    "project_cmds",  # check, build, init, doctor
-    "convert_cmds",  # convert
-    "ledger_cmds",  # keys new, approve, release, history, as-of, diff, verify
-    "signing_cmds",  # keys init-org, verify-file
-    "forms_cmds",  # register, receipts
-    "evidence_cmds",  # evidence, verify-evidence
-    "site_cmds",  # site, serve
-    "import_cmds",  # import
-    "acks_cmds",  # acks migrate|serve|import-roster|campaign|remind|report|seal (and its part of verify)
+    project_cmds,  # check, build, init, doctor
+    convert_cmds,  # convert
+    ledger_cmds,  # keys new, approve, release, history, as-of, diff, verify
+    signing_cmds,  # keys init-org, verify-file
+    forms_cmds,  # register, receipts
+    evidence_cmds,  # evidence, verify-evidence
+    site_cmds,  # site, serve
+    import_cmds,  # import
+    acks_cmds,  # acks migrate|serve|import-roster|campaign|remind|report|seal (and its part of verify)
 ]
 
 
@@ -53,13 +64,12 @@ def build_parser() -> argparse.ArgumentParser:
         description="Turn company regulations (管理制度) written in Markdown into numbered, "
         "converted (简/繁), approved, signed and versioned PDF/DOCX documents, handbooks and a portal.",
     )
-    parser.add_argument("--version", action="version", version=f"policydocs {__import__('policydocs').__version__}")
+    parser.add_argument("--version", action="version", version=f"policydocs {__version__}")
     parser.add_argument("-C", "--project", default=".", metavar="DIR", help="project directory (default: current directory)")
     parser.add_argument("--debug", action="store_true",
                         help="show the full traceback of an internal error (also: POLICYDOCS_DEBUG=1)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for name in COMMAND_MODULES:
-        module = importlib.import_module(f"{__name__}.{name}")
+    for module in COMMAND_MODULES:
         module.register(sub)
     return parser
 

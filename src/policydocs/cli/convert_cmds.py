@@ -38,7 +38,7 @@ def register(sub) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..convert import conversion as cv
+    from ..convert import conversion as cv  # lazy: OpenCC and the glossary ≈ 8 ms at start-up
 
     try:
         target = cv.normalize_locale(args.to)

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from ..core.errors import PolicyError
 from ..core.fsutil import sha256_file
+from ..core.locales import LOCALES
 from ..trust import clock, issued, signing
 
 
@@ -75,7 +76,7 @@ def _common(p: argparse.ArgumentParser, blank_help: str) -> None:
 
 
 def _parse_date(text: str | None, flag: str) -> date | None:
-    from ..read.roster import parse_date
+    from ..read.roster import parse_date  # lazy: the roster reader (openpyxl) ≈ 55 ms at start-up
 
     if text is None:
         return None
@@ -95,7 +96,7 @@ def _formats(text: str) -> list[str]:
 
 def _policy_material(project, policy_id: str, locale: str):
     """(Material, Document) for a policy in ``locale``; PolicyError when unknown or no longer in force."""
-    from ..products.forms import Material
+    from ..products.forms import Material  # lazy: products.forms ≈ 100 ms at start-up, see cmd_register
 
     doc = project.get(policy_id)
     meta = doc.meta
@@ -110,7 +111,7 @@ def _policy_material(project, policy_id: str, locale: str):
 
 def _version(project, doc) -> str:
     """The released version, or the draft marker when never released / edited since."""
-    from ..products import history
+    from ..products import history  # lazy: history (the diff engine, python-docx) ≈ 55 ms at start-up
 
     info = history.version_info(project.root, project.config, doc.meta.id, doc.source_text,
                                 fallback_effective=doc.meta.effective_date)
@@ -120,7 +121,7 @@ def _version(project, doc) -> str:
 def _convert(project, text: str, source: str, target: str) -> str:
     if not text or source == target:
         return text
-    from ..convert import conversion
+    from ..convert import conversion  # lazy: OpenCC and the glossary ≈ 8 ms at start-up
 
     glossary = conversion.load_glossary(project.root)
     return conversion.convert_text(text, source, target, phrase_mode=project.config.locales.phrase_mode,
@@ -128,7 +129,7 @@ def _convert(project, text: str, source: str, target: str) -> str:
 
 
 def _options(args, project, locale: str, default_form_no: str):
-    from ..products.forms import FormOptions, check_options
+    from ..products.forms import FormOptions, check_options  # lazy: ≈ 100 ms at start-up, see cmd_register
 
     cfg = project.config
     style = cfg.locales.date_style
@@ -143,8 +144,6 @@ def _options(args, project, locale: str, default_form_no: str):
 
 
 def _locale(args, project) -> str:
-    from ..core.locales import LOCALES
-
     locale = args.locale or project.config.locales.source
     if locale not in LOCALES:
         raise PolicyError("--locale", 0, f"unknown locale {locale!r}; known: {', '.join(LOCALES)}")
@@ -152,7 +151,7 @@ def _locale(args, project) -> str:
 
 
 def _roster(args):
-    from ..read.roster import load_roster
+    from ..read.roster import load_roster  # lazy: the roster reader (openpyxl) ≈ 55 ms at start-up
 
     if not args.roster:
         return []
@@ -177,7 +176,7 @@ def _issuing_identity(project):
 
 def _write(outputs: dict[Path, bytes], project, issue: "issued.FormIssue") -> int:
     """Write the files, then record what was issued in the ledger."""
-    from ..products.forms import write_outputs
+    from ..products.forms import write_outputs  # lazy: ≈ 100 ms at start-up, see cmd_register
 
     identity = _issuing_identity(project)  # before writing: a broken identity leaves nothing behind
     paths = write_outputs(outputs)
@@ -197,6 +196,7 @@ def _roster_sha(args) -> str:
 
 
 def cmd_register(args: argparse.Namespace) -> int:
+    # lazy: products.forms (python-docx, openpyxl, Typst) ≈ 100 ms at start-up; only register/receipts need it
     from ..products.forms import (
         Material,
         Session,
@@ -206,6 +206,7 @@ def cmd_register(args: argparse.Namespace) -> int:
         register_pdf,
         safe_name,
     )
+    from ..products.handbook import handbook_path, load_handbook
     from ..read.project import load_project
 
     formats = _formats(args.format)
@@ -219,8 +220,6 @@ def cmd_register(args: argparse.Namespace) -> int:
                                                                             doc.locale, locale)
         subject = args.policy
     else:
-        from ..products.handbook import handbook_path, load_handbook
-
         hb = load_handbook(handbook_path(project, args.handbook), project)
         material = Material(title=_convert(project, hb.title, project.config.locales.source, locale),
                             doc_no=hb.doc_no, version=hb.version)
@@ -249,6 +248,7 @@ def cmd_register(args: argparse.Namespace) -> int:
 
 
 def cmd_receipts(args: argparse.Namespace) -> int:
+    # lazy: products.forms (python-docx, openpyxl, Typst) ≈ 100 ms at start-up; only register/receipts need it
     from ..products.forms import (
         batch_receipt_docx,
         batch_receipt_pdf,

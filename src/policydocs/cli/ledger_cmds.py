@@ -498,6 +498,7 @@ def cmd_ledger_repair(args) -> int:
 
 
 def cmd_diff(args) -> int:
+    # lazy: the diff engine (Markdown parser, python-docx, Typst) ≈ 55 ms at start-up; only diff needs it
     from ..products import diff as diffmod
 
     root = _root(args)

@@ -8,6 +8,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+from ..core.errors import Collector, PolicyError, PolicyErrors
+from ..read.config import load_config
+from .scaffold import init_project
+
 
 def register(sub) -> None:
     """Add check/build/init/doctor to the ``policydocs`` parser."""
@@ -59,11 +63,12 @@ def register(sub) -> None:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
+    # lazy: the Markdown parser, OpenCC and the handbook/Typst modules ≈ 33 ms at start-up,
+    # which --help, --version and every other command would pay
     from ..convert.conversion import load_glossary
-    from ..core.errors import Collector, PolicyError, PolicyErrors
     from ..products.handbook import handbook_files, load_handbook
-    from ..read.config import load_config
     from ..read.project import check_templates, load_project, template_files
+    from ..render.typst.engine import check_project_templates
 
     config = load_config(args.project)
     errors = Collector()
@@ -73,7 +78,7 @@ def cmd_check(args: argparse.Namespace) -> int:
         errors.extend(exc)
         glossary = None
     check_templates(config, errors)
-    n_typst = _check_typst_templates(config, errors)
+    n_typst = check_project_templates(config.root, errors)
     try:
         project = load_project(args.project, templates=False)
     except (PolicyError, PolicyErrors) as exc:  # reported with the glossary's and templates' problems
@@ -96,29 +101,12 @@ def cmd_check(args: argparse.Namespace) -> int:
     return 0
 
 
-def _check_typst_templates(config, errors) -> int:
-    """Compile each of the project's own Typst templates (``templates/typst/*.typ``) after
-    ``common.typ``, as the writers do: a syntax error is reported at its file and line."""
-    from ..core.errors import PolicyError
-    from ..render.typst.engine import PROJECT_TYPST, engine_for
-
-    own = sorted((config.root / PROJECT_TYPST).glob("*.typ")) if (config.root / PROJECT_TYPST).is_dir() else []
-    if not own:
-        return 0
-    engine = engine_for(config.root)
-    for path in own:
-        parts = ("common.typ",) if path.name == "common.typ" else ("common.typ", path.name)
-        try:
-            engine.compile(parts, "", standard=None, tags=False)
-        except PolicyError as exc:
-            errors.extend(exc)
-    return len(own)
-
-
 def cmd_build(args: argparse.Namespace) -> int:
+    # lazy: the build pipeline (writers, python-docx, Typst, the portal) ≈ 75 ms at start-up
     from ..pipeline.build import build
     from ..pipeline.progress import for_terminal
     from ..pipeline.session import BuildSession
+    from ..products.site import generate_site
 
     formats = [f.strip() for f in args.formats.split(",")] if args.formats else None
     locales = [x.strip() for x in args.locales.split(",")] if args.locales else None
@@ -141,8 +129,6 @@ def cmd_build(args: argparse.Namespace) -> int:
     if result.unpublished:
         print(f"not published — signing is off (--no-sign): {', '.join(result.unpublished)}", file=sys.stderr)
     if args.all:
-        from ..products.site import generate_site
-
         site = generate_site(session)
         session.close()  # keep the frozen texts the portal parsed, too
         print(f"portal → {site.path} ({site.pages} page(s) written, {site.kept} unchanged)")
@@ -150,8 +136,6 @@ def cmd_build(args: argparse.Namespace) -> int:
 
 
 def cmd_init(args: argparse.Namespace) -> int:
-    from .scaffold import init_project
-
     target = init_project(Path(args.dir), company=args.company)
     print(f"created project in {target}\nnext: cd {args.dir} && policydocs check && policydocs build")
     return 0
@@ -173,13 +157,14 @@ def cmd_doctor(args: argparse.Namespace) -> int:
     for family in ("Noto Serif CJK SC", "Noto Sans CJK SC", "Noto Serif CJK TC", "Noto Serif CJK HK"):
         report(family in fonts, f"font {family}", "apt-get install fonts-noto-cjk")
     try:
-        import opencc
+        import opencc  # lazy: probed, so doctor reports a missing OpenCC instead of failing to start
 
         report(True, f"OpenCC {getattr(opencc, '__version__', '?')} (official binding)")
         if "reimplemented" in (getattr(opencc, "__file__", "") or ""):
             report(False, "opencc is opencc-python-reimplemented", "pip uninstall opencc-python-reimplemented && pip install opencc")
     except ImportError:
         report(False, "OpenCC", "pip install opencc")
+    # lazy: importlib.metadata and the Typst engine ≈ 7 ms at start-up; only doctor needs them
     from importlib.metadata import version
 
     from ..render.typst.engine import missing_families

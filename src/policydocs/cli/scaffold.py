@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 from ..core.errors import PolicyError
@@ -89,8 +90,6 @@ locales: [zh-Hans]
 
 def init_project(target: Path, *, company: str) -> Path:
     """Create the project skeleton in ``target`` (missing or empty)."""
-    from datetime import date
-
     target = target.resolve()
     if target.exists() and any(target.iterdir()):
         raise PolicyError(target, 0, "directory is not empty; choose a new directory for the project")

@@ -19,18 +19,14 @@ from pathlib import Path
 from ..core.errors import PolicyError
 from ..read.config import load_config
 from ..trust import clock, ledger, publication, signing, status
+from .ledger_cmds import keys_subparsers
 
 
 def _keys_subparsers(sub):
     """The ``keys`` sub-subparsers, from ledger_cmds when it provides them."""
-    try:
-        from .ledger_cmds import keys_subparsers
-
-        ks = keys_subparsers()
-        if ks is not None:
-            return ks
-    except ImportError:
-        pass
+    ks = keys_subparsers()
+    if ks is not None:
+        return ks
     parser = sub.choices.get("keys")
     if parser is None:
         parser = sub.add_parser("keys", help="the organisation's signing key")
@@ -83,8 +79,6 @@ def register(sub) -> None:
 
 
 def _passphrase(config) -> str:
-    from ..trust.signing import DEMO_PASSPHRASE
-
     env = config.signing.passphrase_env
     if env and os.environ.get(env):
         return os.environ[env]
@@ -92,13 +86,13 @@ def _passphrase(config) -> str:
         while True:
             first = getpass.getpass("Passphrase for the signing key (empty = demo passphrase): ")
             if not first:
-                return DEMO_PASSPHRASE
+                return signing.DEMO_PASSPHRASE
             if getpass.getpass("Repeat: ") == first:
                 print(f"note: set ${env} to this passphrase when building", file=sys.stderr)
                 return first
             print("passphrases differ; try again", file=sys.stderr)
     print(f"note: ${env} not set; using the demo passphrase", file=sys.stderr)
-    return DEMO_PASSPHRASE
+    return signing.DEMO_PASSPHRASE
 
 
 def cmd_init_org(args) -> int:

@@ -3,20 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import functools
-import http.server
-import os
 import sys
 import threading
 import time
 from pathlib import Path
 
-import watchfiles
-
 from ..core.errors import PolicyError, PolicyErrors
-
-#: What `serve` watches (relative to the project); a change rebuilds.
-WATCHED = ("policies", "templates", "handbooks", "ledger", "policydocs.toml", "glossary.yaml", "people.yaml")
 
 
 def register(sub) -> None:
@@ -47,14 +39,14 @@ def _say(msg: str) -> None:
 
 def rebuild(project: str, *, build: bool, sign: bool, quiet: bool = False):
     """Normal build (incremental) then the portal, in one session; returns the SiteResult."""
+    # lazy: the build pipeline and the portal ≈ 75 ms at start-up; only site and serve need them
+    from ..pipeline.build import build as run_build
+    from ..pipeline.progress import for_terminal
     from ..pipeline.session import BuildSession
     from ..products.site import generate_site
 
     session = BuildSession.open(project)
     if build:
-        from ..pipeline.build import build as run_build
-        from ..pipeline.progress import for_terminal
-
         res = run_build(session=session, sign=sign, progress=for_terminal(quiet))
         print(f"built in {res.seconds:.1f} s: {len(res.published)} file(s) published, {len(res.previews)} "
               f"preview(s) ({res.reused} unchanged)", flush=True)
@@ -73,34 +65,10 @@ def cmd_site(args: argparse.Namespace) -> int:
     return 0
 
 
-def watched(root: Path):
-    """A watchfiles filter: only the sources a build reads (never build/ itself, nor hidden files)."""
-    names = set(WATCHED)
-
-    def accept(change, path: str) -> bool:
-        rel = Path(path).relative_to(root) if Path(path).is_relative_to(root) else None
-        return bool(rel and rel.parts and rel.parts[0] in names and not any(x.startswith(".") for x in rel.parts))
-
-    return accept
-
-
-class _Handler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format, *args):  # quiet: one line per request would drown the rebuild messages
-        pass
-
-    def end_headers(self):
-        self.send_header("Cache-Control", "no-store")
-        super().end_headers()
-
-
-def make_server(site_dir: Path, port: int) -> http.server.ThreadingHTTPServer:
-    handler = functools.partial(_Handler, directory=str(site_dir))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", port), handler)
-    server.daemon_threads = True
-    return server
-
-
 def cmd_serve(args: argparse.Namespace) -> int:
+    # lazy: http.server and watchfiles ≈ 10 ms at start-up; only serve needs them
+    from ..products.site.preview import changes, make_server
+
     root = Path(args.project).resolve()
     build = not args.no_build
     sign = not args.no_sign
@@ -118,10 +86,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     thread.start()
     print(f"serving {site_dir} at http://127.0.0.1:{port}/ (Ctrl-C stops)", flush=True)
     try:
-        # one batch of changes per editor save: watchfiles waits until the file system has settled
-        for changes in watchfiles.watch(root, watch_filter=watched(root), debounce=int(args.interval * 1000),
-                                        step=50, raise_interrupt=True):
-            changed = sorted({os.path.relpath(path, root) for _, path in changes})
+        for changed in changes(root, args.interval):  # one batch per editor save
             _say(f"changed: {', '.join(changed[:5])}{' …' if len(changed) > 5 else ''}; rebuilding")
             started = time.perf_counter()
             try:

@@ -9,9 +9,11 @@ Dask worker return the same bytes.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from functools import partial
 
 from ..products import handbook
 from ..products.handbook import Handbook
+from ..products.handbook_docx import handbook_docx
 from ..read.config import Config
 from ..render import writers
 from ..render.context import RenderContext
@@ -55,5 +57,5 @@ class HandbookJob:
 def render_handbook(job: HandbookJob) -> dict[str, bytes]:
     """format → unsigned bytes of one handbook in one locale."""
     renderer = handbook.HandbookRenderer(job.config, job.texts)
-    layout = {"pdf": renderer.pdf, "docx": renderer.docx}
+    layout = {"pdf": renderer.pdf, "docx": partial(handbook_docx, renderer)}
     return {fmt: layout[fmt](job.handbook, job.locale, job.parts) for fmt in job.formats}

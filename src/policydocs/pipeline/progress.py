@@ -64,7 +64,7 @@ class Bar:
     """A rich progress bar on a terminal; notes print above it."""
 
     def __init__(self, stream: TextIO | None = None):
-        # rich is imported only for an interactive terminal: it costs start-up time CI never needs
+        # lazy: rich ≈ 17 ms at start-up; only a terminal shows the bar (CI, pipes and logs get Lines)
         from rich.console import Console
         from rich.progress import (
             BarColumn,

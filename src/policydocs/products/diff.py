@@ -57,6 +57,12 @@ from ..core.numbering import (
     section_label,
 )
 from ..core.words import words
+from ..read import markdown as parsing
+from ..read import references
+from ..read.config import load_config
+from ..render.docx import CELL_PAD, base_document, blocks, fit_widths, text_twips
+from ..render.docx import docx_bytes as serialise
+from ..render.docx_styles import word_lang
 from ..render.text import TextWriter
 from ..render.typst.engine import engine_for
 from ..render.typst.escape import value
@@ -382,9 +388,6 @@ def diff_documents(old: Document, new: Document, *, old_version: str, new_versio
 
 
 def _parse(text: str, name: str, titles: dict[str, str], others: dict[str, Document]) -> Document:
-    from ..read import markdown as parsing
-    from ..read import references
-
     doc = parsing.parse_policy_text(text, Path(name))
     errors = Collector()
     try:
@@ -396,9 +399,6 @@ def _parse(text: str, name: str, titles: dict[str, str], others: dict[str, Docum
 
 def diff_snapshots(project_root: Path, old_snapshot: str, new_snapshot: str) -> DiffResult:
     """Compare two frozen texts (no output files, references resolved within the policy only)."""
-    from ..read import markdown as parsing
-    from ..read import references
-
     docs = []
     for snap in (old_snapshot, new_snapshot):
         doc = parsing.parse_policy_text(ledger.snapshot_text(project_root, snap), Path(f"ledger/snapshots/{snap}.md"))
@@ -408,8 +408,6 @@ def diff_snapshots(project_root: Path, old_snapshot: str, new_snapshot: str) -> 
 
 
 def _project_docs(root: Path) -> tuple[dict[str, str], dict[str, Document]]:
-    from ..read import markdown as parsing
-
     titles: dict[str, str] = {}
     docs: dict[str, Document] = {}
     for pid, text in ledger.working_texts(root).items():
@@ -458,8 +456,6 @@ def compare_versions(project_root: str | Path, config, policy_id: str, old: str,
     to other policies resolve without reading the project again."""
     root = Path(project_root).resolve()
     if config is None:
-        from ..read.config import load_config
-
         config = load_config(root)
     cfg = config
     releases = ledger.released_versions(root, policy_id, cfg)
@@ -717,8 +713,6 @@ _DEL_FILL, _DEL_COLOR, _INS_COLOR = "F8D7D4", "A31B12", "0B5A29"
 def _redline_document(config, locale: str, title: str, h: RedlineHeader):
     """A house-template document (our styles or the organisation's reference, A4) with a page
     header: company, the table's title, 文件编号 and 第x页 共y页 (PAGE/NUMPAGES)."""
-    from ..render.docx import base_document, blocks
-
     document = base_document(config, locale)
     b = blocks(document, config.docx.preset, locale)
     doc = words(locale, "document")
@@ -741,8 +735,6 @@ def _redline_document(config, locale: str, title: str, h: RedlineHeader):
 
 
 def _core(document, h: RedlineHeader, title: str, locale: str, when: datetime | None) -> None:
-    from ..render.docx_styles import word_lang
-
     cp = document.core_properties
     cp.title = title
     cp.subject = h.policy_id
@@ -766,9 +758,6 @@ def docx_bytes(table: RedlineTable, config, when: datetime | None = None) -> byt
     """The 修订对照表 as DOCX on the house template: title, an info table (company, 文件编号,
     versions, dates), the legend, the three-column table (header row repeated on every
     page), the approval line."""
-    from ..render.docx import CELL_PAD, fit_widths, text_twips
-    from ..render.docx import docx_bytes as serialise
-
     h, w = table.header, table.words
     doc = words(table.locale, "document")
     document, b = _redline_document(config, table.locale, table.title, h)
@@ -830,8 +819,6 @@ def tracked_docx_bytes(r: DiffResult, config) -> bytes:
     """The newer text with real tracked changes (``w:ins``/``w:del``, author = the newer
     version's 编制 person, date = its release time) on the house template: every clause in
     order, changed ones as revisions Word, WPS and LibreOffice can accept or reject."""
-    from ..render.docx import docx_bytes as serialise
-
     table = redline_table(r)
     w = table.words
     title = w["tracked_title"].format(title=r.title)

@@ -34,11 +34,22 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Sequence
+from xml.sax.saxutils import escape
+
+from docx import Document as DocxDocument
+from docx.document import Document as _Doc
+from docx.enum.section import WD_ORIENT
+from docx.enum.table import WD_ALIGN_VERTICAL, WD_ROW_HEIGHT_RULE
+from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_TAB_ALIGNMENT
+from docx.oxml import OxmlElement, parse_xml
+from docx.oxml.ns import nsdecls, qn
+from docx.shared import Mm, Pt, Twips
 
 from ..core.errors import PolicyError
 from ..core.locales import format_date, get_locale
 from ..core.words import words
 from ..read.roster import Employee
+from ..render.docx_styles import reference_bytes
 from ..render.typst.engine import engine_for
 from ..render.typst.escape import value
 from ..render.typst.presets import locale_data
@@ -360,13 +371,6 @@ def _docx_base(locale: str, *, top_mm: float, header_mm: float = 10):
     """An empty form DOCX on the house template (render/docx_styles: Noto fonts named for
     every script, zh-CN/zh-TW/zh-HK language, our font table), A4 portrait with the
     forms' margins, body text 10 pt sans single-spaced."""
-    from docx import Document as DocxDocument
-    from docx.enum.section import WD_ORIENT
-    from docx.oxml.ns import qn
-    from docx.shared import Mm, Pt
-
-    from ..render.docx_styles import reference_bytes
-
     loc = get_locale(locale)
     doc = DocxDocument(io.BytesIO(reference_bytes("handbook", locale)))
     section = doc.sections[0]
@@ -390,12 +394,6 @@ def _docx_base(locale: str, *, top_mm: float, header_mm: float = 10):
 
 def _set_cell(cell, text: str, *, bold: bool = False, size: float | None = None, align: str = "center",
               shade: str | None = None) -> None:
-    from docx.enum.table import WD_ALIGN_VERTICAL
-    from docx.enum.text import WD_ALIGN_PARAGRAPH
-    from docx.oxml import OxmlElement
-    from docx.oxml.ns import qn
-    from docx.shared import Pt
-
     cell.vertical_alignment = WD_ALIGN_VERTICAL.CENTER
     para = cell.paragraphs[0]
     para.alignment = {"center": WD_ALIGN_PARAGRAPH.CENTER, "left": WD_ALIGN_PARAGRAPH.LEFT}[align]
@@ -416,11 +414,6 @@ def _set_cell(cell, text: str, *, bold: bool = False, size: float | None = None,
 def _row_props(row, height_mm: float, *, header: bool = False, exact: bool = True) -> None:
     """Height, and the raw XML python-docx has no API for: cantSplit / tblHeader
     (schema order in w:trPr: cantSplit, trHeight, tblHeader)."""
-    from docx.enum.table import WD_ROW_HEIGHT_RULE
-    from docx.oxml import OxmlElement
-    from docx.oxml.ns import qn
-    from docx.shared import Mm
-
     row.height = Mm(height_mm)
     row.height_rule = WD_ROW_HEIGHT_RULE.EXACTLY if exact else WD_ROW_HEIGHT_RULE.AT_LEAST
     tr_height = row._tr.trPr.find(qn("w:trHeight"))
@@ -430,8 +423,6 @@ def _row_props(row, height_mm: float, *, header: bool = False, exact: bool = Tru
 
 
 def _fixed_widths(table, widths_mm: Sequence[float]) -> None:
-    from docx.shared import Mm
-
     table.autofit = False  # w:tblLayout w:type="fixed"
     for row in table.rows:
         for cell, w in zip(row.cells, widths_mm):
@@ -442,9 +433,6 @@ def _fixed_widths(table, widths_mm: Sequence[float]) -> None:
 
 def _field_run(paragraph, instr: str) -> None:
     """A Word field (PAGE, NUMPAGES) as fldChar runs; Word/LibreOffice fill it in."""
-    from docx.oxml import OxmlElement
-    from docx.oxml.ns import qn
-
     def char(kind: str):
         run = paragraph.add_run()
         el = OxmlElement("w:fldChar")
@@ -464,9 +452,6 @@ def _field_run(paragraph, instr: str) -> None:
 
 
 def _docx_title(container, title: str) -> None:
-    from docx.enum.text import WD_ALIGN_PARAGRAPH
-    from docx.shared import Pt
-
     para = container.paragraphs[0] if container.paragraphs and not container.paragraphs[0].text else container.add_paragraph()
     para.alignment = WD_ALIGN_PARAGRAPH.CENTER
     run = para.add_run(title)
@@ -497,18 +482,12 @@ def _docx_info(container, info, width_mm: float = 180) -> None:
 
 def _add_table(container, rows: int, cols: int, width_mm: float = 180):
     """Document.add_table has no width; header/footer containers require one."""
-    from docx.document import Document as _Doc
-    from docx.shared import Mm
-
     if isinstance(container, _Doc):
         return container.add_table(rows=rows, cols=cols)
     return container.add_table(rows, cols, Mm(width_mm))
 
 
 def _docx_footer(section, words: dict[str, str], with_signoff: bool = True) -> None:
-    from docx.enum.text import WD_ALIGN_PARAGRAPH
-    from docx.shared import Pt
-
     footer = section.footer
     first = footer.paragraphs[0]
     if with_signoff:
@@ -533,9 +512,6 @@ def _docx_footer(section, words: dict[str, str], with_signoff: bool = True) -> N
 
 
 def _docx_header(section, company: str, form_label: str) -> None:
-    from docx.enum.text import WD_TAB_ALIGNMENT
-    from docx.shared import Mm, Pt, Twips
-
     para = section.header.paragraphs[0]
     stops = para.paragraph_format.tab_stops
     for inherited in (4680, 9360):  # the Header style's centre and right stops: cleared here
@@ -617,11 +593,6 @@ def _docx_grid(doc, columns: list[Column], pages: list[list[_Row]], height_mm: f
     sign) and grow when a value needs it; a value too wide for its column is
     printed smaller or on two lines (``docx_cell_fit``), never clipped.
     """
-    from xml.sax.saxutils import escape
-
-    from docx.oxml import parse_xml
-    from docx.oxml.ns import nsdecls
-
     widths = [_twips(c.width) for c in columns]
     grid = "".join(f'<w:gridCol w:w="{w}"/>' for w in widths)
 
@@ -708,11 +679,6 @@ def receipts_docx(material: Material, employees: Sequence[Employee], opts: FormO
 
     The body is written as XML in one go: python-docx's table API made 5,000
     receipts take minutes."""
-    from xml.sax.saxutils import escape
-
-    from docx.oxml import parse_xml
-    from docx.oxml.ns import nsdecls
-
     check_options(opts)
     words = form_words(opts.locale)
     doc = _docx_base(opts.locale, top_mm=MARGIN_Y + 4, header_mm=8)

@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from jinja2 import Environment, TemplateSyntaxError
+
 from ..core.errors import Collector, PolicyError, PolicyErrors
 from ..core.model import Document
 from .cache import TreeCache
@@ -101,8 +103,6 @@ def check_templates(config: Config, errors: Collector) -> int:
 
     Returns the number of templates checked.  A template that is a symlink
     out of the project is refused like a policy."""
-    from jinja2 import Environment, TemplateSyntaxError
-
     env = Environment()
     files = template_files(config)
     for path in files:

@@ -26,6 +26,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
+import openpyxl
+
 from ..core.errors import Collector, PolicyError
 
 #: field → accepted column names (compared after :func:`_norm_header`).
@@ -147,8 +149,6 @@ def _read_xlsx(path: Path, sheet: str | None) -> list[tuple[int, list[object]]]:
 
 
 def _xlsx_rows(path: Path, sheet: str | None, *, data_only: bool) -> list[tuple[int, list[object]]]:
-    import openpyxl
-
     if not zipfile.is_zipfile(path):
         raise PolicyError(path, 0, "not a valid .xlsx file (expected an Excel 2007+ workbook)")
     try:

@@ -38,7 +38,7 @@ from docx.oxml import parse_xml
 from docx.oxml.ns import qn
 
 from ..core.errors import PolicyError
-from ..core.locales import Locale
+from ..core.locales import Locale, get_locale
 from ..core.model import (
     Article,
     Chapter,
@@ -179,7 +179,7 @@ def _our_styles(preset: str, locale: str) -> dict[str, object]:
     key = (preset, locale)
     cached = _OUR_STYLES.get(key)
     if cached is None:
-        f = locale_fonts(_locale(locale))
+        f = locale_fonts(get_locale(locale))
         root = parse_xml(docx_styles.styles_xml(get_preset(preset), f).encode("utf-8"))
         cached = {el.get(qn("w:styleId")): el for el in root.iterchildren(qn("w:style"))}
         _OUR_STYLES[key] = cached
@@ -187,11 +187,6 @@ def _our_styles(preset: str, locale: str) -> dict[str, object]:
 
 
 _OUR_STYLES: dict[tuple, dict] = {}
-
-
-def _locale(code: str) -> Locale:
-    from ..core.locales import get_locale
-    return get_locale(code)
 
 
 def _style_info(document, preset: str, locale: Locale) -> _StyleInfo:
@@ -334,7 +329,7 @@ def _base_bytes(config, locale: str) -> bytes:
         for child in list(body):
             if child.tag != qn("w:sectPr"):
                 body.remove(child)
-        _style_info(document, config.docx.preset, _locale(locale))
+        _style_info(document, config.docx.preset, get_locale(locale))
         out = io.BytesIO()
         document.save(out)
         cached = out.getvalue()
@@ -941,7 +936,7 @@ class _RunStyle:
 
 def blocks(document, preset: str, locale: str | Locale) -> DocxBlocks:
     """A :class:`DocxBlocks` for ``document`` (styles of ``preset`` filled in, fonts of ``locale``)."""
-    loc = locale if isinstance(locale, Locale) else _locale(locale)
+    loc = locale if isinstance(locale, Locale) else get_locale(locale)
     return DocxBlocks(document, _style_info(document, preset, loc))
 
 

@@ -15,6 +15,8 @@ from typing import Callable, ClassVar, Protocol
 
 from ..core.errors import PolicyError
 from .context import RenderContext
+from .docx import DocxWriter
+from .pdf import PdfWriter
 
 
 class Writer(Protocol):
@@ -58,10 +60,6 @@ def _instance(fmt: str, root: str) -> Writer:
 
 @lru_cache(maxsize=1)
 def _register_builtin() -> None:
-    # Imported on first use: the PDF engine costs start-up time that `check`,
-    # `history` and the other commands that never render should not pay.
-    from .docx import DocxWriter
-    from .pdf import PdfWriter
-
+    # on first use, after the formats a company registered (a company's "pdf" replaces ours)
     for writer in (PdfWriter, DocxWriter):
         _FACTORIES.setdefault(writer.format, writer)

@@ -33,8 +33,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+import multiprocessing
 import os
 import re
+import threading
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
@@ -590,12 +592,8 @@ def verify_signatures(entries: list[Entry]) -> set[tuple[int, str]]:
             tasks.append((i, e.raw, registry[signer]))
     ok: list[int] = []
     workers = min(os.cpu_count() or 1, 8)
-    import threading
-
     # fork only from a single-threaded process (forking a threaded one can deadlock)
     if len(tasks) >= PARALLEL_SIGNATURES_FROM and workers > 1 and threading.active_count() == 1:
-        import multiprocessing
-
         try:
             ctx = multiprocessing.get_context("fork")
         except ValueError:  # pragma: no cover - platforms without fork

@@ -31,7 +31,7 @@ from pathlib import Path
 
 import typst
 
-from ...core.errors import PolicyError
+from ...core.errors import Collector, PolicyError
 
 PACKAGE_TYPST = Path(__file__).resolve().parent.parent.parent / "templates" / "typst"
 PROJECT_TYPST = Path("templates") / "typst"  # inside a project
@@ -154,3 +154,21 @@ def _engine(root: str | None) -> TypstEngine:
 def engine_for(project_root: Path | str | None) -> TypstEngine:
     """The process-wide engine for a project (one compiler, one font scan per process)."""
     return _engine(str(Path(project_root).resolve()) if project_root is not None else None)
+
+
+def check_project_templates(project_root: Path | str, errors: Collector) -> int:
+    """Compile each of the project's own templates (``templates/typst/*.typ``) after
+    ``common.typ``, as the writers do: a syntax error is reported at its file and line.
+    Returns the number of templates checked."""
+    folder = Path(project_root) / PROJECT_TYPST
+    own = sorted(folder.glob("*.typ")) if folder.is_dir() else []
+    if not own:
+        return 0
+    engine = engine_for(project_root)
+    for path in own:
+        parts = ("common.typ",) if path.name == "common.typ" else ("common.typ", path.name)
+        try:
+            engine.compile(parts, "", standard=None, tags=False)
+        except PolicyError as exc:
+            errors.extend(exc)
+    return len(own)
