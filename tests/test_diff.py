@@ -8,7 +8,7 @@ from pathlib import Path
 
 import docx
 import pytest
-from conftest import pdftotext
+from conftest import pdf_lines, pdftotext
 from docx.oxml.ns import qn
 from test_ledger_support import (
     POLICY_A,
@@ -153,7 +153,7 @@ def project(tmp_path, monkeypatch):
     release_one(root, keys)
     p = root / "policies" / "HR-ATT-001.md"
     p.write_text(POLICY_A.replace("为加强考勤管理，维护工作秩序，特制定本制度。",
-                                  "为加强考勤管理，维护工作秩序，特制定本制度。\n\n本制度适用于全体员工。")
+                                  "为加强考勤管理，维护工作秩序，特制定本制度。\n\n本制度所称“员工”，指与公司签订劳动合同的人员。")
                  .replace("三十分钟", "二十分钟"), encoding="utf-8")
     release_one(root, keys, summary="调整迟到时限，增加适用范围")
     return root
@@ -168,6 +168,8 @@ def test_diff_command_writes_the_table_and_the_tracked_changes_variant(project, 
     assert "<del>三十</del>" in page and "<ins>二十</ins>" in page  # a number, not digit by digit
     assert "<th>原条款</th><th>修订后条款</th><th>修订说明</th>" in page
     assert "将“三十”修改为“二十”" in page
+    # the author's reason, as recorded by `release --summary`, heads the table
+    assert re.search(r"<th>修订内容摘要</th><td[^>]*>调整迟到时限，增加适用范围</td>", page)
     assert "text-decoration: none" in page.split("del {")[1].split("}")[0]  # deletions are not struck through
     # the table DOCX: house template, three columns, header with page numbers, approval line
     d = docx.Document(str(out_dir / "HR-ATT-001_A0_A1.docx"))
@@ -178,6 +180,8 @@ def test_diff_command_writes_the_table_and_the_tracked_changes_variant(project, 
     body = "\n".join(p.text for p in d.paragraphs)
     assert "《考勤管理制度》修订对照表" in body
     assert "编制：张伟" in body and "批准：" in body
+    info = [[c.text for c in row.cells] for row in d.tables[0].rows]
+    assert info[-1][0] == "修订内容摘要" and info[-1][1] == "调整迟到时限，增加适用范围"
     header_xml = d.sections[0].header._element.xml
     assert "PAGE" in header_xml and "NUMPAGES" in header_xml and "HR-ATT-001" in header_xml
     assert d.core_properties.language == "zh-CN"
@@ -210,11 +214,64 @@ def test_diff_pdf(project):
     text = re.sub(r"\s+", "", pdftotext(pdf))
     assert "修订对照表" in text and "原条款" in text and "修订说明" in text
     assert "A/0" in text and "A/1" in text
+    assert "修订内容摘要" in text and "调整迟到时限，增加适用范围" in text
     for row in diff.redline_table(r).rows:
         shown = "".join(s.text for s in row.new if s.op != "delete") or "".join(s.text for s in row.old)
         assert re.sub(r"\s+", "", shown)[:12] in text
 
 
+def test_diff_pdf_keeps_dates_ids_and_the_company_whole_and_tight(project):
+    """As every other output (docs/docx.md): dates print tight (2025年3月1日, not 2025 年 3 月 1 日),
+    and no date, id or company name is split across two lines — in the header table, in the
+    narrow clause columns, in 修订说明 and in the page header."""
+    cfg = project / "policydocs.toml"
+    cfg.write_text('[organisation]\nname = "华衡智造科技股份有限公司"\n\n' + cfg.read_text(encoding="utf-8"),
+                   encoding="utf-8")
+    dates = ["2025年3月1日", "2025年10月15日", "2026年12月31日", "2024年11月30日", "2025年9月1日"]
+    src = project / "policies" / "HR-ATT-001.md"
+    src.write_text(text_of(project).replace(
+        "按迟到处理。", "按迟到处理；" + "，".join(f"自{d}起" for d in dates) + "分别按HR-ATT-001附表执行。"),
+        encoding="utf-8")
+    r = diff.diff_versions(project, None, "HR-ATT-001", "A/0", None, formats=["pdf"])
+    pdf = r.files[0]
+    plain = pdftotext(pdf)
+    assert not re.search(r"\d\s+[年月日页頁]|[年月第共]\s+\d", plain), re.findall(r".{0,6}\d\s+[年月日页].{0,4}", plain)
+    lines = [ln["text"] for page in pdf_lines(pdf) for ln in page]
+    shown = dates + [r.signers[0].date, "华衡智造科技股份有限公司", "HR-ATT-001", "第1页共1页"]
+    split = [d for d in shown if d and not any(d in ln for ln in lines)]
+    assert split == [], (split, lines)
+
+
 def test_revision_history_sections_column(project):
     info = history.version_info(project, None, "HR-ATT-001", text_of(project))
     assert [(r.version, r.sections) for r in info.revisions] == [("A/0", ""), ("A/1", "新增第二条；修改第三条")]
+
+
+def test_diff_locale_writes_a_traditional_table_with_corner_quotes(project, capsys):
+    """`diff --locale zh-Hant-TW`: both texts converted as the build converts them (the build
+    session's trees): Traditional characters and words, 「」 quotes, the recorded summary too."""
+    assert cli(["-C", str(project), "diff", "HR-ATT-001", "A/0", "A/1", "--locale", "zh-Hant-TW",
+                "--formats", "html,pdf"]) == 0
+    out = capsys.readouterr().out
+    assert "第二條 新增" in out and "第三條（原第二條）修改" in out
+    out_dir = project / "build" / "diff"
+    page = (out_dir / "HR-ATT-001_A0_A1.zh-Hant-TW.html").read_text(encoding="utf-8")
+    assert 'lang="zh-Hant-TW"' in page and "《考勤管理制度》修訂對照表" in page
+    assert "<th>原條款</th><th>修訂後條款</th><th>修訂說明</th>" in page
+    assert "本制度所稱「員工」，指與公司簽訂勞動合同的人員。" in page  # the clause itself, 「」 not “”
+    assert "將「三十」修改為「二十」" in page and "調整遲到時限，增加適用範圍" in page
+    assert "“" not in page and "修订" not in page and "条款" not in page
+    text = re.sub(r"\s+", "", pdftotext(out_dir / "HR-ATT-001_A0_A1.zh-Hant-TW.pdf"))
+    assert "修訂對照表" in text and "「員工」" in text and "第1頁共1頁" in text and "“" not in text
+    # the document's own language keeps its plain name; an unknown locale is a clear error
+    assert not (out_dir / "HR-ATT-001_A0_A1.html").exists()
+    assert cli(["-C", str(project), "diff", "HR-ATT-001", "A/0", "A/1", "--locale", "zh-TW"]) == 2
+    assert "unknown locale 'zh-TW'" in capsys.readouterr().err
+
+
+def test_diff_help_explains_every_argument(capsys):
+    with pytest.raises(SystemExit):
+        cli(["diff", "--help"])
+    out = capsys.readouterr().out
+    assert "the earlier released version, e.g. A/0" in out and "the later released version, e.g. A/1" in out
+    assert "--locale LOCALE" in out and "zh-Hant-TW" in out

@@ -32,6 +32,7 @@ underlined in the 修订后条款 column.
 
 from __future__ import annotations
 
+import copy
 import difflib
 import html
 import re
@@ -68,6 +69,7 @@ from ..render.typst.engine import engine_for
 from ..render.typst.escape import value
 from ..render.typst.presets import locale_data
 from ..trust import ledger
+from .inputs import Edition, Inputs
 
 WORKING = "working"  # the name of the working text as the newer side
 
@@ -150,12 +152,14 @@ class DiffResult:
     files: list[Path] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     locale: str = "zh-Hans"
+    source_locale: str = "zh-Hans"  # the document's own language (a redline in another locale is converted)
     company: str = ""
     signers: list[Signer] = field(default_factory=list)  # the newer version's approval line
     revised_on: str = ""  # the newer version's release date, in the document's form ("" for working text)
     effective: str = ""  # the newer version's effective date, in the document's form
     renumbered_refs: int = 0
     config: object = None  # the project's configuration the redline is written with
+    reasons: list[tuple[str, str]] = field(default_factory=list)  # (version, 修订摘要 its release recorded)
 
     @property
     def changed(self) -> list[Change]:
@@ -348,12 +352,17 @@ def diff_documents(old: Document, new: Document, *, old_version: str, new_versio
     # insertion). The author did not change it, so compare old references as if they
     # already had the new numbering, and report only how many moved.
     new_refs = {(r.policy_id, r.label): r for r in new.walk() if isinstance(r, Ref) and r.kind}
-    renumbered = 0
-    for r in old.walk():
-        if isinstance(r, Ref) and r.kind and (r.policy_id, r.label) in new_refs:
-            nr = new_refs[(r.policy_id, r.label)]
-            if (nr.kind, nr.numbers) != (r.kind, r.numbers):
-                renumbered += 1
+
+    def moved(r) -> Ref | None:
+        nr = new_refs.get((r.policy_id, r.label)) if isinstance(r, Ref) and r.kind else None
+        return nr if nr is not None and (nr.kind, nr.numbers) != (r.kind, r.numbers) else None
+
+    renumbered = sum(1 for r in old.walk() if moved(r))
+    if renumbered:  # on a copy: the trees may be a build session's, shared with every other product
+        old = copy.deepcopy(old)
+        for r in old.walk():
+            nr = moved(r)
+            if nr is not None:
                 r.kind, r.numbers, r.style = nr.kind, nr.numbers, nr.style
     changes = pair_units(units_of(old, titles), units_of(new, titles))
     for c in changes:
@@ -423,20 +432,28 @@ def _safe(v: str) -> str:
     return "".join(c if c.isalnum() or c in "-_." else "" for c in v.replace("/", "")) or "v"
 
 
+def redline_stem(policy_id: str, old: str, new: str, locale: str | None = None) -> str:
+    """``HR-ATT-002_A0_A1`` (the document's own language), ``HR-ATT-002_A0_A1.zh-Hant-TW`` (another locale)."""
+    name = lambda v: _safe(v if v != "草稿" else "working")  # noqa: E731
+    return f"{policy_id}_{name(old)}_{name(new)}" + (f".{locale}" if locale else "")
+
+
 def diff_versions(project_root: str | Path, config, policy_id: str, old: str, new: str | None = None, *,
-                  out_dir: Path | None = None, formats: list[str] = ("html", "pdf", "docx")) -> DiffResult:
+                  out_dir: Path | None = None, formats: list[str] = ("html", "pdf", "docx"),
+                  inputs: Inputs | None = None, locale: str | None = None) -> DiffResult:
     """Redline ``old`` → ``new`` (versions such as A/0, or ``working`` / None for the working text)
     into ``out_dir`` (default ``build/diff``).
 
     ``formats``: ``html``, ``pdf`` and ``docx`` (the 修订对照表, plus its tracked-changes
-    variant ``.tracked.docx``)."""
+    variant ``.tracked.docx``).  ``inputs`` and ``locale``: see :func:`compare_versions`; a
+    redline in another locale than the document's own is named ``<stem>.<locale>.*``."""
     root = Path(project_root).resolve()
-    result = compare_versions(root, config, policy_id, old, new)
+    result = compare_versions(root, config, policy_id, old, new, inputs=inputs, locale=locale)
     cfg = result.config
     out = Path(out_dir) if out_dir else root / "build" / "diff"
     out.mkdir(parents=True, exist_ok=True)
-    old_name, new_name = result.old_version, result.new_version
-    stem = f"{policy_id}_{_safe(old_name if old_name != '草稿' else 'working')}_{_safe(new_name if new_name != '草稿' else 'working')}"
+    stem = redline_stem(policy_id, result.old_version, result.new_version,
+                        result.locale if result.locale != result.source_locale else None)
     table = redline_table(result)
     if "html" in formats:
         result.files.append(_write(out / f"{stem}.html", render_html(table).encode("utf-8")))
@@ -449,34 +466,52 @@ def diff_versions(project_root: str | Path, config, policy_id: str, old: str, ne
 
 
 def compare_versions(project_root: str | Path, config, policy_id: str, old: str, new: str | None = None, *,
-                     project: dict[str, Document] | None = None) -> DiffResult:
+                     project: dict[str, Document] | None = None, inputs: Inputs | None = None,
+                     locale: str | None = None) -> DiffResult:
     """The comparison of ``old`` → ``new`` (nothing written): what every redline renders.
 
-    ``project``: the working texts already parsed (a build session's), so references
-    to other policies resolve without reading the project again."""
+    ``inputs``: a build session; both texts are then its trees (parsed, resolved and, for
+    ``locale``, localized once per run — the very trees the policy files, handbook and portal
+    print), so a Traditional redline reads word for word like the Traditional documents.
+    ``locale`` other than the document's own language needs ``inputs``.
+    ``project``: without ``inputs``, the working texts already parsed, so references to other
+    policies resolve without reading the project again."""
     root = Path(project_root).resolve()
     if config is None:
-        config = load_config(root)
+        config = inputs.config if inputs is not None else load_config(root)
     cfg = config
     releases = ledger.released_versions(root, policy_id, cfg)
 
-    def text_of(v: str | None) -> tuple[str, str, ledger.ReleaseRecord | None]:
+    def side(v: str | None) -> tuple[str, ledger.ReleaseRecord | None, str]:
+        """(version as printed, its release or None for the working text, the text)."""
         if v in (None, WORKING, "current-text"):
-            path = ledger.find_source(root, policy_id)
-            return path.read_text(encoding="utf-8"), "草稿" if not releases or releases[-1].content_hash != \
-                ledger.content_hash(path.read_text(encoding="utf-8")) else releases[-1].version, None
+            text = ledger.find_source(root, policy_id).read_text(encoding="utf-8")
+            same = releases and releases[-1].content_hash == ledger.content_hash(text)
+            return (releases[-1].version if same else "草稿"), None, text
         rel = ledger.find_release(root, policy_id, v, cfg)
-        return ledger.snapshot_text(root, rel.snapshot), rel.version, rel
+        return rel.version, rel, ledger.snapshot_text(root, rel.snapshot)
 
-    old_text, old_name, _ = text_of(old)
-    new_text, new_name, new_rel = text_of(new)
-    if project is None:
-        titles, others = _project_docs(root)
+    old_name, old_rel, old_text = side(old)
+    new_name, new_rel, new_text = side(new)
+    if inputs is not None:
+        def tree(rel: ledger.ReleaseRecord | None) -> Document:
+            edition = Edition(policy_id, rel.version) if rel is not None else inputs.working(policy_id)
+            return inputs.context(edition, locale).doc if locale else inputs.document(edition)
+
+        source_locale = _locale_of(inputs.document(Edition(policy_id, new_rel.version) if new_rel is not None
+                                                   else inputs.working(policy_id)))
+        old_doc, new_doc, titles = tree(old_rel), tree(new_rel), {}
     else:
-        titles, others = {pid: d.meta.title for pid, d in project.items()}, dict(project)
-    others.pop(policy_id, None)
-    old_doc = _parse(old_text, f"ledger:{policy_id}@{old_name}", titles, others)
-    new_doc = _parse(new_text, f"ledger:{policy_id}@{new_name}", titles, others)
+        if project is None:
+            titles, others = _project_docs(root)
+        else:
+            titles, others = {pid: d.meta.title for pid, d in project.items()}, dict(project)
+        others.pop(policy_id, None)
+        old_doc = _parse(old_text, f"ledger:{policy_id}@{old_name}", titles, others)
+        new_doc = _parse(new_text, f"ledger:{policy_id}@{new_name}", titles, others)
+        source_locale = _locale_of(new_doc)
+        if locale and locale != source_locale:
+            raise ValueError("a redline in another locale than the document's needs the build session (inputs)")
     locale = _locale_of(new_doc)
     loc = get_locale(locale)
     style = "roc" if loc.taiwan_levels and cfg.locales.roc_dates else cfg.locales.date_style
@@ -486,11 +521,18 @@ def compare_versions(project_root: str | Path, config, policy_id: str, old: str,
 
     result = diff_documents(old_doc, new_doc, old_version=old_name, new_version=new_name, titles=titles,
                             format_day=day)
-    result.company = cfg.organisation.name
+    result.source_locale = source_locale
+    result.company = cfg.organisation.name_for(locale)
     by_role = new_rel.by_role if new_rel is not None else {}
     result.signers = [Signer(loc.roles.get(r, r), by_role[r].person if r in by_role else "",
                              day(by_role[r].time.date()) if r in by_role else "") for r in cfg.versions.roles]
     result.effective = day((new_rel.effective_date if new_rel is not None else None) or new_doc.meta.effective_date)
+    # why: the summary every release after the older text recorded (release --summary), in the table's words
+    versions = [r.version for r in releases]
+    start = versions.index(old_rel.version) + 1 if old_rel is not None else len(releases)
+    stop = versions.index(new_rel.version) + 1 if new_rel is not None else len(releases)
+    convert = (lambda t: inputs.convert(t, locale, source=source_locale)) if inputs is not None else (lambda t: t)
+    result.reasons = [(r.version, convert(r.summary)) for r in releases[start:stop] if r.summary]
     if new_rel is not None:
         result.when = new_rel.time
         result.revised_on = day(new_rel.date)
@@ -544,6 +586,14 @@ class RedlineHeader:
     effective: str  # effective date of the newer version
     signers: tuple[Signer, ...]  # approval line: one per [versions] roles
     changes: int  # rows that are clause changes
+    reasons: tuple[tuple[str, str], ...] = ()  # (version, 修订内容摘要 recorded at its release), oldest first
+
+    def reason_text(self, w: Mapping[str, str]) -> str:
+        """The recorded summaries as one line: the summary alone for one release, else each
+        with its version (A/1：…；A/2：…); "" when none was recorded."""
+        if len(self.reasons) == 1:
+            return self.reasons[0][1]
+        return w["note_sep"].join(w["reason_item"].format(version=v, summary=t) for v, t in self.reasons)
 
 
 @dataclass(frozen=True)
@@ -612,7 +662,8 @@ def redline_table(result: DiffResult) -> RedlineTable:
         rows.append(RedlineRow(c.kind, c.old.display if c.old else "", old, c.new.display if c.new else "", new,
                                _explain(c, w)))
     header = RedlineHeader(result.company, result.policy_id, result.title, result.old_version, result.new_version,
-                           result.revised_on, result.effective, tuple(result.signers), len(result.changed))
+                           result.revised_on, result.effective, tuple(result.signers), len(result.changed),
+                           tuple(result.reasons))
     return RedlineTable(header, tuple(rows), tuple(result.notes), result.locale, w)
 
 
@@ -622,12 +673,15 @@ def redline_table(result: DiffResult) -> RedlineTable:
 
 _CSS = """
 @page { size: A4; margin: 18mm 15mm 16mm; }
-body { font-family: "Noto Serif CJK SC", serif; font-size: 10.5pt; line-height: 1.6; color: #111; }
+body { font-family: "Noto Serif CJK SC", serif; font-size: 10.5pt; line-height: 1.6; color: #111;
+       max-width: 60em; margin: 0 auto; padding: 0 12px; }
 h1 { font-family: "Noto Sans CJK SC", sans-serif; font-size: 16pt; text-align: center; margin: 0 0 3mm; }
+.table-wrap { overflow-x: auto; max-width: 100%; }
 table { border-collapse: collapse; width: 100%; }
 table.info td, table.info th { border: 0.6pt solid #000; padding: 1mm 2mm; white-space: nowrap; }
+table.info td.reasons { white-space: normal; text-align: left; }
 table.info th, table.redline th { background: #f2f2f2; font-family: "Noto Sans CJK SC", sans-serif; font-weight: bold; }
-table.redline { margin-top: 3mm; table-layout: fixed; }
+table.redline { margin-top: 3mm; table-layout: fixed; min-width: 34em; }
 table.redline thead { display: table-header-group; }
 table.redline th, table.redline td { border: 0.6pt solid #000; padding: 1.2mm 1.5mm; vertical-align: top; }
 table.redline td { white-space: pre-wrap; }
@@ -643,11 +697,21 @@ ins { text-decoration: underline; font-weight: bold; color: #0b5a29; }
 """
 
 
-def render_html(table: RedlineTable) -> str:
-    """The 修订对照表 as one HTML page (the portal's redline and the PDF's source)."""
-    e = html.escape
+def info_grid(table: "RedlineTable") -> list[list[tuple[str, str]]]:
+    """The header block as every writer lays it out: three rows of two label/value pairs
+    (company and 文件编号; the versions; the dates), values as printed."""
     w, h = table.words, table.header
     doc = words(table.locale, "document")
+    return [[(doc["company"], h.company), (doc["doc_no"], h.policy_id)],
+            [(w["old_version"], h.old_version), (w["new_version"], h.new_version)],
+            [(w["effective"], h.effective or "—"), (w["revised_on"], h.revised_on or w["blank"])]]
+
+
+def render_html(table: RedlineTable) -> str:
+    """The 修订对照表 as one HTML page (the portal's redline, readable on a phone: wide tables
+    scroll inside their own box)."""
+    e = html.escape
+    w, h = table.words, table.header
     lang = get_locale(table.locale).html_lang
 
     def spans(label: str, items: tuple[Span, ...]) -> str:
@@ -657,25 +721,25 @@ def render_html(table: RedlineTable) -> str:
                        f"</{'ins' if s.op == 'insert' else 'del'}>" for s in items)
         return f'<span class="label">{e(label)}</span>\u3000{body}'
 
-    info = [(doc["company"], h.company), (doc["doc_no"], h.policy_id), (w["old_version"], h.old_version),
-            (w["new_version"], h.new_version), (w["effective"], h.effective or "—"),
-            (w["revised_on"], h.revised_on or w["blank"])]
+    rows = ["<tr>" + "".join(f"<th>{e(k)}</th><td>{e(v)}</td>" for k, v in row) + "</tr>" for row in info_grid(table)]
+    if h.reasons:
+        rows.append(f'<tr><th>{e(w["reasons"])}</th><td class="reasons" colspan="3">{e(h.reason_text(w))}</td></tr>')
     parts = [f'<!DOCTYPE html><html lang="{e(lang)}"><head><meta charset="utf-8">'
+             '<meta name="viewport" content="width=device-width, initial-scale=1">'
              f"<title>{e(h.policy_id)} {e(h.old_version)} → {e(h.new_version)} {e(table.title)}</title>"
              f"<style>{_CSS}</style></head><body>",
              f"<h1>{e(table.title)}</h1>",
-             '<table class="info"><tr>' + "".join(f"<th>{e(k)}</th><td>{e(v)}</td>" for k, v in info[:3]) + "</tr>"
-             '<tr>' + "".join(f"<th>{e(k)}</th><td>{e(v)}</td>" for k, v in info[3:]) + "</tr></table>",
+             '<div class="table-wrap"><table class="info">' + "".join(rows) + "</table></div>",
              f'<p class="legend">{e(w["legend"])}\u3000{e(w["changes"].format(n=h.changes))}</p>']
     parts += [f'<p class="notes">{e(n)}</p>' for n in table.notes]
     if table.rows:
-        parts.append('<table class="redline"><colgroup><col class="clause"><col class="clause"><col class="note">'
-                     f'</colgroup><thead><tr><th>{e(w["old_clause"])}</th><th>{e(w["new_clause"])}</th>'
+        parts.append('<div class="table-wrap"><table class="redline"><colgroup><col class="clause"><col class="clause">'
+                     f'<col class="note"></colgroup><thead><tr><th>{e(w["old_clause"])}</th><th>{e(w["new_clause"])}</th>'
                      f'<th>{e(w["note"])}</th></tr></thead><tbody>')
         for i, r in enumerate(table.rows, 1):
             parts.append(f'<tr class="{r.kind}" id="c{i}"><td>{spans(r.old_label, r.old)}</td>'
                          f"<td>{spans(r.new_label, r.new)}</td><td>{e(r.note)}</td></tr>")
-        parts.append("</tbody></table>")
+        parts.append("</tbody></table></div>")
     else:
         parts.append(f"<p>{e(w['identical'])}</p>")
     parts.append('<p class="signers">' + "".join(
@@ -694,7 +758,9 @@ def pdf_bytes(table: RedlineTable, project_root: Path, when: date | None = None)
     data = {"title": table.title, "words": dict(table.words), "doc": dict(words(table.locale, "document")),
             "header": {"company": h.company, "id": h.policy_id, "old": h.old_version, "new": h.new_version,
                        "effective": h.effective, "revised_on": h.revised_on, "changes": h.changes,
-                       "signers": [[s.role, s.person, s.date] for s in h.signers]},
+                       "signers": [[s.role, s.person, s.date] for s in h.signers],
+                       "reasons": h.reason_text(table.words) if h.reasons else ""},
+            "info": [[list(pair) for pair in row] for row in info_grid(table)],
             "notes": list(table.notes),
             "rows": [{"kind": r.kind, "old_label": r.old_label, "old": spans(r.old), "new_label": r.new_label,
                       "new": spans(r.new), "note": r.note} for r in table.rows],
@@ -759,24 +825,25 @@ def docx_bytes(table: RedlineTable, config, when: datetime | None = None) -> byt
     versions, dates), the legend, the three-column table (header row repeated on every
     page), the approval line."""
     h, w = table.header, table.words
-    doc = words(table.locale, "document")
     document, b = _redline_document(config, table.locale, table.title, h)
     title_font, sans, font = b.font("Title"), b.font("PDLabel"), b.font("PDTableText")
     size = b.info.table_size
     out = [b.p("Title", b.run(table.title, title_font))]
-    info = [(doc["company"], h.company), (doc["doc_no"], h.policy_id), (w["old_version"], h.old_version),
-            (w["new_version"], h.new_version), (w["effective"], h.effective or "—"),
-            (w["revised_on"], h.revised_on or w["blank"])]
-    grid = [info[0:2], info[2:4], info[4:6]]  # three rows of two label/value pairs
+    grid = info_grid(table)  # three rows of two label/value pairs
     needs = [0] * 4
     for row in grid:
         for k, (label, shown) in enumerate(row):
             needs[2 * k] = max(needs[2 * k], text_twips(label, size, bold=True) + CELL_PAD)
             needs[2 * k + 1] = max(needs[2 * k + 1], text_twips(shown, size) + CELL_PAD)
+    if h.reasons:
+        needs[0] = max(needs[0], text_twips(w["reasons"], size, bold=True) + CELL_PAD)
     widths = fit_widths(b.info.text_width, needs, set(range(4)), {1: 1.0, 3: 1.0})
     rows = [[cell for label, shown in row for cell in ((b.run(label, sans, bold=True), 1, "center", "F2F2F2"),
                                                         (b.run(shown, font), 1, "center", None))] for row in grid]
-    out.append(b.table(rows, widths, header_rows=0, no_wrap={0, 2, 3}))
+    if h.reasons:  # 修订内容摘要: what the author recorded at release, across the table
+        rows.append([(b.run(w["reasons"], sans, bold=True), 1, "center", "F2F2F2"),
+                     (b.run(h.reason_text(w), font), 3, "left", None)])
+    out.append(b.table(rows, widths, header_rows=0, no_wrap={0, 2, 3}, no_wrap_spans=False))
     legend = w["legend"] + "\u3000" + w["changes"].format(n=h.changes)
     out.append(b.p("PDTableText", b.run(legend, font), '<w:spacing w:before="120" w:after="60"/>'))
     out += [b.p("PDTableText", b.run(n, font), '<w:spacing w:before="0" w:after="60"/>') for n in table.notes]

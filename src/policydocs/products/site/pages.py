@@ -29,7 +29,7 @@ from ...read.config import Config
 from ...read.project import Project
 from ...render.context import RenderContext
 from ...render.html import HtmlWriter, inline_html, media_path
-from ...render.templates import PACKAGE_TEMPLATES, policy_template_vars, template_env
+from ...render.templates import PACKAGE_TEMPLATES, policy_template_vars, template_env, templates_hash
 from ...trust import ledger, reviews
 from ...trust.status import IN_FORCE, REPEALED, SCHEDULED, SUPERSEDED, WITHDRAWN
 from .. import diff, handbook
@@ -76,8 +76,9 @@ def page_name(pid: str, portal_policy: PortalPolicy, version: PortalVersion) -> 
     return f"{pid}.v-{_safe(version.version)}.html"
 
 
-def redline_name(pid: str, old: str, new: str, ext: str) -> str:
-    return f"files/diff/{pid}_{_safe(old)}_{_safe(new)}.{ext}"
+def redline_name(pid: str, old: str, new: str, ext: str, locale: str | None = None) -> str:
+    """``files/diff/ID_A-0_A-1.html`` in the document's own language, ``….zh-Hant-TW.html`` in another."""
+    return f"files/diff/{pid}_{_safe(old)}_{_safe(new)}" + (f".{locale}" if locale else "") + f".{ext}"
 
 
 def _safe(v: str) -> str:
@@ -197,25 +198,31 @@ class Portal:
                         self.media[img.sha256] = "../" + media_path(img)
 
     def redlines(self) -> None:
-        """修订对照表 (HTML and PDF) between any two released versions of a policy."""
-        self.redline_pages: dict[tuple[str, str, str], str] = {}
+        """修订对照表 (HTML and PDF) between any two released versions of a policy, in every
+        published locale (a Traditional page links a Traditional redline: the session's
+        localized trees, 「」 quotes, local words)."""
+        self.redline_pages: dict[tuple[str, str, str, str], dict[str, str]] = {}
+        typst = templates_hash(self.root, ("typst/redline.typ", "typst/common.typ"))  # a company's own layout
         for pid, p in self.cat.policies.items():
             for old, new in combinations(p.versions, 2):
-                names = {ext: redline_name(pid, old.version, new.version, ext) for ext in ("html", "pdf")}
-                key = key_of(self.env_key, "redline", pid, old.release.snapshot, new.release.snapshot,
-                             new.release.record_hash)
-                if all(self.out.previous.get(n) == key and (self.out.site / n).is_file() for n in names.values()):
-                    for n in names.values():
-                        self.out.want(n, key, lambda: b"")
-                else:
-                    made = self._redline(pid, old.version, new.version)
-                    for ext, n in names.items():
-                        self.out.want(n, key, lambda ext=ext: made[ext])
-                self.redline_pages[(pid, old.version, new.version)] = names["html"]
+                own = self.inputs.document(self.edition(pid, new)).locale
+                for code in self.locales:
+                    names = {ext: redline_name(pid, old.version, new.version, ext, None if code == own else code)
+                             for ext in ("html", "pdf")}
+                    key = key_of(self.env_key, "redline", pid, old.release.snapshot, new.release.snapshot,
+                                 new.release.record_hash, code, typst,
+                                 [v.release.summary for v in p.versions])
+                    if all(self.out.previous.get(n) == key and (self.out.site / n).is_file() for n in names.values()):
+                        for n in names.values():
+                            self.out.want(n, key, lambda: b"")
+                    else:
+                        made = self._redline(pid, old.version, new.version, code)
+                        for ext, n in names.items():
+                            self.out.want(n, key, lambda ext=ext: made[ext])
+                    self.redline_pages[(pid, old.version, new.version, code)] = names
 
-    def _redline(self, pid: str, old: str, new: str) -> dict[str, bytes]:
-        result = diff.compare_versions(self.root, self.cfg, pid, old, new,
-                                       project=self.inputs.project.documents)
+    def _redline(self, pid: str, old: str, new: str, code: str) -> dict[str, bytes]:
+        result = diff.compare_versions(self.root, self.cfg, pid, old, new, inputs=self.inputs, locale=code)
         table = diff.redline_table(result)
         return {"html": diff.render_html(table).encode("utf-8"),
                 "pdf": diff.pdf_bytes(table, self.root, result.when.date() if result.when else None)}
@@ -311,8 +318,9 @@ class Portal:
                                            for role in self.cfg.versions.roles],
                              "downloads": self.downloads(v, code), "record_hash": r.record_hash,
                              "content_hash": r.content_hash})
-            pairs = [{"old": o.version, "new": n.version, "href": "../" + self.redline_pages[(pid, o.version, n.version)],
-                      "pdf": "../" + redline_name(pid, o.version, n.version, "pdf")}
+            pairs = [{"old": o.version, "new": n.version,
+                      "href": "../" + self.redline_pages[(pid, o.version, n.version, code)]["html"],
+                      "pdf": "../" + self.redline_pages[(pid, o.version, n.version, code)]["pdf"]}
                      for o, n in combinations(p.versions, 2)]
             return dict(meta=meta, title=meta.title, rows=rows, pairs=pairs, versions=[v.version for v in p.versions],
                         pid=pid, status_label=self.status_text(code, p.shown), state=p.shown.status.state,
