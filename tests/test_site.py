@@ -170,6 +170,14 @@ def test_history_every_version_its_files_and_redlines(site_project):
     links = re.findall(r'class="redline" href="\.\./(files/diff/[^"]+\.html)"', hist)
     assert links == ["files/diff/HR-LV-002_A-0_A-1.html"] and "婚假" in (site / links[0]).read_text(encoding="utf-8")
     assert (site / "files/diff/HR-LV-002_A-0_A-1.pdf").read_bytes().startswith(b"%PDF")
+    # the Taiwan history links the Taiwan redline: converted like the TW pages, 「」 quotes, the summary too
+    tw_links = re.findall(r'class="redline(?:-pdf)?" href="\.\./(files/diff/[^"]+)"', tw)
+    assert tw_links == ["files/diff/HR-LV-002_A-0_A-1.zh-Hant-TW.html", "files/diff/HR-LV-002_A-0_A-1.zh-Hant-TW.pdf"]
+    tw_redline = (site / tw_links[0]).read_text(encoding="utf-8")
+    assert 'lang="zh-Hant-TW"' in tw_redline and "修訂對照表" in tw_redline and "婚假調整為十天" in tw_redline
+    assert "將「三」修改為「十」" in tw_redline and "“" not in tw_redline and "修订" not in tw_redline
+    assert 'name="viewport"' in tw_redline
+    assert (site / tw_links[1]).read_bytes().startswith(b"%PDF")
     # the earlier version stays readable from its frozen text, marked, with its own signed files
     assert 'href="HR-LV-002.v-A-0.html"' in hist and 'href="HR-LV-002.html"' in hist
     old_page = (site / "zh-Hans" / "HR-LV-002.v-A-0.html").read_text(encoding="utf-8")

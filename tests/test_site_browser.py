@@ -375,11 +375,15 @@ def test_every_page_fits_a_phone_screen(portal):
     (``innerWidth`` grows with it), so the page is measured against the screen width."""
     portal.b.viewport(390, 844, mobile=True, scale=1)
     try:
-        # published files are documents, not pages; the root index.html only redirects (it has a viewport too)
+        # published files are documents, not pages (the redlines under files/diff/ are pages, linked
+        # from every history); the root index.html only redirects (it has a viewport too)
         pages = sorted(p.relative_to(portal.site).as_posix() for p in portal.site.rglob("*.html")
-                       if "files" not in p.relative_to(portal.site).parts and p != portal.site / "index.html")
+                       if ("files" not in p.relative_to(portal.site).parts or p.parent.name == "diff")
+                       and p != portal.site / "index.html")
         assert 'name="viewport"' in (portal.site / "index.html").read_text(encoding="utf-8")
         assert len(pages) >= 20, pages
+        redlines = [rel for rel in pages if rel.startswith("files/diff/")]
+        assert "files/diff/HR-LV-002_A-0_A-1.html" in redlines and "files/diff/HR-LV-002_A-0_A-1.zh-Hant-TW.html" in redlines
         too_wide = {}
         for rel in pages:
             portal.open(rel)
@@ -400,5 +404,12 @@ def test_every_page_fits_a_phone_screen(portal):
             return [w.getBoundingClientRect().right, t.scrollWidth, w.clientWidth]; })()""")
         assert box[0] <= 390 and box[1] > box[2], box  # the wide history table scrolls inside its box
         portal.shot("phone-history", full_page=False)
+        # a redline is read at the phone's width and type size (not a 980 px page shrunk to fit)
+        portal.open("files/diff/HR-LV-002_A-0_A-1.zh-Hant-TW.html")
+        size = portal.b.js("""(() => { const t = document.querySelector('table.redline'), w = t.closest('.table-wrap');
+            return [innerWidth, w.getBoundingClientRect().right, t.scrollWidth, w.clientWidth,
+                    parseFloat(getComputedStyle(t.querySelector('td')).fontSize)]; })()""")
+        assert size[0] == 390 and size[1] <= 390 and size[2] > size[3] and size[4] >= 13, size
+        portal.shot("phone-redline", full_page=False)
     finally:
         portal.b.viewport(1280, 900)

@@ -688,12 +688,21 @@ table.redline td { white-space: pre-wrap; }
 table.redline tr { break-inside: avoid; }
 col.clause { width: 39%; } col.note { width: 22%; }
 .label { font-family: "Noto Sans CJK SC", sans-serif; font-weight: bold; }
+.nb { white-space: nowrap; }
 del { text-decoration: none; background: #f8d7d4; color: #a31b12; }
 ins { text-decoration: underline; font-weight: bold; color: #0b5a29; }
 .none { color: #666; }
 .legend, .notes { font-size: 9pt; color: #333; margin: 2mm 0 0; }
 .signers { margin-top: 6mm; }
 .signers span { display: inline-block; margin-right: 10mm; }
+@media (max-width: 36em) {  /* a phone: the header block as label/value pairs, one under the other */
+  table.info, table.info tbody { display: block; }
+  table.info tr { display: grid; grid-template-columns: 7.5em 1fr; width: calc(100% - 1px); }
+  table.info tr + tr { margin-top: -1px; }
+  table.info th, table.info td { display: block; white-space: normal; text-align: left; border-width: 1px; }
+  table.info td { margin-left: -1px; }
+  table.info th { text-align: center; }
+}
 """
 
 
@@ -707,6 +716,19 @@ def info_grid(table: "RedlineTable") -> list[list[tuple[str, str]]]:
             [(w["effective"], h.effective or "—"), (w["revised_on"], h.revised_on or w["blank"])]]
 
 
+# what never breaks across lines in a redline (as ``pd-unbroken`` in redline.typ): a date in every
+# form the documents print, an id (HR-ATT-002), a version (A/1)
+_UNBROKEN = re.compile(
+    r"中華民國\d{1,3}年\d{1,2}月\d{1,2}日|\d{4}年\d{1,2}月\d{1,2}日"
+    rf"|[{_CN_DIGITS}]{{4}}年[{_CN_NUMBER}]{{1,3}}月[{_CN_NUMBER}]{{1,3}}日"
+    r"|\d{4}-\d{2}-\d{2}|[A-Za-z0-9]+(?:[-/][A-Za-z0-9]+)+")
+
+
+def _html_text(text: str) -> str:
+    """``text`` escaped, dates, ids and versions kept on one line."""
+    return _UNBROKEN.sub(lambda m: f'<span class="nb">{m.group()}</span>', html.escape(text))
+
+
 def render_html(table: RedlineTable) -> str:
     """The 修订对照表 as one HTML page (the portal's redline, readable on a phone: wide tables
     scroll inside their own box)."""
@@ -717,7 +739,8 @@ def render_html(table: RedlineTable) -> str:
     def spans(label: str, items: tuple[Span, ...]) -> str:
         if not items:
             return f'<span class="none">{e(w["none"])}</span>'
-        body = "".join(e(s.text) if s.op == "equal" else f"<{'ins' if s.op == 'insert' else 'del'}>{e(s.text)}"
+        t = _html_text
+        body = "".join(t(s.text) if s.op == "equal" else f"<{'ins' if s.op == 'insert' else 'del'}>{t(s.text)}"
                        f"</{'ins' if s.op == 'insert' else 'del'}>" for s in items)
         return f'<span class="label">{e(label)}</span>\u3000{body}'
 
@@ -738,7 +761,7 @@ def render_html(table: RedlineTable) -> str:
                      f'<th>{e(w["note"])}</th></tr></thead><tbody>')
         for i, r in enumerate(table.rows, 1):
             parts.append(f'<tr class="{r.kind}" id="c{i}"><td>{spans(r.old_label, r.old)}</td>'
-                         f"<td>{spans(r.new_label, r.new)}</td><td>{e(r.note)}</td></tr>")
+                         f"<td>{spans(r.new_label, r.new)}</td><td>{_html_text(r.note)}</td></tr>")
         parts.append("</tbody></table></div>")
     else:
         parts.append(f"<p>{e(w['identical'])}</p>")
