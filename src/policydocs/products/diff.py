@@ -1,7 +1,8 @@
 """Redline between two versions of a policy: per article, by word and number token.
 
 Both texts (ledger snapshots, or the working file for the newer side) are
-parsed into document trees; articles are paired by label (``{#label}``), then
+document trees — the build session's when one is given (``inputs``), converted
+to the redline's locale as every other output is; articles are paired by label (``{#label}``), then
 by identical text, then by similarity in order; each pair is compared with
 ``difflib`` on **tokens** (``tokens``): a date (2025年1月1日, 二〇二五年一月一日,
 2025-01-01) is one token, a number (2024, 3.5, 三十), an id or a Latin word
@@ -13,8 +14,8 @@ renumbered article reads "第六条（原第五条）修改").
 
 The result becomes a **修订对照表** (:class:`RedlineTable`, a typed model every
 writer renders the same): header (company, policy, 文件编号, versions, dates,
-approval line), rows 原条款 | 修订后条款 | 修订说明.  Outputs
-(``build/diff/<ID>_<old>_<new>.*``):
+修订内容摘要 as the releases recorded it, approval line), rows 原条款 | 修订后条款 |
+修订说明.  Outputs (``build/diff/<ID>_<old>_<new>[.<locale>].*``):
 
 - HTML: the table, deletions and insertions marked (``<del>``/``<ins>``);
 - PDF: the same table laid out by Typst (``templates/typst/redline.typ``);
