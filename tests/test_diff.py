@@ -267,6 +267,12 @@ def test_diff_locale_writes_a_traditional_table_with_corner_quotes(project, caps
     assert not (out_dir / "HR-ATT-001_A0_A1.html").exists()
     assert cli(["-C", str(project), "diff", "HR-ATT-001", "A/0", "A/1", "--locale", "zh-TW"]) == 2
     assert "unknown locale 'zh-TW'" in capsys.readouterr().err
+    # another working file being edited: the frozen texts still compare; a converted redline needs a valid project
+    (project / "policies" / "NEW-001.md").write_text("---\nid: NEW-001\n---\n", encoding="utf-8")
+    assert cli(["-C", str(project), "diff", "HR-ATT-001", "A/0", "A/1", "--formats", "html"]) == 0
+    assert "comparing the two texts on their own" in capsys.readouterr().err
+    assert cli(["-C", str(project), "diff", "HR-ATT-001", "A/0", "A/1", "--locale", "zh-Hant-TW"]) == 2
+    assert "policies/NEW-001.md:1: error" in capsys.readouterr().err
 
 
 def test_diff_help_explains_every_argument(capsys):

@@ -17,7 +17,7 @@ from datetime import date
 from pathlib import Path
 from typing import Callable
 
-from ..core.errors import PolicyError
+from ..core.errors import PolicyError, PolicyErrors
 from ..core.locales import LOCALES
 from ..read.config import load_config
 from ..trust import clock, ledger, reviews, status
@@ -512,8 +512,16 @@ def cmd_diff(args) -> int:
     if args.locale is not None and args.locale not in LOCALES:
         raise PolicyError("--locale", 0, f"unknown locale {args.locale!r}; known: {', '.join(LOCALES)}")
     root = _root(args)
-    session = BuildSession.open(root)  # the same trees, references and conversion as `build`
-    cfg = session.config
+    try:
+        session = BuildSession.open(root)  # the same trees, references and conversion as `build`
+    except PolicyErrors as e:
+        if args.locale is not None:  # a converted redline is the build's conversion of valid texts
+            raise
+        # two frozen texts can still be compared while another working file is being edited
+        session = None
+        print(f"note: the project has {len(e.diagnostics)} problem(s) (see `policydocs check`); "
+              "comparing the two texts on their own", file=sys.stderr)
+    cfg = session.config if session is not None else load_config(root)
     formats = [f.strip() for f in args.formats.split(",") if f.strip()]
     out = Path(args.out) if args.out else cfg.build_dir / "diff"
     result = diffmod.diff_versions(root, cfg, args.policy, args.old, args.new, out_dir=out, formats=formats,
