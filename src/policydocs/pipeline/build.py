@@ -392,7 +392,7 @@ def handbook_job(session: BuildSession, hb: Handbook, locale: str, formats: tupl
     """Everything a worker needs to lay out ``hb`` in ``locale``, localized by the session
     (``editions``: which text of each policy; default the working texts)."""
     cfg = session.config
-    converted = handbook.Localized({t: session.convert(t, locale) for t in handbook.book_texts(hb, cfg)})
+    converted = handbook.Localized({t: session.convert(t, locale) for t in handbook.book_texts(hb)})
     return HandbookJob(cfg, hb, locale, handbook.parts_of(hb, locale, session, editions), converted, formats)
 
 

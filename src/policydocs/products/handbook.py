@@ -226,9 +226,10 @@ class Localized:
         return self.texts.get(text, text)
 
 
-def book_texts(hb: Handbook, config: Config) -> list[str]:
-    """The handbook's own texts that are printed and converted per locale."""
-    return [t for t in (hb.title, hb.company or config.organisation.name, hb.cover, hb.audience, hb.foreword) if t]
+def book_texts(hb: Handbook) -> list[str]:
+    """The handbook's own texts that are printed and converted per locale (not the
+    organisation's registered name: see :meth:`HandbookRenderer.company`)."""
+    return [t for t in (hb.title, hb.company, hb.cover, hb.audience, hb.foreword) if t]
 
 
 def parts_of(hb: Handbook, locale: str, inputs: Inputs, editions: list[Edition] | None = None) -> list[_Part]:
@@ -251,6 +252,13 @@ class HandbookRenderer:
     def __init__(self, config: Config, convert: Callable[[str, str, str], str]):
         self.config = config
         self.convert = convert
+
+    def company(self, hb: Handbook, locale: str) -> str:
+        """The name the book prints: its own ``company`` in the book's locale, else the
+        organisation's name for ``locale`` (``[organisation.names]``, as registered)."""
+        if hb.company:
+            return self.convert(hb.company, self.config.locales.source, locale)
+        return self.config.organisation.name_for(locale)
 
     # -- PDF -------------------------------------------------------------
     def book_data(self, hb: Handbook, locale: str, parts: list[_Part]) -> dict:
@@ -275,7 +283,7 @@ class HandbookRenderer:
         words = dict(_words(loc))
         return {
             "title": self.convert(hb.title, src, locale),
-            "company": self.convert(hb.company or self.config.organisation.name, src, locale),
+            "company": self.company(hb, locale),
             "doc_no": hb.doc_no, "version": hb.version, "cover_text": self.convert(hb.cover, src, locale).strip(),
             "audience": self.convert(hb.audience, src, locale),
             "foreword": [t.strip() for t in self.convert(hb.foreword, src, locale).split("\n\n") if t.strip()],
@@ -290,8 +298,7 @@ class HandbookRenderer:
         calls = []
         for part in parts:
             data = policy_data(part.ctx, preset=HANDBOOK_PRESET)
-            data["company"] = self.convert(hb.company or self.config.organisation.name,
-                                           self.config.locales.source, locale)
+            data["company"] = self.company(hb, locale)
             body = TypstWriter(part.ctx, part.prefix, linked).body()
             calls.append(f"#pd-handbook-policy(hb, {value(data)}, [\n{body}])\n")
         return (f"#let hb = {value(self.book_data(hb, locale, parts))}\n"

@@ -69,7 +69,7 @@ def handbook_docx(r: HandbookRenderer, hb: Handbook, locale: str, parts: list[_P
     cp = document.core_properties
     cp.title = r.convert(hb.title, src, locale)
     cp.subject = hb.doc_no
-    cp.author = r.convert(hb.company or r.config.organisation.name, src, locale)
+    cp.author = r.company(hb, locale)
     cp.version = hb.version
     cp.language = word_lang(loc)
     dates = [p.ctx.version.effective_date or p.ctx.doc.meta.effective_date for p in parts]
@@ -138,8 +138,7 @@ def _docx_front(document, r: HandbookRenderer, hb: Handbook, loc, w: Mapping[str
         content = b.run(text, font, bold=bold, size=round(size * 2))
         return b.p("PDBody", b.bookmark(bookmark, content) if bookmark else content, ppr)
 
-    company = r.convert(hb.company or r.config.organisation.name, src, locale)
-    out = [para(company, sans, 18, before=120, after=48),
+    out = [para(r.company(hb, locale), sans, 18, before=120, after=48),
            para(r.convert(hb.title, src, locale), sans, 42, bold=True, after=30)]
     if hb.cover:
         out += [para(line, serif, 16) for line in r.convert(hb.cover, src, locale).splitlines() if line.strip()]
