@@ -277,8 +277,21 @@ def test_oversized_picture_names_its_real_size(tmp_path, monkeypatch):
     root = project(tmp_path, {"policies/P-1.md": policy_with("![图](images/big.png)\n"),
                               "policies/images/big.png": png(200, 200) + b"\0" * 2048})
     size = len(png(200, 200)) + 2048
-    assert errors_of(root) == [f"policies/P-1.md:17: error: image 'images/big.png' is {round(size / 1024)} KB; the limit "
-                               "is 1000 bytes: export it smaller (a flowchart needs no more than 150 dpi)"]
+    assert errors_of(root) == [f"policies/P-1.md:17: error: image 'images/big.png' is {round(size / 1024)} KB "
+                               f"({size:,} bytes); the limit is 1000 bytes: export it smaller "
+                               "(a flowchart needs no more than 150 dpi)"]
+
+
+def test_a_picture_just_over_the_default_limit_reads_as_over_it(tmp_path):
+    """5 MB + 30 KB against the real 5 MB limit: rounded sizes alone read "5 MB; the limit is 5 MB"."""
+    from policydocs.read.media import MAX_IMAGE_BYTES
+
+    assert MAX_IMAGE_BYTES == 5 * 1024 * 1024
+    data = png(200, 200)
+    root = project(tmp_path, {"policies/P-1.md": policy_with("![图](images/big.png)\n"),
+                              "policies/images/big.png": data + b"\0" * (5_272_880 - len(data))})
+    [error] = errors_of(root)
+    assert "is 5 MB (5,272,880 bytes); the limit is 5 MB (5,242,880 bytes)" in error, error
 
 
 def test_symlinked_picture_out_of_the_project_is_refused(tmp_path):
