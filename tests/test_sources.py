@@ -428,7 +428,10 @@ def test_a_changed_picture_re_renders_its_policy(tmp_path):
 def test_pdf_shows_pictures(tmp_path):
     import subprocess
 
-    body = "![报销流程图](images/flow.png)\n\n![组织架构](images/org.svg)\n"
+    import pikepdf
+
+    body = ("![报销流程图](images/flow.png)\n\n![组织架构](images/org.svg)\n\n"
+            "差旅标准见[国家法律法规数据库](https://flk.npc.gov.cn/detail?id=1&lang=zh)。\n")
     root = project(tmp_path, {"policies/P-1.md": policy_with(body), "policies/images/flow.png": png(1600, 400),
                               "policies/images/org.svg": SVG}, config='[build]\nformats = ["pdf"]\n')
     result = run_cli("build", "--no-sign", "-q", "--locales", "zh-Hant-TW", cwd=root)
@@ -439,3 +442,10 @@ def test_pdf_shows_pictures(tmp_path):
     assert [(r[3], r[4]) for r in rows] == [("1600", "400")]  # the PNG as is; the SVG stays vector
     text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
     assert "報銷流程圖" in text and "組織架構" in text and "](" not in text
+    assert "國家法律法規數據庫" in text.replace("\n", "") and "flk.npc" not in text  # the words, not the address
+    with pikepdf.open(pdf) as doc:  # a live link: a /Link annotation with a /URI action over the words
+        links = [(str(a.A.URI), [float(v) for v in a.Rect]) for page in doc.pages for a in page.get("/Annots", [])
+                 if a.get("/Subtype") == "/Link" and "/A" in a and a.A.get("/S") == "/URI"]
+    assert [uri for uri, _ in links] == ["https://flk.npc.gov.cn/detail?id=1&lang=zh"], links
+    x0, y0, x1, y1 = links[0][1]
+    assert x1 - x0 > 50 and y1 - y0 > 5  # covers the link text, not a zero-size box
