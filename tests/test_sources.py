@@ -321,6 +321,28 @@ def test_symlinked_policy_inside_the_project_is_read(tmp_path):
     assert list(load_project(root).documents) == ["P-1"]
 
 
+@pytest.mark.parametrize("rel, what, content", [
+    ("glossary.yaml", "glossary", "terms: []\n"),
+    ("handbooks/staff.yaml", "handbook", "title: 员工手册\npolicies: [P-1]\n"),
+    ("templates/typst/policy.typ", "template file", "// a company's layout\n"),
+    ("templates/site/static/logo.svg", "template file", "<svg/>"),  # the portal would publish it
+], ids=["glossary", "handbook", "typst-template", "portal-static"])
+def test_symlinked_project_files_out_of_the_project_are_refused(tmp_path, rel, what, content):
+    """Like a policy: a glossary, handbook or template that is a symlink out of the project."""
+    outside = tmp_path / "elsewhere" / Path(rel).name
+    outside.parent.mkdir()
+    outside.write_text(content, encoding="utf-8")
+    root = project(tmp_path, {"policies/P-1.md": policy_with("")})
+    (root / rel).parent.mkdir(parents=True, exist_ok=True)
+    (root / rel).symlink_to(outside)
+    result = run_cli("check", cwd=root)
+    assert result.returncode == 2, result.stdout
+    assert (f"{rel}:1: error: {what} is a symlink to {outside.resolve()}, outside the project: project files are "
+            "read only from inside the project; copy the file in") in result.stderr, result.stderr
+    build = run_cli("build", "--no-sign", "-q", "--formats", "docx", "--locales", "zh-Hans", cwd=root)
+    assert build.returncode == 2 and f"{rel}:1: error: {what} is a symlink" in build.stderr, build.stderr
+
+
 # --------------------------------------------------------------------------
 # Links
 # --------------------------------------------------------------------------

@@ -31,6 +31,7 @@ from typing import Callable, Mapping
 import yaml
 
 from ..core.errors import Collector, PolicyError
+from ..core.fsutil import inside_project, outside_project_message
 from ..core.locales import LOCALES, get_locale
 from ..core.model import plain_text
 from ..core.numbering import chapter_label, heading_marker
@@ -93,6 +94,8 @@ def load_handbook(path: str | Path, project) -> Handbook:
     """Read and validate a handbook definition against the project's policies."""
     path = Path(path)
     rel = path.relative_to(project.root) if path.is_absolute() and path.is_relative_to(project.root) else path
+    if not inside_project(path, project.root):
+        raise PolicyError(rel, 1, outside_project_message("handbook", path))
     try:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
