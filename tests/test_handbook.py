@@ -82,7 +82,9 @@ def test_other_definition_errors(project):
     for text, words in [("title: a\npolicies: []\n", "non-empty list"), ("policies:\n  - HR-ATT-002\n", "missing title"),
                         ("title: a\ntitel: b\npolicies: [HR-ATT-002]\n", "unknown key 'titel'"),
                         ("title: a\nlocales: [zh-XX]\npolicies: [HR-ATT-002]\n", "unknown locale"),
-                        ("title: [a\n", "YAML syntax error")]:
+                        ("title: [a\n", "YAML syntax error"),
+                        ("title: a\npolicies: [HR-ATT-002]\ntitle: b\n",
+                         "x.yaml:3: error: duplicate key 'title' (first given at line 1)")]:
         with pytest.raises((PolicyError, PolicyErrors)) as exc:
             load_handbook(write_hb(project, text), proj)
         assert "x.yaml:" in str(exc.value) and words in str(exc.value), (text, str(exc.value))

@@ -104,6 +104,9 @@ def load_handbook(path: str | Path, project) -> Handbook:
         raise PolicyError(rel, 0, f"cannot read: {exc.strerror}") from None
     try:
         root = yaml.compose(text, Loader=SafeLoader)
+        data = safe_load(text) or {}
+    except yaml.constructor.ConstructorError as exc:  # a repeated key (core/yamlload.py)
+        raise PolicyError(rel, exc.problem_mark.line + 1, str(exc.problem)) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         raise PolicyError(rel, mark.line + 1 if mark else 1, f"YAML syntax error: {exc}") from None
@@ -117,7 +120,6 @@ def load_handbook(path: str | Path, project) -> Handbook:
             errors.add(rel, _line(key_node), f"unknown key {key!r}; known: {', '.join(_KEYS)}")
             continue
         nodes[key] = (key_node, value_node)
-    data = safe_load(text) or {}
 
     def text_field(key: str, required: bool = False) -> str:
         value = data.get(key)
