@@ -228,6 +228,9 @@ terms:
     ("terms:\n  - {zh-Hans: 会签, zh-Hant: 會簽}\n  - {zh-Hans: 会签, zh-Hant: 會籤}\n", 3, "already maps to '會簽'"),
     ("protect:\n  - term: ''\n", 2, "non-empty"),
     ("terms: [\n", 2, "YAML syntax error"),
+    # a second top-level key: PyYAML kept the last silently, dropping the first list
+    ("terms:\n  - {zh-Hans: 会签, zh-Hant: 會簽}\nprotect: []\nterms:\n  - {zh-Hans: 账号, zh-Hant: 帳號}\n", 4,
+     "duplicate key 'terms' (first given at line 1)"),
     ("glossary:\n  - x\n", 1, "unknown glossary section"),
     ("terms:\n  - {zh-Hans: 会签, zh-Hant: 會簽, only: both}\n", 2, "only must be"),
 ])

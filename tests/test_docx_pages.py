@@ -379,6 +379,12 @@ def test_form_cells_print_whole_and_leave_room_to_sign(laid_out, key):
     labels = [c.text for c in d.tables[-1].rows[0].cells]
     widths = {label: col.w.mm for label, col in zip(labels, grid.gridCol_lst)}
     assert widths["签名"] >= 30, widths
+    if key == "batch":  # one document, named in the header: its width went to the people
+        assert "文件名称" not in labels and widths["姓名"] >= 35 and widths["部门"] >= 35, widths
+        assert on_one_line(pages[0], LONG_NAME), f"{LONG_NAME} is not on one line"
+        name = next(w for w in pages[0] if w.text.startswith("阿卜杜"))
+        short = next(w for w in pages[0] if w.text == "财务部")  # a department at 10 pt
+        assert name.y1 - name.y0 >= (short.y1 - short.y0) * 0.94, (name, short)  # ≥ 9.5 of 10 pt
 
 
 # --------------------------------------------------------------------------

@@ -209,11 +209,39 @@ def test_batch_receipts_table(tmp_path):
     assert pages_of(pdf) == 2
     for page in (1, 2):
         t = pdftotext(pdf, "-layout", "-f", str(page), "-l", str(page))
-        for words in ("文件签收单", "文件名称", "文件编号/版本", "签收日期", "签名", f"第{page}页 共2页"):
+        for words in ("文件签收单", "文件名称", "《考勤管理制度》", "HR-ATT-002", "A/1", "签收日期", "签名",
+                      f"第{page}页 共2页"):
             assert words in t
-    assert pdftotext(pdf).count("HR-ATT-002 / A/1") == 25
+    text = pdftotext(pdf)
+    assert text.count("HR-ATT-002") == text.count("《考勤管理制度》") == 2  # in the header block of each page only
     data = forms.batch_receipt_docx(MATERIAL, people(25), FormOptions(), "人力资源部", date(2025, 3, 5))
     assert "<w:tblHeader/>" in docx_xml(data)
+
+
+LONG_NAME = "阿卜杜热合曼·买买提"
+
+
+def test_batch_receipts_give_the_width_to_names_not_to_the_document(tmp_path):
+    """The 签收单 covers one document, named in its header block: rows do not repeat 文件名称 and
+    文件编号/版本, and a 10-character name prints at body size (≥ 9 pt) on one line."""
+    labels = [c.label for c in forms.batch_columns(forms.form_words("zh-Hans"))]
+    assert labels == ["序号", "部门", "姓名", "工号", "签收日期", "签名", "备注"]
+    emps = [Employee("信息技术部（数据安全组）", LONG_NAME, "E00001", "工程师")] + people(3)
+    pdf = write(tmp_path, "b.pdf", forms.batch_receipt_pdf(MATERIAL, emps, FormOptions(), "人力资源部",
+                                                         date(2025, 3, 5)))
+    xml = subprocess.run(["pdftotext", "-bbox", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    boxes = {t: float(y1) - float(y0) for y0, y1, t in
+             re.findall(r'<word xMin="[\d.]+" yMin="([\d.]+)" xMax="[\d.]+" yMax="([\d.]+)">([^<]*)</word>', xml)}
+    assert LONG_NAME in boxes, sorted(boxes)  # one word: one line, whole
+    assert boxes[LONG_NAME] >= boxes["员工0000"] - 0.01  # the body size of a short name
+    assert "信息技术部（数据安全组）" in boxes
+    # the DOCX: the same columns, and the name at 9 pt or more on one line
+    data = forms.batch_receipt_docx(MATERIAL, emps, FormOptions(), "人力资源部", date(2025, 3, 5))
+    body = docx_xml(data)
+    cell = re.search(r"<w:tc>(?:(?!</w:tc>).)*" + LONG_NAME + ".*?</w:tc>", body).group(0)
+    size = re.search(r'<w:sz w:val="(\d+)"/>', cell)
+    assert (int(size.group(1)) / 2 if size else forms.DOCX_PT) >= 9 and "<w:br/>" not in cell
+    assert "文件编号/版本" not in body and "HR-ATT-002" not in body  # in the page header, not the rows
 
 
 # ------------------------------------------------------------------ CLI

@@ -82,7 +82,9 @@ def test_other_definition_errors(project):
     for text, words in [("title: a\npolicies: []\n", "non-empty list"), ("policies:\n  - HR-ATT-002\n", "missing title"),
                         ("title: a\ntitel: b\npolicies: [HR-ATT-002]\n", "unknown key 'titel'"),
                         ("title: a\nlocales: [zh-XX]\npolicies: [HR-ATT-002]\n", "unknown locale"),
-                        ("title: [a\n", "YAML syntax error")]:
+                        ("title: [a\n", "YAML syntax error"),
+                        ("title: a\npolicies: [HR-ATT-002]\ntitle: b\n",
+                         "x.yaml:3: error: duplicate key 'title' (first given at line 1)")]:
         with pytest.raises((PolicyError, PolicyErrors)) as exc:
             load_handbook(write_hb(project, text), proj)
         assert "x.yaml:" in str(exc.value) and words in str(exc.value), (text, str(exc.value))
@@ -200,13 +202,34 @@ def test_docx_toc_field_sections_and_headers(built):
     z = zipfile.ZipFile(io.BytesIO(data))
     doc = z.read("word/document.xml").decode()
     assert 'TOC \\h \\z \\t "Title,1,heading 1,2"' in doc
-    assert '<w:updateFields w:val="true"/>' in z.read("word/settings.xml").decode()
+    assert "updateFields" not in z.read("word/settings.xml").decode()  # numbers laid out: no prompt in Word
     hb = load_handbook(project.root / "handbooks" / "employee-handbook.yaml", project)
     assert doc.count("<w:sectPr") == 1 + len(hb.policy_ids)  # front matter + one section per policy
     headers = [z.read(n).decode() for n in z.namelist() if n.startswith("word/header")]
     for pid in hb.policy_ids:
         assert any(pid in h for h in headers), pid
     assert "制度版本一览" in doc and "<w:tblHeader/>" in doc
+
+
+def test_without_libreoffice_the_build_warns_once_and_word_fills_the_numbers(tmp_path, monkeypatch):
+    """Without soffice the 目录 numbers cannot be laid out: one warning naming the package to
+    install (not one per book or locale), and the DOCX asks Word to update its fields."""
+    from policydocs.render import docx_layout
+
+    root = copy_project(tmp_path / "p", ledger=True)
+    write_hb(root, "title: 新员工手册\npolicies: [HR-ATT-002]\n", "second")
+    env = {"XDG_CONFIG_HOME": str(tmp_path / "xdg")}
+    assert run_cli("keys", "init-org", cwd=root, env=env).returncode == 0
+    monkeypatch.setenv("XDG_CONFIG_HOME", env["XDG_CONFIG_HOME"])
+    monkeypatch.setattr(docx_layout, "soffice", lambda: None)
+    result = build(root, formats=["docx"], locales=["zh-Hans", "zh-Hant-TW"], jobs=1)
+    warned = [w for w in result.warnings if "page numbers" in w]
+    assert warned == ["handbook DOCX without page numbers in its 目录 and 制度版本一览: soffice not found; install "
+                      "the Debian package(s) libreoffice-writer (`make setup` does). An edition published now "
+                      "keeps its blank numbers"]
+    docx_file = published_handbook(root, "second", "zh-Hant-TW", fmt="docx")
+    settings = zipfile.ZipFile(docx_file).read("word/settings.xml").decode()
+    assert '<w:updateFields w:val="true"/>' in settings
 
 
 def test_traditional_handbook(sample, tmp_path):

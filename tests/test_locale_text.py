@@ -4,6 +4,7 @@ and the organisation's name per locale."""
 
 from __future__ import annotations
 
+import io
 import subprocess
 from pathlib import Path
 
@@ -166,3 +167,34 @@ def test_portal_header_names_the_organisation_per_locale(tmp_path):
     assert "華衡智造科技股份有限公司" in (site / "zh-Hant-TW" / "index.html").read_text(encoding="utf-8")
     assert "華衡智造（香港）有限公司" in (site / "zh-Hant-HK" / "IT-ACC-001.html").read_text(encoding="utf-8")
     assert "華衡智造科技股份有限公司" not in (site / "zh-Hans" / "index.html").read_text(encoding="utf-8")
+
+
+@pytest.mark.slow
+def test_handbook_and_register_print_the_organisation_name_per_locale(tmp_path):
+    from policydocs.pipeline.build import handbook_job, render_handbook
+    from policydocs.pipeline.session import BuildSession
+    from policydocs.products.handbook import load_handbook
+
+    root = make(tmp_path, config=ORG)
+    (root / "handbooks").mkdir()
+    (root / "handbooks" / "staff.yaml").write_text("title: 员工手册\npolicies: [IT-ACC-001]\n", encoding="utf-8")
+    session = BuildSession.open(root)
+    hb = load_handbook(root / "handbooks" / "staff.yaml", session.project)
+    books = render_handbook(handbook_job(session, hb, "zh-Hant-TW", ("pdf", "docx")))
+    (tmp_path / "hb.pdf").write_bytes(books["pdf"])
+    cover = subprocess.run(["pdftotext", "-f", "1", "-l", "1", str(tmp_path / "hb.pdf"), "-"],
+                           capture_output=True, text=True, check=True).stdout
+    assert "華衡智造科技股份有限公司" in cover and "華衡智造科技有限公司" not in cover
+    every = subprocess.run(["pdftotext", str(tmp_path / "hb.pdf"), "-"], capture_output=True, text=True,
+                           check=True).stdout
+    assert "華衡智造科技有限公司" not in every  # nor in the bound policy's header
+    d = docx.Document(io.BytesIO(books["docx"]))
+    assert d.paragraphs[0].text == "華衡智造科技股份有限公司"  # the cover's first line
+    assert d.core_properties.author == "華衡智造科技股份有限公司"
+    # the training register, a record people sign
+    result = run_cli("register", "--policy", "IT-ACC-001", "--date", "2025-03-01", "--locale", "zh-Hant-TW",
+                     "--format", "pdf", cwd=root)
+    assert result.returncode == 0, result.stderr
+    register = subprocess.run(["pdftotext", str(root / "build/forms/register-IT-ACC-001-2025-03-01.zh-Hant-TW.pdf"),
+                               "-"], capture_output=True, text=True, check=True).stdout
+    assert "華衡智造科技股份有限公司" in register and "華衡智造科技有限公司" not in register

@@ -213,6 +213,36 @@ def test_revision_history_never_alone_on_the_last_page(built: Path) -> None:
         assert body, f"{pdf.parent.name}/{pdf.name}: the last page holds only the revision history"
 
 
+def test_revision_history_takes_the_closing_article_along(tmp_path: Path) -> None:
+    """A policy whose text ends at the foot of a page: without keep-with-next the 修订记录 would
+    start the last page alone (17 articles of 38 characters: pages 1–2 full, 第十八条 last on
+    page 2; the window is 26–44 characters, so a small change of metrics keeps the case)."""
+    from policydocs.core.model import VersionInfo
+    from policydocs.read.project import load_project
+    from policydocs.render.context import RenderContext
+    from policydocs.render.writers import get_writer
+
+    sentence = "合同订立前应当审查对方主体资格、履约能力和信用状况，并保存审查记录。" * 2
+    articles = "".join(sentence[:38] + "。\n\n" for _ in range(17))
+    root = tmp_path / "proj"
+    (root / "policies").mkdir(parents=True)
+    (root / "policydocs.toml").write_text('[organisation]\nname = "测试公司"\n', encoding="utf-8")
+    (root / "policies" / "LEG-CON-001.md").write_text(
+        "---\nid: LEG-CON-001\ntitle: 合同管理办法\ndepartment: 法务部\ncategory: 行政\nstatus: effective\n"
+        "effective_date: 2025-01-01\napplies_to: 全体员工\nlang: zh-Hans\n---\n\n# 总则\n\n" + articles, encoding="utf-8")
+    project = load_project(root)
+    doc = project.documents["LEG-CON-001"]
+    pdf = tmp_path / "p.pdf"
+    pdf.write_bytes(get_writer("pdf", root).write(RenderContext(doc, project.config, VersionInfo.draft(doc))))
+    pages = pdf_lines(pdf)
+    assert len(pages) == 3
+    assert any("第十七条" in ln["text"] for ln in _body_lines(pages[1], 28, 26, 37, 35))
+    last = "".join(ln["text"] for ln in pages[-1])
+    assert "修订记录" in last
+    body = [ln["text"] for ln in _body_lines(pages[-1], 28, 26, 37, 35)]
+    assert body and body[0].startswith("第十八条"), body  # the closing article went along
+
+
 def test_pdfa_2b_metadata_fonts_and_no_transparency(built: Path) -> None:
     import pikepdf
 

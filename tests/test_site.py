@@ -317,3 +317,25 @@ def test_serve_previews_and_rebuilds_on_change(site_project):
         (root / "templates" / "site" / "static" / "site.css").unlink(missing_ok=True)
     assert proc.returncode == 0, err
     assert "127.0.0.1" in line  # only loopback
+
+
+def test_a_killed_portal_builds_staging_folder_is_removed_by_the_next(tmp_path):
+    """A killed `site`/`serve` left build/.site-new-* behind for good; the next portal build
+    removes it (one portal build at a time, so no running one owns it)."""
+    from policydocs.core.errors import PolicyError
+    from policydocs.products.site.output import SiteOutput
+
+    site = tmp_path / "build" / "site"
+    stale = tmp_path / "build" / ".site-new-killed"
+    (stale / "zh-Hans").mkdir(parents=True)
+    (stale / "zh-Hans" / "index.html").write_text("half a page", encoding="utf-8")
+    out = SiteOutput(site)
+    assert not stale.exists() and out.staging.is_dir()
+    with pytest.raises(PolicyError, match="another portal build"):  # and it leaves the running one's files
+        SiteOutput(site)
+    assert out.staging.is_dir()
+    out.want("index.html", "k1", lambda: "<p>portal</p>")
+    out.commit()
+    assert (site / "index.html").read_text(encoding="utf-8") == "<p>portal</p>"
+    assert not list((tmp_path / "build").glob(".site-new-*"))
+    SiteOutput(site).discard()  # the finished build let go of the lock

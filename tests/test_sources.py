@@ -277,8 +277,21 @@ def test_oversized_picture_names_its_real_size(tmp_path, monkeypatch):
     root = project(tmp_path, {"policies/P-1.md": policy_with("![图](images/big.png)\n"),
                               "policies/images/big.png": png(200, 200) + b"\0" * 2048})
     size = len(png(200, 200)) + 2048
-    assert errors_of(root) == [f"policies/P-1.md:17: error: image 'images/big.png' is {round(size / 1024)} KB; the limit "
-                               "is 1000 bytes: export it smaller (a flowchart needs no more than 150 dpi)"]
+    assert errors_of(root) == [f"policies/P-1.md:17: error: image 'images/big.png' is {round(size / 1024)} KB "
+                               f"({size:,} bytes); the limit is 1000 bytes: export it smaller "
+                               "(a flowchart needs no more than 150 dpi)"]
+
+
+def test_a_picture_just_over_the_default_limit_reads_as_over_it(tmp_path):
+    """5 MB + 30 KB against the real 5 MB limit: rounded sizes alone read "5 MB; the limit is 5 MB"."""
+    from policydocs.read.media import MAX_IMAGE_BYTES
+
+    assert MAX_IMAGE_BYTES == 5 * 1024 * 1024
+    data = png(200, 200)
+    root = project(tmp_path, {"policies/P-1.md": policy_with("![图](images/big.png)\n"),
+                              "policies/images/big.png": data + b"\0" * (5_272_880 - len(data))})
+    [error] = errors_of(root)
+    assert "is 5 MB (5,272,880 bytes); the limit is 5 MB (5,242,880 bytes)" in error, error
 
 
 def test_symlinked_picture_out_of_the_project_is_refused(tmp_path):
@@ -306,6 +319,28 @@ def test_symlinked_policy_inside_the_project_is_read(tmp_path):
     root = project(tmp_path, {"drafts/P-1.md": policy_with("")})
     (root / "policies/P-1.md").symlink_to(root / "drafts/P-1.md")
     assert list(load_project(root).documents) == ["P-1"]
+
+
+@pytest.mark.parametrize("rel, what, content", [
+    ("glossary.yaml", "glossary", "terms: []\n"),
+    ("handbooks/staff.yaml", "handbook", "title: 员工手册\npolicies: [P-1]\n"),
+    ("templates/typst/policy.typ", "template file", "// a company's layout\n"),
+    ("templates/site/static/logo.svg", "template file", "<svg/>"),  # the portal would publish it
+], ids=["glossary", "handbook", "typst-template", "portal-static"])
+def test_symlinked_project_files_out_of_the_project_are_refused(tmp_path, rel, what, content):
+    """Like a policy: a glossary, handbook or template that is a symlink out of the project."""
+    outside = tmp_path / "elsewhere" / Path(rel).name
+    outside.parent.mkdir()
+    outside.write_text(content, encoding="utf-8")
+    root = project(tmp_path, {"policies/P-1.md": policy_with("")})
+    (root / rel).parent.mkdir(parents=True, exist_ok=True)
+    (root / rel).symlink_to(outside)
+    result = run_cli("check", cwd=root)
+    assert result.returncode == 2, result.stdout
+    assert (f"{rel}:1: error: {what} is a symlink to {outside.resolve()}, outside the project: project files are "
+            "read only from inside the project; copy the file in") in result.stderr, result.stderr
+    build = run_cli("build", "--no-sign", "-q", "--formats", "docx", "--locales", "zh-Hans", cwd=root)
+    assert build.returncode == 2 and f"{rel}:1: error: {what} is a symlink" in build.stderr, build.stderr
 
 
 # --------------------------------------------------------------------------
@@ -415,7 +450,10 @@ def test_a_changed_picture_re_renders_its_policy(tmp_path):
 def test_pdf_shows_pictures(tmp_path):
     import subprocess
 
-    body = "![报销流程图](images/flow.png)\n\n![组织架构](images/org.svg)\n"
+    import pikepdf
+
+    body = ("![报销流程图](images/flow.png)\n\n![组织架构](images/org.svg)\n\n"
+            "差旅标准见[国家法律法规数据库](https://flk.npc.gov.cn/detail?id=1&lang=zh)。\n")
     root = project(tmp_path, {"policies/P-1.md": policy_with(body), "policies/images/flow.png": png(1600, 400),
                               "policies/images/org.svg": SVG}, config='[build]\nformats = ["pdf"]\n')
     result = run_cli("build", "--no-sign", "-q", "--locales", "zh-Hant-TW", cwd=root)
@@ -426,3 +464,10 @@ def test_pdf_shows_pictures(tmp_path):
     assert [(r[3], r[4]) for r in rows] == [("1600", "400")]  # the PNG as is; the SVG stays vector
     text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
     assert "報銷流程圖" in text and "組織架構" in text and "](" not in text
+    assert "國家法律法規數據庫" in text.replace("\n", "") and "flk.npc" not in text  # the words, not the address
+    with pikepdf.open(pdf) as doc:  # a live link: a /Link annotation with a /URI action over the words
+        links = [(str(a.A.URI), [float(v) for v in a.Rect]) for page in doc.pages for a in page.get("/Annots", [])
+                 if a.get("/Subtype") == "/Link" and "/A" in a and a.A.get("/S") == "/URI"]
+    assert [uri for uri, _ in links] == ["https://flk.npc.gov.cn/detail?id=1&lang=zh"], links
+    x0, y0, x1, y1 = links[0][1]
+    assert x1 - x0 > 50 and y1 - y0 > 5  # covers the link text, not a zero-size box

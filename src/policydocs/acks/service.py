@@ -105,7 +105,7 @@ class AckService:
         due = camp["due_date"]
         fmt = dict(title=title, version=camp["version"], doc_no=camp["policy_id"], due=due, name=m.name, link=link,
                    expires=datetime.fromtimestamp(expires).date().isoformat(),
-                   org=texts.convert_words(self.config.organisation.name, m.locale, self.config))
+                   org=self.config.organisation.name_for(m.locale))
         if slot.startswith("overdue"):
             subject = w["mail_overdue_subject"].format(**fmt)
         elif slot == "invite":

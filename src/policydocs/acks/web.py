@@ -146,10 +146,10 @@ def create_app(service: AckService, *, background: bool = False) -> Starlette:
     store = service.store
     signer = service.signer
     limiter = FailureLimiter()
-    org = service.config.organisation.name
+    org = service.config.organisation  # its name per locale: [organisation.names]
 
     def page(template: str, status: int = 200, **kw) -> HTMLResponse:
-        kw.setdefault("org", org)
+        kw.setdefault("org", org.name_for(kw.get("lang", "")))
         return HTMLResponse(_ENV.get_template(template).render(**kw), status_code=status)
 
     def message(kind: str, status: int, locale: str = "zh-Hans", record: dict | None = None, **fmt) -> HTMLResponse:
@@ -219,7 +219,7 @@ def create_app(service: AckService, *, background: bool = False) -> Starlette:
                     pdf_href=f"/a/{quote(request.path_params['token'])}/pdf/{locale}",
                     file_sha256=text["file_sha256"],
                     statement=statement(locale, text["title"], camp["policy_id"], camp["version"]),
-                    doc_no=camp["policy_id"], org=convert_words(org, locale, service.config))
+                    doc_no=camp["policy_id"], org=org.name_for(locale))
 
     async def confirm(request: Request):
         form = await request.form()

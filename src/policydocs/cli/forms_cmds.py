@@ -135,7 +135,7 @@ def _options(args, project, locale: str, default_form_no: str):
     style = cfg.locales.date_style
     if locale == "zh-Hant-TW" and cfg.locales.roc_dates:
         style = "roc"
-    opts = FormOptions(company=_convert(project, cfg.organisation.name, cfg.locales.source, locale),
+    opts = FormOptions(company=cfg.organisation.name_for(locale),
                        locale=locale, rows_per_page=args.rows_per_page, blank=args.blank or 0,
                        form_no=args.form_no if args.form_no is not None else default_form_no,
                        date_style=style)

@@ -63,6 +63,7 @@ import opencc
 import yaml
 
 from ..core.errors import Diagnostic, PolicyError, PolicyErrors
+from ..core.fsutil import inside_project, outside_project_message
 from ..core.locales import LOCALES, get_locale
 from ..core.model import Document, Image, PolicyMeta, Ref, Text
 from ..core.yamlload import SafeLoader, safe_load
@@ -385,6 +386,8 @@ def load_glossary(project_root: Path | str | None) -> Glossary:
     if project_root is not None:
         p = Path(project_root) / PROJECT_GLOSSARY
         if p.is_file():
+            if not inside_project(p, Path(project_root)):
+                raise PolicyError(PROJECT_GLOSSARY, 1, outside_project_message("glossary", p))
             files.append((p, PROJECT_GLOSSARY))
     entries: list[GlossaryEntry] = []
     for f, shown in files:

@@ -9,6 +9,21 @@ import tempfile
 from pathlib import Path
 
 
+def inside_project(path: Path, root: Path) -> bool:
+    """True when ``path``, with every symlink resolved, is inside ``root``: a project reads
+    its files (policies, glossary, handbooks, templates) only from inside itself."""
+    try:
+        return path.resolve(strict=True).is_relative_to(root.resolve())
+    except (OSError, RuntimeError):
+        return False
+
+
+def outside_project_message(what: str, path: Path) -> str:
+    """The one message for a project file that is a symlink out of the project."""
+    return (f"{what} is a symlink to {path.resolve()}, outside the project: project files are read only "
+            "from inside the project; copy the file in")
+
+
 def sha256_file(path: Path) -> str:
     """SHA-256 of a file, read in 1 MiB chunks."""
     h = hashlib.sha256()

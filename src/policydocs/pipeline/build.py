@@ -48,7 +48,7 @@ from ..core.manifest import Artifact, Manifest, read_manifest
 from ..products import handbook
 from ..products.handbook import Handbook
 from ..products.inputs import Edition
-from ..render import writers
+from ..render import docx_layout, writers
 from ..render.docx import load_reference
 from ..trust import ledger, publication, signing, status
 from ..trust.publication import FileToPublish
@@ -384,6 +384,12 @@ def _plan_handbooks(session: BuildSession, env: keys.Environment, signer: Signer
                 outputs[fmt] = Output(art, sign=fmt == "pdf",
                                       publish=FileToPublish(Path(path), hb.name, version, locale, fmt, kind="handbook"))
             todo.append(Planned(job, outputs, f"handbook {hb.name} {edition_id}"))
+    missing = docx_layout.missing_tools() if any("docx" in p.outputs for p in todo) else []
+    if missing:  # once per build: every handbook DOCX of this build lacks them
+        programs, packages = " and ".join(m[0] for m in missing), " ".join(m[1] for m in missing)
+        result.warnings.append(f"handbook DOCX without page numbers in its 目录 and 制度版本一览: {programs} not "
+                               f"found; install the Debian package(s) {packages} (`make setup` does). An edition "
+                               "published now keeps its blank numbers")
     return todo
 
 
@@ -392,7 +398,7 @@ def handbook_job(session: BuildSession, hb: Handbook, locale: str, formats: tupl
     """Everything a worker needs to lay out ``hb`` in ``locale``, localized by the session
     (``editions``: which text of each policy; default the working texts)."""
     cfg = session.config
-    converted = handbook.Localized({t: session.convert(t, locale) for t in handbook.book_texts(hb, cfg)})
+    converted = handbook.Localized({t: session.convert(t, locale) for t in handbook.book_texts(hb)})
     return HandbookJob(cfg, hb, locale, handbook.parts_of(hb, locale, session, editions), converted, formats)
 
 

@@ -166,12 +166,14 @@ def register_columns(words: dict[str, str]) -> list[Column]:
 
 
 def batch_columns(words: dict[str, str]) -> list[Column]:
-    # 签名 34 mm: room for a handwritten name (the register gives 40 mm)
-    return [Column("no", words["no"], 9), Column("department", words["department"], 20),
-            Column("name", words["name"], 20), Column("employee_no", words["employee_no"], 16),
-            Column("doc_title", words["doc_title"], 27), Column("doc_no_version", words["doc_no_version"], 24),
-            Column("receipt_date", words["receipt_date"], 18), Column("signature", words["signature"], 34),
-            Column("remark", words["remark"], 12)]
+    """The 签收单's columns.  It covers one document, named with its number and version in
+    the header block, so rows do not repeat them: the width goes to 部门 and 姓名 (a
+    10-character name such as 阿卜杜热合曼·买买提 prints at body size on one line) and
+    签名 (40 mm, as on the register)."""
+    return [Column("no", words["no"], 9), Column("department", words["department"], 40),
+            Column("name", words["name"], 38), Column("employee_no", words["employee_no"], 16),
+            Column("receipt_date", words["receipt_date"], 18), Column("signature", words["signature"], 40),
+            Column("remark", words["remark"], 19)]
 
 
 @dataclass
@@ -180,14 +182,12 @@ class _Row:
     blank: bool = False
 
 
-def _rows(employees: Sequence[Employee], columns: list[Column], blank: int, rows_per_page: int,
-          extra: dict[str, str] | None = None) -> list[list[_Row]]:
+def _rows(employees: Sequence[Employee], columns: list[Column], blank: int, rows_per_page: int) -> list[list[_Row]]:
     """Rows cut into pages; the last page is filled with empty numbered rows for walk-ins."""
-    extra = extra or {}
     rows: list[_Row] = []
     for i, e in enumerate(employees, start=1):
         values = {"no": str(i), "department": e.department, "name": e.name, "employee_no": e.employee_no,
-                  "position": e.position, "remark": e.note, **extra}
+                  "position": e.position, "remark": e.note}
         rows.append(_Row([values.get(c.key, "") for c in columns]))
     total = len(rows) + blank
     pages = max(1, math.ceil(total / rows_per_page))
@@ -300,8 +300,7 @@ def _batch_parts(material: Material, employees: Sequence[Employee], opts: FormOp
     check_options(opts)
     words = form_words(opts.locale)
     columns = batch_columns(words)
-    extra = {"doc_title": f"《{material.title}》", "doc_no_version": f"{material.doc_no} / {material.version}"}
-    pages = _rows(employees, columns, opts.blank, opts.rows_per_page, extra)
+    pages = _rows(employees, columns, opts.blank, opts.rows_per_page)
     return words["batch_title"], _batch_info(material, employees, opts, words, issuer, when), columns, pages
 
 
@@ -660,16 +659,11 @@ def batch_receipt_docx(material: Material, employees: Sequence[Employee], opts: 
     section = doc.sections[0]
     _docx_header(section, opts.company, f"{words['form_no']}：{opts.form_no}" if opts.form_no else "")
     _docx_title(section.header, words["batch_title"])
-    info = [[(words["doc_title"], f"《{material.title}》", True)],
-            [(words["doc_no"], material.doc_no, False), (words["version"], material.version, False)],
-            [(words["issuer"], issuer, False), (words["date"], _date(when, opts), False)],
-            [(words["count"], f"{len(employees)} {words['persons']}", True)]]
-    _docx_info(section.header, info)
+    _docx_info(section.header, _batch_info(material, employees, opts, words, issuer, when))
     section.header.add_paragraph()
     _docx_footer(section, words)
     columns = batch_columns(words)
-    extra = {"doc_title": f"《{material.title}》", "doc_no_version": f"{material.doc_no} / {material.version}"}
-    _docx_grid(doc, columns, _rows(employees, columns, opts.blank, opts.rows_per_page, extra),
+    _docx_grid(doc, columns, _rows(employees, columns, opts.blank, opts.rows_per_page),
                row_height(opts.rows_per_page))
     return _docx_bytes(doc)
 

@@ -31,6 +31,7 @@ from typing import Callable, Mapping
 import yaml
 
 from ..core.errors import Collector, PolicyError
+from ..core.fsutil import inside_project, outside_project_message
 from ..core.locales import LOCALES, get_locale
 from ..core.model import plain_text
 from ..core.numbering import chapter_label, heading_marker
@@ -93,6 +94,8 @@ def load_handbook(path: str | Path, project) -> Handbook:
     """Read and validate a handbook definition against the project's policies."""
     path = Path(path)
     rel = path.relative_to(project.root) if path.is_absolute() and path.is_relative_to(project.root) else path
+    if not inside_project(path, project.root):
+        raise PolicyError(rel, 1, outside_project_message("handbook", path))
     try:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
@@ -101,6 +104,9 @@ def load_handbook(path: str | Path, project) -> Handbook:
         raise PolicyError(rel, 0, f"cannot read: {exc.strerror}") from None
     try:
         root = yaml.compose(text, Loader=SafeLoader)
+        data = safe_load(text) or {}
+    except yaml.constructor.ConstructorError as exc:  # a repeated key (core/yamlload.py)
+        raise PolicyError(rel, exc.problem_mark.line + 1, str(exc.problem)) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         raise PolicyError(rel, mark.line + 1 if mark else 1, f"YAML syntax error: {exc}") from None
@@ -114,7 +120,6 @@ def load_handbook(path: str | Path, project) -> Handbook:
             errors.add(rel, _line(key_node), f"unknown key {key!r}; known: {', '.join(_KEYS)}")
             continue
         nodes[key] = (key_node, value_node)
-    data = safe_load(text) or {}
 
     def text_field(key: str, required: bool = False) -> str:
         value = data.get(key)
@@ -226,9 +231,10 @@ class Localized:
         return self.texts.get(text, text)
 
 
-def book_texts(hb: Handbook, config: Config) -> list[str]:
-    """The handbook's own texts that are printed and converted per locale."""
-    return [t for t in (hb.title, hb.company or config.organisation.name, hb.cover, hb.audience, hb.foreword) if t]
+def book_texts(hb: Handbook) -> list[str]:
+    """The handbook's own texts that are printed and converted per locale (not the
+    organisation's registered name: see :meth:`HandbookRenderer.company`)."""
+    return [t for t in (hb.title, hb.company, hb.cover, hb.audience, hb.foreword) if t]
 
 
 def parts_of(hb: Handbook, locale: str, inputs: Inputs, editions: list[Edition] | None = None) -> list[_Part]:
@@ -251,6 +257,13 @@ class HandbookRenderer:
     def __init__(self, config: Config, convert: Callable[[str, str, str], str]):
         self.config = config
         self.convert = convert
+
+    def company(self, hb: Handbook, locale: str) -> str:
+        """The name the book prints: its own ``company`` in the book's locale, else the
+        organisation's name for ``locale`` (``[organisation.names]``, as registered)."""
+        if hb.company:
+            return self.convert(hb.company, self.config.locales.source, locale)
+        return self.config.organisation.name_for(locale)
 
     # -- PDF -------------------------------------------------------------
     def book_data(self, hb: Handbook, locale: str, parts: list[_Part]) -> dict:
@@ -275,7 +288,7 @@ class HandbookRenderer:
         words = dict(_words(loc))
         return {
             "title": self.convert(hb.title, src, locale),
-            "company": self.convert(hb.company or self.config.organisation.name, src, locale),
+            "company": self.company(hb, locale),
             "doc_no": hb.doc_no, "version": hb.version, "cover_text": self.convert(hb.cover, src, locale).strip(),
             "audience": self.convert(hb.audience, src, locale),
             "foreword": [t.strip() for t in self.convert(hb.foreword, src, locale).split("\n\n") if t.strip()],
@@ -290,8 +303,7 @@ class HandbookRenderer:
         calls = []
         for part in parts:
             data = policy_data(part.ctx, preset=HANDBOOK_PRESET)
-            data["company"] = self.convert(hb.company or self.config.organisation.name,
-                                           self.config.locales.source, locale)
+            data["company"] = self.company(hb, locale)
             body = TypstWriter(part.ctx, part.prefix, linked).body()
             calls.append(f"#pd-handbook-policy(hb, {value(data)}, [\n{body}])\n")
         return (f"#let hb = {value(self.book_data(hb, locale, parts))}\n"

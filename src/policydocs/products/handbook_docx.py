@@ -53,8 +53,10 @@ def handbook_docx(r: HandbookRenderer, hb: Handbook, locale: str, parts: list[_P
     in its own section with its own document-control header.
 
     Page numbers come from one LibreOffice layout of the finished file
-    (``render/docx_layout.py``); Word recomputes them from the same bookmarks
-    (``w:updateFields``).  Without LibreOffice the entries have no numbers."""
+    (``render/docx_layout.py``); Word recomputes them from the same bookmarks when
+    asked (F9).  Without LibreOffice the entries have no numbers and the file asks
+    Word to update its fields on open (``w:updateFields``); with them it does not,
+    so Word opens a published copy without a prompt and without marking it changed."""
     loc = get_locale(locale)
     config = docx_config(r.config)
     src = r.config.locales.source
@@ -65,11 +67,10 @@ def handbook_docx(r: HandbookRenderer, hb: Handbook, locale: str, parts: list[_P
         front.entries.extend(append_policy(document, replace(part.ctx, config=config), new_section=True,
                                            header=True, toc=True))
     front.write_contents()
-    _update_fields_on_open(document)
     cp = document.core_properties
     cp.title = r.convert(hb.title, src, locale)
     cp.subject = hb.doc_no
-    cp.author = r.convert(hb.company or r.config.organisation.name, src, locale)
+    cp.author = r.company(hb, locale)
     cp.version = hb.version
     cp.language = word_lang(loc)
     dates = [p.ctx.version.effective_date or p.ctx.doc.meta.effective_date for p in parts]
@@ -78,7 +79,8 @@ def handbook_docx(r: HandbookRenderer, hb: Handbook, locale: str, parts: list[_P
         cp.created = cp.modified = datetime(when.year, when.month, when.day)
     pages = docx_layout.bookmark_pages(docx_bytes(document, when), front.bookmarks(),
                                        what=str(hb.path))
-    front.set_pages(pages)
+    if not front.set_pages(pages):
+        _update_fields_on_open(document)  # blank numbers: Word fills them (the build has warned)
     return docx_bytes(document, when)
 
 
@@ -116,10 +118,12 @@ class _DocxFront:
         for anchor in (self.toc_anchor, self.summary_anchor):
             anchor.getparent().remove(anchor)
 
-    def set_pages(self, pages: dict[str, int] | None) -> None:
-        """Put the laid-out page numbers into the TOC result and the 页码 column."""
+    def set_pages(self, pages: dict[str, int] | None) -> bool:
+        """Put the laid-out page numbers into the TOC result and the 页码 column;
+        False when a number is left blank."""
         for bookmark, t in self._page_runs:
             t.text = str(pages[bookmark]) if pages and bookmark in pages else ""
+        return all(t.text for _, t in self._page_runs)
 
 
 def _docx_front(document, r: HandbookRenderer, hb: Handbook, loc, w: Mapping[str, str], parts: list[_Part],
@@ -138,8 +142,7 @@ def _docx_front(document, r: HandbookRenderer, hb: Handbook, loc, w: Mapping[str
         content = b.run(text, font, bold=bold, size=round(size * 2))
         return b.p("PDBody", b.bookmark(bookmark, content) if bookmark else content, ppr)
 
-    company = r.convert(hb.company or r.config.organisation.name, src, locale)
-    out = [para(company, sans, 18, before=120, after=48),
+    out = [para(r.company(hb, locale), sans, 18, before=120, after=48),
            para(r.convert(hb.title, src, locale), sans, 42, bold=True, after=30)]
     if hb.cover:
         out += [para(line, serif, 16) for line in r.convert(hb.cover, src, locale).splitlines() if line.strip()]
@@ -230,7 +233,8 @@ def _summary_table(b, w: Mapping[str, str], parts: list[_Part], titles: dict) ->
 
 
 def _update_fields_on_open(document) -> None:
-    """<w:updateFields w:val="true"/> so Word refreshes the TOC and page numbers."""
+    """<w:updateFields w:val="true"/>: Word asks to update the fields on every open (only
+    for a file whose 目录 numbers could not be laid out)."""
     settings = document.settings.element
     if settings.find(qn("w:updateFields")) is None:
         el = OxmlElement("w:updateFields")

@@ -51,6 +51,13 @@ def format_size(n: int) -> str:
     return f"{n} bytes"
 
 
+def exact_size(n: int) -> str:
+    """``format_size`` with the byte count: rounded alone, a 5,272,880-byte file and the
+    5,242,880-byte limit both read "5 MB"."""
+    shown = format_size(n)
+    return shown if shown.endswith(" bytes") else f"{shown} ({n:,} bytes)"
+
+
 def link_problem(href: str) -> str | None:
     """Why a link target is refused (None when it is an http(s) or mailto address)."""
     m = _SCHEME.match(href.strip())
@@ -111,7 +118,7 @@ def _resolve(image: Image, root: Path, folder: Path) -> str | None:
         return f"image {image.src!r} is not a file"
     size = path.stat().st_size
     if size > MAX_IMAGE_BYTES:
-        return (f"image {image.src!r} is {format_size(size)}; the limit is {format_size(MAX_IMAGE_BYTES)}: "
+        return (f"image {image.src!r} is {exact_size(size)}; the limit is {exact_size(MAX_IMAGE_BYTES)}: "
                 "export it smaller (a flowchart needs no more than 150 dpi)")
     data = path.read_bytes()
     media_type, width, height, problem = inspect_image(data)

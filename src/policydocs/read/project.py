@@ -12,6 +12,7 @@ from pathlib import Path
 from jinja2 import Environment, TemplateSyntaxError
 
 from ..core.errors import Collector, PolicyError, PolicyErrors
+from ..core.fsutil import inside_project, outside_project_message
 from ..core.model import Document
 from .cache import TreeCache
 from .config import Config, load_config
@@ -44,14 +45,6 @@ def policy_files(config: Config) -> list[Path]:
     return sorted(p for p in config.policies_dir.glob("*.md") if p.is_file())
 
 
-def inside_project(path: Path, root: Path) -> bool:
-    """True when ``path``, with every symlink resolved, is inside ``root``."""
-    try:
-        return path.resolve(strict=True).is_relative_to(root.resolve())
-    except (OSError, RuntimeError):
-        return False
-
-
 def load_project(root: str | Path = ".", *, templates: bool = True) -> Project:
     """Load config and all policies; raise PolicyErrors listing every problem.
 
@@ -67,8 +60,7 @@ def load_project(root: str | Path = ".", *, templates: bool = True) -> Project:
     for path in policy_files(config):
         rel = path.relative_to(config.root) if path.is_relative_to(config.root) else path
         if not inside_project(path, config.root):
-            errors.add(rel, 1, f"policy file is a symlink to {path.resolve()}, outside the project: "
-                               "policies are read only from inside the project; copy the file in")
+            errors.add(rel, 1, outside_project_message("policy file", path))
             continue
         try:
             doc = trees.parse(path, rel)
@@ -101,14 +93,20 @@ def template_files(config: Config) -> list[Path]:
 def check_templates(config: Config, errors: Collector) -> int:
     """Parse every project template; report a syntax error as ``templates/…:line``.
 
-    Returns the number of templates checked.  A template that is a symlink
-    out of the project is refused like a policy."""
+    Returns the number of templates checked.  A file of ``templates/`` (Jinja, Typst,
+    the portal's static files) that is a symlink out of the project is refused like a
+    policy: the portal would publish it, the writers would read it."""
     env = Environment()
     files = template_files(config)
+    outside = set()
+    if config.templates_dir.is_dir():
+        for path in sorted(p for p in config.templates_dir.rglob("*") if not p.is_dir()):
+            if not inside_project(path, config.root):
+                outside.add(path)
+                errors.add(path.relative_to(config.root), 1, outside_project_message("template file", path))
     for path in files:
         rel = path.relative_to(config.root)
-        if not inside_project(path, config.root):
-            errors.add(rel, 1, f"template is a symlink to {path.resolve()}, outside the project")
+        if path in outside:
             continue
         try:
             source = path.read_text(encoding="utf-8")

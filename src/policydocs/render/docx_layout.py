@@ -36,6 +36,13 @@ def soffice() -> str | None:
     return shutil.which("soffice") or shutil.which("libreoffice")
 
 
+def missing_tools() -> list[tuple[str, str]]:
+    """What a layout needs and this computer lacks: (program, Debian package) pairs
+    (empty when page numbers can be laid out)."""
+    needed = (("soffice", "libreoffice-writer", soffice()), ("pdfinfo", "poppler-utils", shutil.which("pdfinfo")))
+    return [(program, package) for program, package, found in needed if found is None]
+
+
 @lru_cache(maxsize=1)
 def _profile() -> Path:
     path = Path(tempfile.mkdtemp(prefix="policydocs-lo-"))
@@ -73,8 +80,9 @@ def to_pdf(data: bytes, *, what: str = "DOCX", filter_name: str = "pdf") -> byte
 
 def bookmark_pages(data: bytes, bookmarks: list[str], *, what: str = "DOCX") -> dict[str, int] | None:
     """Physical page (1-based) of each of ``bookmarks`` in the DOCX ``data`` as LibreOffice
-    lays it out; None when LibreOffice is not installed (the caller leaves numbers out)."""
-    if soffice() is None or shutil.which("pdfinfo") is None:
+    lays it out; None when LibreOffice or pdfinfo is not installed (the caller leaves numbers
+    out; the build warns, see :func:`missing_tools`)."""
+    if missing_tools():
         return None
     pdf = to_pdf(data, what=what, filter_name=_PDF_FILTER)
     with tempfile.NamedTemporaryFile(suffix=".pdf") as fh:

@@ -17,10 +17,14 @@ import tempfile
 from pathlib import Path
 from typing import Callable
 
+from filelock import FileLock, Timeout
+
 from ...core.errors import PolicyError
 from ...core.fsutil import sha256_file
 
 KEYS_FILE = ".keys.json"
+STAGING_PREFIX = ".site-new-"
+LOCK_NAME = ".site.lock"
 
 
 def key_of(*parts: object) -> str:
@@ -29,17 +33,28 @@ def key_of(*parts: object) -> str:
 
 
 class SiteOutput:
-    """The files of one portal build: ``want`` each file with its key; ``commit`` at the end."""
+    """The files of one portal build: ``want`` each file with its key; ``commit`` (or
+    ``discard``) at the end.  One portal build at a time per project (``build/.site.lock``);
+    the staging folders a killed one left behind are removed when the next one starts."""
 
     def __init__(self, site: Path):
         self.site = site
         site.parent.mkdir(parents=True, exist_ok=True)
+        self._lock = FileLock(str(site.parent / LOCK_NAME), timeout=0)
+        try:
+            self._lock.acquire()
+        except Timeout:
+            raise PolicyError(site, 0, "another portal build (site, serve or build --all) is running in this "
+                                       "project; try again when it has finished") from None
+        for stale in site.parent.glob(f"{STAGING_PREFIX}*"):  # the lock says no run owns them
+            if stale.is_dir():
+                shutil.rmtree(stale, ignore_errors=True)
         try:
             self.previous: dict[str, str] = json.loads((site / KEYS_FILE).read_text(encoding="utf-8"))
         except (OSError, ValueError):  # none yet (or unreadable): everything is written, nothing else kept
             self.previous = {}
         self.keys: dict[str, str] = {}
-        self.staging = Path(tempfile.mkdtemp(prefix=".site-new-", dir=site.parent))
+        self.staging = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=site.parent))
         self.written = 0
         self.kept = 0
 
@@ -99,3 +114,4 @@ class SiteOutput:
     def discard(self) -> None:
         """Forget the staged files (a failed portal build leaves the previous portal as it was)."""
         shutil.rmtree(self.staging, ignore_errors=True)
+        self._lock.release()
