@@ -85,13 +85,17 @@ def test_long_values_shrink_instead_of_spilling(tmp_path):
     flat = re.sub(r"\s+", "", pdftotext(pdf))
     for value in ("研发中心软件开发部测试组质量保障科", "阿卜杜热合曼·买买提", "高级软件开发工程师（后端）"):
         assert value in flat
-    # the name stays inside its column (20 mm wide, from x = 15 + 10 + 32 = 57 mm on the page)
+    # the name stays inside its column (32 mm wide, from x = 15 + 10 + 26 = 51 mm on the page)
     mm = 72 / 25.4
     bbox = subprocess.run(["pdftotext", "-bbox", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
-    words = [(float(a), float(b)) for a, b, t in
-             re.findall(r'xMin="([\d.]+)" yMin="[\d.]+" xMax="([\d.]+)" yMax="[\d.]+">([^<]*)<', bbox)
+    found = [(float(a), float(y), float(b), float(y1)) for a, y, b, y1, t in
+             re.findall(r'xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">([^<]*)<', bbox)
              if "阿卜" in t or "买买提" in t]
-    assert words and all(57 * mm - 1 < x0 and x1 < 77 * mm + 1 for x0, x1 in words), words
+    words = [(x0, x1) for x0, _, x1, _ in found]
+    assert words and all(51 * mm - 1 < x0 and x1 < 83 * mm + 1 for x0, x1 in words), words
+    # on one line, at a size that can be read (≥ 8 pt; it was wrapped at 6 pt in a 20 mm column)
+    assert len({round(y) for _, y, _, _ in found}) == 1, found
+    assert all(y1 - y >= 8 for _, y, _, y1 in found), found
 
 
 def test_roster_text_cannot_inject_typst(tmp_path):
