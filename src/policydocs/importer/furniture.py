@@ -43,6 +43,15 @@ _TOC = re.compile(r"^(?:目录|目錄)\s*\S")
 _COLLECTION = re.compile(r"[（(]?(?:精选|精選)?(?:\d+|[一二三四五六七八九十]+)篇[）)]?$|合集$|汇编$|彙編$|大全$")
 
 
+_COLLECTION_INTRO = re.compile(r"^[^。；，,！!？?]{0,40}?(?:[（(](?:精选|精選)?(?:\d+|[一二三四五六七八九十]+)篇[）)]|"
+                               r"(?:\d+|[一二三四五六七八九十]+)篇(?=【))")
+
+
+def is_collection_intro(text: str) -> bool:
+    """"网络管理制度(15篇)在不断进步的社会中……": a collection's heading run into its introduction."""
+    return bool(_COLLECTION_INTRO.search(text.strip()))
+
+
 def is_collection_heading(text: str) -> bool:
     """"网络管理制度(精选7篇)", "…范文三篇", "…合集": the title of a page of several documents."""
     return bool(_COLLECTION.search(text.strip()))

@@ -32,6 +32,12 @@ REGULATION_NOUN = re.compile(r"(?:制度|办法|辦法|规定|規定|细则|細�
 #: 提升2、網站: a number between two characters of one sentence is a page number that landed there
 _STRAY_PAGE_NUMBER = re.compile(r"(?<=[\u4e00-\u9fff])(?<![第共约約前后後至和及或])\d{1,3}、(?=[\u4e00-\u9fff])")
 _TITLE_GLUE = re.compile(r"第一(?:章|条|條|节|節)|一、|[（(]一[）)]|1\.1\s?|第一部分")
+#: 【第2篇】, 【篇一：…】: where a collection page starts its next regulation
+PIECE_MARK = re.compile(r"【(?:第\s*(?:\d{1,3}|[一二三四五六七八九十]{1,3})\s*篇|篇(?:\d{1,3}|[一二三四五六七八九十]{1,3}))[】:：]")
+#: How the first sentence of a regulation (or of a part) usually begins: 为了规范…, 根据…, 本制度…
+SENTENCE_OPENER = re.compile(r"^(?:为了|为|為了|為|根据|根據|依据|依據|依照|按照|本|凡|对|對|各|制定|建立|设立|設立|注重|"
+                             r"加强|加強|明确|明確|实行|實行|实施|實施|坚持|堅持|遵循|结合|結合|通过|通過|在|由|是指|成立|"
+                             r"公司|部门|部門|员工|員工)")
 
 
 @dataclass
@@ -175,11 +181,20 @@ def _run_in_title(marker: Marker, text: str, bold_lead: str) -> tuple[str, str]:
 def _cut(block: SourceBlock, tracker: SequenceTracker, findings: list[Finding]) -> list[tuple[Marker | None, str, bool]]:
     text = block.text.strip()
     pieces: list[tuple[Marker | None, str, bool]] = []
+    mark = PIECE_MARK.search(text)
+    if mark and text[mark.end():].strip():
+        before = text[:mark.start()].strip()
+        findings.append(Finding(block.where, "split", f"“{mark.group(0)}” marks the next regulation of a collection: "
+                                "the text is cut there", block.line))
+        if before:
+            pieces.append((None, before, False))
+        text = text[mark.end():].strip()
     marker, rest = leading_marker(text)
     if marker is None:
         glue = _TITLE_GLUE.search(text)
-        if glue and 2 <= glue.start() <= 40:
-            prefix = text[:glue.start()].strip()
+        start = glue.start() if glue else _title_before_opener(text)
+        if start is not None and 2 <= start <= 40:
+            prefix = text[:start].strip()
             half = len(prefix) // 2
             if len(prefix) % 2 == 0 and prefix[:half] == prefix[half:]:
                 prefix = prefix[:half]  # a breadcrumb and the title, run together
@@ -187,7 +202,7 @@ def _cut(block: SourceBlock, tracker: SequenceTracker, findings: list[Finding]) 
                 findings.append(Finding(block.where, "split", f"read “{prefix}” as a title glued to the text after it",
                                         block.line))
                 pieces.append((None, prefix, True))
-                text = text[glue.start():]
+                text = text[start:]
                 marker, rest = leading_marker(text)
     if marker is not None:
         tracker.see(marker)
@@ -204,7 +219,7 @@ def _cut(block: SourceBlock, tracker: SequenceTracker, findings: list[Finding]) 
         since = body[start:pos]
         run_in_title = (current_marker is not None or start == 0) and 0 < len(since) <= 14 \
             and not re.search(r"[，,。；;、：:]", since) and start == marker_end and current_marker is not None
-        fresh_ok = before in "：:" or before.isspace() or run_in_title or before in "。；;"
+        fresh_ok = before in "：:" or before.isspace() or run_in_title or before in "。；;！!？?"
         if not (before in _BREAK_BEFORE or run_in_title):
             continue
         if candidate.fixed and candidate.style == "chapter" and not (before in "。；;" or before.isspace() or pos == 0):
@@ -234,6 +249,18 @@ def _cut(block: SourceBlock, tracker: SequenceTracker, findings: list[Finding]) 
     for m, piece in pieces_text:
         pieces.append((m, piece.strip(), False))
     return pieces
+
+
+_TITLE_OPENER = re.compile(r"^(?:为了|為了|[为為](?:加强|加強|规范|規範|进一步|進一步|保障|确保|確保|提高|明确|明確)|根据|根據|"
+                           r"依据|依據|在(?:公司|日常|本|我们|我們))")
+
+
+def _title_before_opener(text: str) -> int | None:
+    """网络部团队管理制度范文为了能够…: where a title ends and the first sentence begins (None: no such place)."""
+    for k in range(4, min(41, len(text) - 8)):
+        if _TITLE_OPENER.match(text[k:]) and title_like(text[:k]):
+            return k
+    return None
 
 
 def title_like(text: str, limit: int = 40) -> bool:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from .furniture import is_collection_heading
+from .furniture import is_collection_heading, is_collection_intro
 from .report import Finding
 from .segment import Unit, ends_sentence, title_like
 
@@ -30,8 +30,7 @@ class Part:
 def split_parts(units: list[Unit], findings: list[Finding], title_hint: str = "") -> list[Part]:
     """Cut ``units`` into regulations; one part when the file holds one regulation."""
     titles = [i for i, u in enumerate(units) if _is_title(u, units, i)]
-    collection = [i for i, u in enumerate(units)
-                  if u.marker is None and not u.is_table and len(u.text) <= 40 and is_collection_heading(u.text)]
+    collection = [i for i, u in enumerate(units) if _is_collection(u)]
     starts = _collapse([i for i in titles if _restarts_after(units, i)], units)
     substantial = [i for i in starts if _substance(units, i, starts) >= 2]
     if len(substantial) >= 2 or (collection and substantial):
@@ -44,6 +43,14 @@ def split_parts(units: list[Unit], findings: list[Finding], title_hint: str = ""
         bounds = substantial + [len(units)]
         for a, b in zip(bounds, bounds[1:]):
             title_unit = units[a]
+            # a collection heading between two regulations ends the first: it and the collection's
+            # introduction after it belong to neither
+            stop = next((i for i in collection if a < i < b), b)
+            for u in units[stop:b]:
+                if not u.is_table:
+                    what = "collection heading" if _is_collection(u) else "introduction of a collection page"
+                    findings.append(Finding(u.where, "furniture", f"dropped ({what}): “{_short(u.text)}”", u.line))
+            b = stop
             body = [u for u in units[a + 1:b] if not (u.marker is None and u.text == title_unit.text)]
             trailing = [u for u in body if u.marker is None and not u.is_table and is_collection_heading(u.text)]
             for u in trailing:
@@ -64,6 +71,13 @@ def split_parts(units: list[Unit], findings: list[Finding], title_hint: str = ""
             break
     return [Part(title or title_hint, where or ("document properties" if title_hint else ""), body,
                  units[0].line if units else 0)]
+
+
+def _is_collection(u: Unit) -> bool:
+    """A collection's heading (网络管理制度(精选7篇)), alone or run into the page's introduction."""
+    if u.marker is not None or u.is_table:
+        return False
+    return (len(u.text) <= 40 and is_collection_heading(u.text)) or is_collection_intro(u.text)
 
 
 def _is_title(u: Unit, units: list[Unit], i: int) -> bool:
