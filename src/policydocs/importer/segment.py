@@ -56,6 +56,7 @@ class Unit:
     auto_number: bool = False
     title_candidate: bool = False  # glued title found before 第一章/第一条
     run_in_title: str = ""  # 第一条 目的 …: the article's own short title
+    from_heading: bool = False  # the sentence cut off a heading it was glued to (第二章组织机构网络部门是…)
 
 
     @property
@@ -253,6 +254,51 @@ def _cut(block: SourceBlock, tracker: SequenceTracker, findings: list[Finding]) 
 
 _TITLE_OPENER = re.compile(r"^(?:为了|為了|[为為](?:加强|加強|规范|規範|进一步|進一步|保障|确保|確保|提高|明确|明確)|根据|根據|"
                            r"依据|依據|在(?:公司|日常|本|我们|我們))")
+
+
+#: How a heading such as 组织机构, 工作职责, 绩效考核与激励 ends
+_HEADING_END = re.compile(r"(?:则|則|职责|職責|职能|職能|流程|原则|原則|管理|考核|机构|機構|架构|架構|结构|結構|制度|行为|行為|"
+                          r"划分|劃分|规范|規範|机制|機制|激励|激勵|发展|發展|范围|範圍|要求|措施|纪律|紀律|分工|奖惩|獎懲|"
+                          r"评价|評價|权限|權限|培训|培訓|程序|方法|领导|領導|目的|定义|定義|依据|依據|标准|標準|保密|处理|"
+                          r"處理|任务|任務|内容|內容|办法|辦法|绪论|緒論|概述|附录|附錄|总纲|總綱|说明|說明)$")
+_NOT_SUBJECT = ("管理", "制度", "规定", "規定", "办法", "辦法")
+_HEADING_KINDS = ("chapter", "section", "part", "cn-dun")
+
+
+def cut_glued_headings(units: list[Unit], title: str, findings: list[Finding]) -> list[Unit]:
+    """第二章组织机构网络部门是公司的… → the heading 组织机构 and the sentence after it.
+
+    Only for chapter/section numbers and 一、: the heading must end like one (…机构, …职责, …与激励)
+    and the sentence must start like one (为…, 根据…, or the subject named in the title)."""
+    out: list[Unit] = []
+    for u in units:
+        cut = _glued_heading_end(u, title)
+        if cut is None:
+            out.append(u)
+            continue
+        head, rest = u.text[:cut], u.text[cut:]
+        findings.append(Finding(u.where, "heading", f"“{head}” read as the heading of {u.marker.raw.strip()}, "
+                                f"“{rest[:12]}…” as the text under it", u.line))
+        u.text = head
+        out.append(u)
+        out.append(Unit(None, rest, u.where, u.line, from_heading=True))
+    return out
+
+
+def _glued_heading_end(u: Unit, title: str) -> int | None:
+    if u.marker is None or u.is_table or u.marker.style not in _HEADING_KINDS or u.heading:
+        return None
+    text = u.text
+    for k in range(2, min(13, len(text) - 5)):
+        if re.search(r"[\s，,。；;：:、！!？?（）()“”《》]", text[k - 1]):
+            return None
+        rest = text[k:]
+        if not _HEADING_END.search(text[:k]) or re.match(r"[\s，,。；;：:、！!？?）)”》]", rest):
+            continue
+        subject = rest[:2] in title and rest[:2] not in _NOT_SUBJECT
+        if subject or SENTENCE_OPENER.match(rest):
+            return k
+    return None
 
 
 def _title_before_opener(text: str) -> int | None:
