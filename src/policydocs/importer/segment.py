@@ -91,6 +91,8 @@ def _continues(prev: str, text: str) -> bool:
     prev, text = prev.rstrip(), text.lstrip()
     if not prev or not text:
         return False
+    if standalone_title(prev) or standalone_title(text):
+        return False
     if text[0] in _OPENING_CONTINUATION:
         return True
     if ends_sentence(prev) or leading_marker(text)[0] is not None:
@@ -307,6 +309,16 @@ def _title_before_opener(text: str) -> int | None:
         if _TITLE_OPENER.match(text[k:]) and title_like(text[:k]):
             return k
     return None
+
+
+_NAMES_A_REGULATION = re.compile(r"制度|办法|辦法|规定|規定|流程|手册|手冊|细则|細則|规程|規程")
+
+
+def standalone_title(text: str) -> bool:
+    """A line that names a regulation and is no sentence (客服部管理制度与工作流程(整理版)): never the
+    continuation of a hard-wrapped line, nor continued by the next one."""
+    t = text.strip()
+    return 6 <= len(t) <= 40 and not re.search(r"[。；;，,：:！？!?、]", t) and bool(_NAMES_A_REGULATION.search(t))
 
 
 def title_like(text: str, limit: int = 40) -> bool:
