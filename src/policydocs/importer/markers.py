@@ -123,6 +123,8 @@ def leading_marker(text: str) -> tuple[Marker | None, str]:
         rest = stripped[m.end():]
         if not rest.strip():
             continue
+        if style == "cn-dun" and re.match(rf"{CN_NUM}(?:[、类類级級等种種])", rest):
+            continue  # 一、二类投诉: a run of numbers in a sentence, not a list number
         return Marker(style, value, m.group(0), bool(m.group("sep"))), rest
     return None, text
 

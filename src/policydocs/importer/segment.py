@@ -33,11 +33,12 @@ REGULATION_NOUN = re.compile(r"(?:制度|办法|辦法|规定|規定|细则|細�
 _STRAY_PAGE_NUMBER = re.compile(r"(?<=[\u4e00-\u9fff])(?<![第共约約前后後至和及或])\d{1,3}、(?=[\u4e00-\u9fff])")
 _TITLE_GLUE = re.compile(r"第一(?:章|条|條|节|節)|一、|[（(]一[）)]|1\.1\s?|第一部分")
 #: 【第2篇】, 【篇一：…】: where a collection page starts its next regulation
-PIECE_MARK = re.compile(r"【(?:第\s*(?:\d{1,3}|[一二三四五六七八九十]{1,3})\s*篇|篇(?:\d{1,3}|[一二三四五六七八九十]{1,3}))[】:：]")
+PIECE_MARK = re.compile(r"【(?:第\s*(?:\d{1,3}|[一二三四五六七八九十]{1,3})\s*篇|篇(?:\d{1,3}|[一二三四五六七八九十]{1,3})"
+                        r"(?:[:：][^】]{0,40})?)】")
 #: How the first sentence of a regulation (or of a part) usually begins: 为了规范…, 根据…, 本制度…
 SENTENCE_OPENER = re.compile(r"^(?:为了|为|為了|為|根据|根據|依据|依據|依照|按照|本|凡|对|對|各|制定|建立|设立|設立|注重|"
-                             r"加强|加強|明确|明確|实行|實行|实施|實施|坚持|堅持|遵循|结合|結合|通过|通過|在|由|是指|成立|"
-                             r"公司|部门|部門|员工|員工)")
+                             r"加强|加強|明确|明確|实行|實行|实施|實施|坚持|堅持|遵循|结合|結合|通过|通過|在|由|成立|"
+                             r"公司|部门|部門|员工|員工)(?!是)")
 
 
 @dataclass
@@ -291,7 +292,9 @@ def _glued_heading_end(u: Unit, title: str) -> int | None:
     if u.marker is None or u.is_table or u.marker.style not in _HEADING_KINDS or u.heading:
         return None
     text = u.text
-    for k in range(2, min(13, len(text) - 5)):
+    if SENTENCE_OPENER.match(text):
+        return None  # 一、本制度所述的项目工程管理是指…: a sentence from its first character
+    for k in range(2, min(11, len(text) - 5)):
         if re.search(r"[\s，,。；;：:、！!？?（）()“”《》]", text[k - 1]):
             return None
         rest = text[k:]

@@ -37,8 +37,8 @@ def split_parts(units: list[Unit], findings: list[Finding], title_hint: str = ""
         # a page of titled excerpts (search results, a 汇编 index): every excerpt is its own regulation
         first = next((i for i in titles if i < listing[0]), listing[0])
         starts = sorted({first, *listing})
-        findings.append(Finding(units[listing[0]].where, "split", f"{len(starts)} titled excerpts, one after another: "
-                                "each one is imported as a regulation of its own", units[listing[0]].line))
+        findings.append(Finding(units[first].where, "split", f"{len(starts)} titled excerpts, one after another: "
+                                "each one is imported as a regulation of its own", units[first].line))
     least = 1 if len(listing) >= LISTING_MIN else 2  # an excerpt is short by nature
     substantial = [i for i in starts if _substance(units, i, starts) >= least]
     if len(substantial) >= 2 or (collection and substantial):

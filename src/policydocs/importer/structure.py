@@ -470,7 +470,31 @@ def _sectioned(units: list[Unit], depth: dict[int, int], findings: list[Finding]
         # a list item: its level among the list styles above it
         list_level = sum(1 for a in ANCESTORS.get(id(u), []) if not runs.get(id(a)))
         _add_item(container(), lists, item_path, list_level, u, pos, findings, out, 0)
+    _empty_headings_to_items(out.body, findings)
     return out
+
+
+def _empty_headings_to_items(nodes: list, findings: list[Finding]) -> None:
+    """Level-3 headings with nothing under them (1.1.1 战略规划 1.1.2 …, an outline copied with the text)
+    become the items of one list when all their siblings are empty too; otherwise they are reported."""
+    for node in nodes:
+        if isinstance(node, (Chapter, Section)):
+            _empty_headings_to_items(node.children, findings)
+    headings = [n for n in nodes if isinstance(n, Article)]
+    empty = [a for a in headings if not a.blocks]
+    if not empty:
+        return
+    where = f"line {empty[0].pos.line}"
+    if len(empty) < len(headings) or any(isinstance(n, ItemList) for n in nodes):
+        findings.append(Finding(where, "structure", f"{len(empty)} heading(s) with no text under them, among "
+                                "headings that have text: kept as headings — check them", empty[0].pos.line))
+        return
+    first = nodes.index(empty[0])
+    items = ItemList([Item(k, 1, a.title, a.pos) for k, a in enumerate(empty, start=1)], empty[0].pos)
+    nodes[:] = [n for n in nodes if n not in empty]
+    nodes.insert(first, items)
+    findings.append(Finding(where, "structure", f"{len(empty)} heading(s) with no text under them read as the items "
+                            "of a list (an outline, not sections)", empty[0].pos.line))
 
 
 def _heading_runs(units: list[Unit], depth: dict[int, int]) -> dict[int, bool]:
