@@ -140,7 +140,9 @@ def test_collections_are_cut_at_their_headings_and_篇_markers(tmp_path):
 
 def test_an_article_without_text_is_never_written(tmp_path):
     reports, docs = _import(tmp_path, "empty.txt", "值班规定\n第一条 为加强值班管理，制定本规定。\n第二条\n"
-                                                   "第三条 本规定自发布之日起施行。\n")
+                                                   "第三条 违反第一条的，按照第二条处理。\n")
     (doc,) = docs.values()
     assert [a.blocks != [] for a in doc.articles()] == [True, True]
+    # the citation of the article left out stays text; the other one still follows renumbering
+    assert outline(doc)[-1] == ("p", 1, "违反<:article:1>的，按照第二条处理。")
     assert any("no text at all" in f.message for f in reports[0].findings)

@@ -301,6 +301,7 @@ def _articles(units: list[Unit], depth: dict[int, int], article_depth: int | Non
                                     f"(article style numbers every paragraph): “{u.text[:30]}…”", u.line))
             container().append(Note([Paragraph([Text(u.text)], pos)], pos))
     _no_empty_articles(out.body, findings)
+    source_numbers = [(v, a) for v, a in source_numbers if a.blocks]  # an empty one was left out
     _key_articles(out, source_numbers, findings)
     return out
 
@@ -491,7 +492,8 @@ def _empty_headings_to_items(nodes: list, findings: list[Finding]) -> None:
         return
     first = nodes.index(empty[0])
     items = ItemList([Item(k, 1, a.title, a.pos) for k, a in enumerate(empty, start=1)], empty[0].pos)
-    nodes[:] = [n for n in nodes if n not in empty]
+    gone = {id(a) for a in empty}
+    nodes[:] = [n for n in nodes if id(n) not in gone]
     nodes.insert(first, items)
     findings.append(Finding(where, "structure", f"{len(empty)} heading(s) with no text under them read as the items "
                             "of a list (an outline, not sections)", empty[0].pos.line))
