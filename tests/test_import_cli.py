@@ -76,6 +76,14 @@ def test_folder_imports_in_parallel_with_progress(mini_project, tmp_path):
     assert run_cli("check", cwd=mini_project).returncode == 0
     assert run_cli("import", str(folder / "rule-1.txt"), str(folder / "rule-2.txt"), "--id", "X-1",
                    cwd=mini_project).returncode == 2
+    # one process (-j 1, or a one-CPU machine) shows the same progress
+    fresh = tmp_path / "fresh"
+    fresh.mkdir()
+    (fresh / "policydocs.toml").write_bytes((mini_project / "policydocs.toml").read_bytes())
+    sequential = run_cli("import", str(folder), "-j", "1", cwd=fresh)
+    assert sequential.returncode == 0, sequential.stderr
+    assert [line.split(" read ")[0] for line in sequential.stderr.splitlines() if " read " in line] == \
+        ["[1/3]", "[2/3]", "[3/3]"]
 
 
 def test_dry_run_writes_nothing(mini_project, tmp_path):

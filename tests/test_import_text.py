@@ -91,3 +91,58 @@ def test_sentences_numbered_一二三_become_articles_and_headings_become_sectio
     assert doc.meta.numbering == "sectioned"
     assert outline(doc) == [("chapter", 0, "总则"), ("p", 1, "会议应当精简。"), ("chapter", 0, "会议纪律"),
                             ("item", 1, "按时到会；"), ("item", 1, "关闭手机。")]
+
+
+def test_latin_in_parentheses_survives_only_tone_marked_pinyin_goes(tmp_path):
+    text = ("信息安全规定\n第一条 信息技术(IT)部门和人力资源(HR)部门共同负责,(it)小写亦同。\n"
+            "第二条 網頁(wǎng yè)上的拼音去掉,(CEO)保留。\n")
+    reports, docs = _import(tmp_path, "latin.txt", text)
+    (doc,) = docs.values()
+    paragraphs = [e[2] for e in outline(doc) if e[0] == "p"]
+    assert paragraphs == ["信息技术（IT）部门和人力资源（HR）部门共同负责，（it）小写亦同。",
+                          "網頁上的拼音去掉，（CEO）保留。"]
+    pinyin = [f.message for f in reports[0].findings if "pinyin" in f.message]
+    assert len(pinyin) == 1 and "(wǎng yè)" in pinyin[0]
+
+
+def test_chapter_headings_glued_to_their_text_are_cut(tmp_path):
+    text = ("网络部门的管理制度\n第一章总则为了规范网络部门的管理,特制定本制度。\n"
+            "第二章组织机构网络部门是公司的重要组成部分。\n网络部门下设网络维护组。\n"
+            "第三章绩效考核网络部门的绩效考核从以下几个方面评定:1. 工作绩效;2. 团队协作。\n")
+    reports, docs = _import(tmp_path, "glued.txt", text)
+    (doc,) = docs.values()
+    assert outline(doc) == [
+        ("chapter", 0, "总则"), ("article", 1, ""), ("p", 2, "为了规范网络部门的管理，特制定本制度。"),
+        ("chapter", 0, "组织机构"), ("article", 1, ""), ("p", 2, "网络部门是公司的重要组成部分。"),
+        ("p", 2, "网络部门下设网络维护组。"),
+        ("chapter", 0, "绩效考核"), ("article", 1, ""), ("p", 2, "网络部门的绩效考核从以下几个方面评定："),
+        ("item", 2, "工作绩效；"), ("item", 2, "团队协作。")]
+    messages = [f.message for f in reports[0].findings]
+    assert any("“组织机构” read as the heading of 第二章" in m for m in messages)
+    assert any("read as its items" in m for m in messages)
+
+
+def test_collections_are_cut_at_their_headings_and_篇_markers(tmp_path):
+    text = ("考勤管理制度\n第一章总则第一条为了规范考勤,制定本制度。\n第二条本制度适用于全体员工。\n"
+            "行政管理制度3篇\n"
+            "行政管理制度3篇【第1篇】会议管理制度范文为了提高会议效率,特制定本制度。\n"
+            "1、会议应当准时开始。\n2、会议应当有记录。\n"
+            "网络管理制度(精选7篇)\n网络管理制度(精选7篇)在日常工作中,制度越来越重要。\n"
+            "网络管理制度1一、机房必须保持整洁。\n二、外来人员不得进入机房。\n")
+    reports, docs = _import(tmp_path, "collection.txt", text)
+    titles = [(d.meta.title, len(d.articles())) for d in docs.values()]
+    assert titles == [("考勤管理制度", 2), ("会议管理制度范文", 3), ("网络管理制度1", 2)]
+    body = "\n".join(e[2] for d in docs.values() for e in outline(d) if e[0] == "p")
+    assert "3篇" not in body and "精选" not in body and "日常工作中" not in body
+    messages = " ".join(f.message for r in reports for f in r.findings)
+    assert "【第1篇】" in messages and "dropped (collection heading)" in messages
+
+
+def test_an_article_without_text_is_never_written(tmp_path):
+    reports, docs = _import(tmp_path, "empty.txt", "值班规定\n第一条 为加强值班管理，制定本规定。\n第二条\n"
+                                                   "第三条 违反第一条的，按照第二条处理。\n")
+    (doc,) = docs.values()
+    assert [a.blocks != [] for a in doc.articles()] == [True, True]
+    # the citation of the article left out stays text; the other one still follows renumbering
+    assert outline(doc)[-1] == ("p", 1, "违反<:article:1>的，按照第二条处理。")
+    assert any("no text at all" in f.message for f in reports[0].findings)

@@ -194,7 +194,7 @@ def test_every_level_recovered(corpus, tmp_path):
 
 
 @pytest.mark.slow
-def test_doc_through_libreoffice_imports_like_the_docx(corpus, tmp_path):
+def test_doc_and_wps_through_libreoffice_import_like_the_docx(corpus, tmp_path):
     soffice = shutil.which("soffice") or shutil.which("libreoffice")
     if soffice is None:
         pytest.skip("LibreOffice is not installed")
@@ -204,8 +204,18 @@ def test_doc_through_libreoffice_imports_like_the_docx(corpus, tmp_path):
                    check=True, capture_output=True, timeout=240)
     doc_file = out / "mainland.doc"
     assert doc_file.read_bytes()[:4] == b"\xd0\xcf\x11\xe0"  # a real binary Word file (OLE container)
-    _import([doc_file], tmp_path / "a")
+    # WPS Office saves its .wps in the same binary Word format; LibreOffice has no .wps export, so the
+    # test's .wps is that .doc under WPS's name — what reaches users as 考勤管理制度.wps
+    wps_file = tmp_path / "wps" / "mainland.wps"
+    wps_file.parent.mkdir()
+    shutil.copyfile(doc_file, wps_file)
+    from_doc = _import([doc_file], tmp_path / "a")
+    from_wps = _import([wps_file], tmp_path / "c")
     _import([corpus["mainland"]], tmp_path / "b")
-    got = load_project(tmp_path / "a").documents
-    want = load_project(tmp_path / "b").documents
-    assert [outline(d) for d in got.values()] == [outline(d) for d in want.values()]
+    want = [outline(d) for d in load_project(tmp_path / "b").documents.values()]
+    assert want and want[0]
+    for name, reports in (("a", from_doc), ("c", from_wps)):
+        got = load_project(tmp_path / name).documents
+        assert [outline(d) for d in got.values()] == want, name
+        (report,) = reports.values()
+        assert any("converted to .docx by LibreOffice" in f.message for f in report.findings), name

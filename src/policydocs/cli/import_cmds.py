@@ -10,6 +10,7 @@ from pathlib import Path
 
 from ..core.fsutil import atomic_write_bytes
 from ..importer import SUPPORTED
+from ..pipeline.progress import Progress, Silent, for_terminal
 
 EXAMPLES = """examples:
   policydocs import 考勤管理制度.docx                 one Word file into policies/
@@ -91,11 +92,19 @@ def run(args: argparse.Namespace) -> int:
     options = Options(into=into, project_root=root, policy_id=args.policy_id, lang=args.lang, force=args.force,
                       dry_run=args.dry_run)
     jobs = args.jobs or os.cpu_count() or 1
+    # a bar on a terminal, "[n/N] read FILE" lines in logs — for every folder, whatever -j is
+    progress = progress_display(len(files))
+    progress.start("reading", len(files))
     if len(files) == 1 or jobs <= 1:
-        reports = finish([read_drafts(f, args.lang) for f in files], options)
+        results = []
+        for f in files:
+            results.append(read_drafts(f, args.lang))
+            progress.step(f"read {f}")
+        progress.finish()
+        reports = finish(results, options)
     else:
         with ProcessPoolExecutor(max_workers=min(jobs, len(files))) as pool:
-            results = _read_all(pool, files, args.lang)
+            results = _read_all(pool, files, args.lang, progress)
             reports = finish(results, options, mapper=lambda fn, items: pool.map(fn, items, chunksize=4))
     reports_dir = root / args.reports_dir
     failed = bool(problems)
@@ -119,32 +128,20 @@ def run(args: argparse.Namespace) -> int:
     return 2 if failed else 0
 
 
-def _read_all(pool: ProcessPoolExecutor, files: list[Path], lang: str | None) -> list:
-    """Read every file in the pool, with a progress bar (plain lines when stderr is not a terminal)."""
-    # lazy: rich and the importer ≈ 110 ms at start-up, see run
-    from rich.console import Console
-    from rich.progress import (
-        BarColumn,
-        MofNCompleteColumn,
-        Progress,
-        TextColumn,
-        TimeElapsedColumn,
-    )
+def progress_display(files: int) -> Progress:
+    """Progress for reading ``files`` files: none for a single file (it takes well under a second)."""
+    return for_terminal(stream=sys.stderr) if files > 1 else Silent()
 
+
+def _read_all(pool: ProcessPoolExecutor, files: list[Path], lang: str | None, progress: Progress) -> list:
+    """Read every file in the pool, reporting each one as it completes."""
+    # lazy: the importer ≈ 110 ms at start-up, see run
     from ..importer.batch import FileResult, read_drafts
 
-    console = Console(stderr=True)
     results: dict[Path, FileResult] = {}
     futures = {pool.submit(read_drafts, f, lang): f for f in files}
-    if console.is_terminal:
-        with Progress(TextColumn("reading"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                      TextColumn("{task.description}"), console=console, transient=True) as progress:
-            task = progress.add_task("", total=len(files))
-            for future in as_completed(futures):
-                results[futures[future]] = future.result()
-                progress.update(task, advance=1, description=futures[future].name)
-    else:
-        for n, future in enumerate(as_completed(futures), start=1):
-            results[futures[future]] = future.result()
-            print(f"[{n}/{len(files)}] read {futures[future]}", file=sys.stderr, flush=True)
+    for future in as_completed(futures):
+        results[futures[future]] = future.result()
+        progress.step(f"read {futures[future]}")
+    progress.finish()
     return [results[f] for f in files]

@@ -115,6 +115,7 @@ def drafts_from_raw(raw: RawDocument, lang: str | None = None) -> list[Draft]:
             drafts.append(Draft(str(raw.path), f"{n}/{len(parts)}" if len(parts) > 1 else "", meta,
                                 structure.Structured("articles", []), detected, own, kind=raw.kind))
             continue
+        units_left = segment.cut_glued_headings(units_left, meta.title, own)
         structured = structure.build(units_left, own, raw.path)
         drafts.append(Draft(str(raw.path), f"{n}/{len(parts)}" if len(parts) > 1 else "", meta, structured,
                             detected, own, kind=raw.kind))

@@ -15,7 +15,7 @@ from .report import Finding
 
 _LINE_PATTERNS = [
     (re.compile(r"^(?:下载文档|下載文檔|下载本文档|下載本文檔|合集下载|合集下載|免费下载|免費下載|立即下载|立即下載|"
-                r"相关文档|相關文檔|相关推荐|相關推薦|文档下载|文檔下載|收藏|分享|分享到.*|举报|舉報|点赞|點讚|评论|評論|"
+                r"相关文档|相關文檔|最新文档|最新文檔|相关推荐|相關推薦|文档下载|文檔下載|收藏|分享|分享到.*|举报|舉報|点赞|點讚|评论|評論|"
                 r"打印|列印|返回顶部|返回頂部|上一篇.*|下一篇.*|更多.*范文.*|展开全文|展開全文|阅读全文|閱讀全文)[:：]?$"),
      "web page button or link"),
     (re.compile(r"^(?:上传人|上傳人|上传者|上傳者|上传时间|上傳時間|发布时间|發佈時間|浏览次数|瀏覽次數|来源|來源|"
@@ -43,6 +43,15 @@ _TOC = re.compile(r"^(?:目录|目錄)\s*\S")
 _COLLECTION = re.compile(r"[（(]?(?:精选|精選)?(?:\d+|[一二三四五六七八九十]+)篇[）)]?$|合集$|汇编$|彙編$|大全$")
 
 
+_COLLECTION_INTRO = re.compile(r"^[^。；，,！!？?]{0,40}?(?:[（(](?:精选|精選)?(?:\d+|[一二三四五六七八九十]+)篇[）)]|"
+                               r"(?:\d+|[一二三四五六七八九十]+)篇(?=【))")
+
+
+def is_collection_intro(text: str) -> bool:
+    """"网络管理制度(15篇)在不断进步的社会中……": a collection's heading run into its introduction."""
+    return bool(_COLLECTION_INTRO.search(text.strip()))
+
+
 def is_collection_heading(text: str) -> bool:
     """"网络管理制度(精选7篇)", "…范文三篇", "…合集": the title of a page of several documents."""
     return bool(_COLLECTION.search(text.strip()))
@@ -64,7 +73,7 @@ def drop_furniture(blocks: list[SourceBlock], findings: list[Finding]) -> list[S
             for m in list(pattern.finditer(text)):
                 findings.append(Finding(block.where, "furniture", f"removed {reason}: “{m.group(0)}”", block.line))
             text = pattern.sub("", text)
-        if (_TOC.match(text) and _looks_like_toc(text)) or _is_outline(text):
+        if (_TOC.match(text) and _looks_like_toc(text)) or _is_outline(text) or _toc_with_pages(text):
             findings.append(Finding(block.where, "furniture", f"dropped a table of contents: “{_short(text)}”", block.line))
             continue
         if _is_diagram_residue(text):
@@ -98,6 +107,12 @@ def _looks_like_toc(text: str) -> bool:
 
 
 _HEADING_MARK = re.compile(r"第[一二三四五六七八九十百\d]+[章节節条條]")
+
+
+def _toc_with_pages(text: str) -> bool:
+    """…流程 目录 一、总则 (2) 二、客服部内部管理制度 (2) …: entries with their page numbers."""
+    return bool(re.search(r"目录|目錄", text)) and len(re.findall(r"[（(]\d{1,3}[）)]", text)) >= 3 \
+        and "。" not in text
 
 
 def _is_outline(text: str) -> bool:

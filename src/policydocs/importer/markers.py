@@ -123,6 +123,8 @@ def leading_marker(text: str) -> tuple[Marker | None, str]:
         rest = stripped[m.end():]
         if not rest.strip():
             continue
+        if style == "cn-dun" and re.match(rf"{CN_NUM}(?:[、类類级級等种種])", rest):
+            continue  # 一、二类投诉: a run of numbers in a sentence, not a list number
         return Marker(style, value, m.group(0), bool(m.group("sep"))), rest
     return None, text
 
@@ -133,6 +135,7 @@ _INLINE = re.compile(
     rf"|(?:{CN_NUM})[、]"
     rf"|[（(](?:{CN_NUM}|\d{{1,3}})[）)]"
     rf"|\d{{1,3}}(?:[.．]\d{{1,3}}){{0,2}}[、.．)）](?![\d０-９])"
+    rf"|\d{{1,2}}(?:[.．]\d{{1,3}}){{1,2}}(?=[ \t\u3000][^\d\s])"  # 总则1.1 为了…: an outline number, then a space
     rf"|[{_CIRCLED}]"
     rf"|[a-z][、.．)）](?=[\u3400-\u9fff])"
 )

@@ -12,9 +12,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from .furniture import is_collection_heading
+from .furniture import is_collection_heading, is_collection_intro
 from .report import Finding
-from .segment import Unit, ends_sentence, title_like
+from .segment import Unit, ends_sentence, standalone_title, title_like
 
 
 @dataclass
@@ -30,10 +30,17 @@ class Part:
 def split_parts(units: list[Unit], findings: list[Finding], title_hint: str = "") -> list[Part]:
     """Cut ``units`` into regulations; one part when the file holds one regulation."""
     titles = [i for i, u in enumerate(units) if _is_title(u, units, i)]
-    collection = [i for i, u in enumerate(units)
-                  if u.marker is None and not u.is_table and len(u.text) <= 40 and is_collection_heading(u.text)]
+    collection = [i for i, u in enumerate(units) if _is_collection(u)]
     starts = _collapse([i for i in titles if _restarts_after(units, i)], units)
-    substantial = [i for i in starts if _substance(units, i, starts) >= 2]
+    listing = _listing_starts(units)
+    if len(listing) >= LISTING_MIN:
+        # a page of titled excerpts (search results, a 汇编 index): every excerpt is its own regulation
+        first = next((i for i in titles if i < listing[0]), listing[0])
+        starts = sorted({first, *listing})
+        findings.append(Finding(units[first].where, "split", f"{len(starts)} titled excerpts, one after another: "
+                                "each one is imported as a regulation of its own", units[first].line))
+    least = 1 if len(listing) >= LISTING_MIN else 2  # an excerpt is short by nature
+    substantial = [i for i in starts if _substance(units, i, starts) >= least]
     if len(substantial) >= 2 or (collection and substantial):
         parts: list[Part] = []
         first = substantial[0]
@@ -44,6 +51,14 @@ def split_parts(units: list[Unit], findings: list[Finding], title_hint: str = ""
         bounds = substantial + [len(units)]
         for a, b in zip(bounds, bounds[1:]):
             title_unit = units[a]
+            # a collection heading between two regulations ends the first: it and the collection's
+            # introduction after it belong to neither
+            stop = next((i for i in collection if a < i < b), b)
+            for u in units[stop:b]:
+                if not u.is_table:
+                    what = "collection heading" if _is_collection(u) else "introduction of a collection page"
+                    findings.append(Finding(u.where, "furniture", f"dropped ({what}): “{_short(u.text)}”", u.line))
+            b = stop
             body = [u for u in units[a + 1:b] if not (u.marker is None and u.text == title_unit.text)]
             trailing = [u for u in body if u.marker is None and not u.is_table and is_collection_heading(u.text)]
             for u in trailing:
@@ -64,6 +79,49 @@ def split_parts(units: list[Unit], findings: list[Finding], title_hint: str = ""
             break
     return [Part(title or title_hint, where or ("document properties" if title_hint else ""), body,
                  units[0].line if units else 0)]
+
+
+#: How many "short title line, then a long run-on excerpt" pairs make a file a listing of excerpts
+LISTING_MIN = 5
+_EXCERPT_MIN = 60
+
+
+def _listing_starts(units: list[Unit]) -> list[int]:
+    """Title lines (or runs of them) followed, within two source lines, by a long run-on excerpt:
+    where each excerpt starts."""
+    length: dict[int, int] = {}
+    for u in units:
+        length[u.line] = length.get(u.line, 0) + (len(u.text) if not u.is_table else _EXCERPT_MIN)
+    lines = sorted(length)
+    following = {line: lines[k + 1:k + 3] for k, line in enumerate(lines)}
+    out: list[int] = []
+    i = 0
+    while i < len(units):
+        if not _listing_title(units[i], length):
+            i += 1
+            continue
+        j = i
+        while j + 1 < len(units) and _listing_title(units[j + 1], length):
+            j += 1
+        if any(length[line] >= _EXCERPT_MIN for line in following[units[j].line]):
+            run = list(range(i, j + 1))
+            strong = [k for k in run if _STRONG.search(units[k].text)]
+            out.append((strong or run)[0])
+        i = j + 1
+    return out
+
+
+def _listing_title(u: Unit, length: dict[int, int]) -> bool:
+    """A line of its own, short, no sentence punctuation, naming a regulation."""
+    return length[u.line] == len(u.text) and u.marker is None and not u.is_table and standalone_title(u.text) \
+        and not is_collection_heading(u.text)
+
+
+def _is_collection(u: Unit) -> bool:
+    """A collection's heading (网络管理制度(精选7篇)), alone or run into the page's introduction."""
+    if u.marker is not None or u.is_table:
+        return False
+    return (len(u.text) <= 40 and is_collection_heading(u.text)) or is_collection_intro(u.text)
 
 
 def _is_title(u: Unit, units: list[Unit], i: int) -> bool:

@@ -187,6 +187,9 @@ def _articles(units: list[Unit], depth: dict[int, int], article_depth: int | Non
     item_path: list[int] = []
     has_chapters = any(u.marker is not None and u.marker.style in ("chapter", "part") for u in units)
     source_numbers: list[tuple[int, Article]] = []
+    lead_candidate: Article | None = None  # an article made from an unnumbered paragraph
+    lead: Article | None = None  # … whose last paragraph ends in a colon: numbers after it are its items
+    lead_reported = False
 
     def container() -> list:
         if section is not None:
@@ -235,6 +238,15 @@ def _articles(units: list[Unit], depth: dict[int, int], article_depth: int | Non
             continue
         is_article = m is not None and (m.style == "article" or (article_depth is not None and not m.fixed
                                                                   and depth.get(id(u)) == article_depth))
+        if is_article and m.style != "article" and lead is not None and lead is article:
+            # 网络部门的绩效考核从以下几个方面评定：1. … 2. …: the numbers are the items of that sentence
+            if not lead_reported:
+                findings.append(Finding(u.where, "structure", f"“{m.raw.strip()}” and the numbers after it follow an "
+                                        "unnumbered sentence ending in a colon: read as its items", u.line))
+                lead_reported = True
+            _add_item(article.blocks, lists, item_path, 0, u, pos, findings, out, article_no)
+            continue
+        lead = None
         if is_article:
             article_no += 1
             title, text = u.run_in_title, u.text
@@ -271,14 +283,45 @@ def _articles(units: list[Unit], depth: dict[int, int], article_depth: int | Non
             continue
         if article is not None:
             article.blocks.append(Paragraph([Text(u.text)], pos))
-            if len([b for b in article.blocks if isinstance(b, Paragraph)]) > 1 or len(article.blocks) > 1:
-                pass
+            if article is lead_candidate and u.text.rstrip().endswith(("：", ":")):
+                lead, lead_reported = article, False
+        elif article_depth is not None or u.from_heading:
+            # the source numbers no articles (or the sentence was glued to its chapter heading): an
+            # unnumbered paragraph is an article, as it is in our source format
+            findings.append(Finding(u.where, "structure", f"unnumbered paragraph read as an article: “{u.text[:30]}…”",
+                                    u.line))
+            article_no += 1
+            article = Article(article_no, [], [Paragraph([Text(u.text)], pos)], pos)
+            container().append(article)  # not a source number: citations such as 第五条 count the numbered ones
+            lead_candidate = article
+            if u.text.rstrip().endswith(("：", ":")):
+                lead, lead_reported = article, False
         else:
             findings.append(Finding(u.where, "structure", "unnumbered text before the first article: kept as a note "
                                     f"(article style numbers every paragraph): “{u.text[:30]}…”", u.line))
             container().append(Note([Paragraph([Text(u.text)], pos)], pos))
+    _no_empty_articles(out.body, findings)
+    source_numbers = [(v, a) for v, a in source_numbers if a.blocks]  # an empty one was left out
     _key_articles(out, source_numbers, findings)
     return out
+
+
+def _no_empty_articles(nodes: list, findings: list[Finding]) -> None:
+    """An article with no text would print as a bare 第X条: its title becomes its text, or it goes (reported)."""
+    for node in list(nodes):
+        if isinstance(node, (Chapter, Section)):
+            _no_empty_articles(node.children, findings)
+        elif isinstance(node, Article) and not node.blocks:
+            where = f"line {node.pos.line}" if node.pos else "text"
+            if node.title:
+                node.blocks.append(Paragraph(node.title, node.pos))
+                node.title = []
+                findings.append(Finding(where, "structure", "an article with a title and no text: the title is "
+                                        "kept as its text", node.pos.line if node.pos else 0))
+            else:
+                nodes.remove(node)
+                findings.append(Finding(where, "structure", "an article with no text at all: left out",
+                                        node.pos.line if node.pos else 0))
 
 
 def _key_articles(out: Structured, source_numbers: list[tuple[int, Article]], findings: list[Finding]) -> None:
@@ -428,7 +471,32 @@ def _sectioned(units: list[Unit], depth: dict[int, int], findings: list[Finding]
         # a list item: its level among the list styles above it
         list_level = sum(1 for a in ANCESTORS.get(id(u), []) if not runs.get(id(a)))
         _add_item(container(), lists, item_path, list_level, u, pos, findings, out, 0)
+    _empty_headings_to_items(out.body, findings)
     return out
+
+
+def _empty_headings_to_items(nodes: list, findings: list[Finding]) -> None:
+    """Level-3 headings with nothing under them (1.1.1 战略规划 1.1.2 …, an outline copied with the text)
+    become the items of one list when all their siblings are empty too; otherwise they are reported."""
+    for node in nodes:
+        if isinstance(node, (Chapter, Section)):
+            _empty_headings_to_items(node.children, findings)
+    headings = [n for n in nodes if isinstance(n, Article)]
+    empty = [a for a in headings if not a.blocks]
+    if not empty:
+        return
+    where = f"line {empty[0].pos.line}"
+    if len(empty) < len(headings) or any(isinstance(n, ItemList) for n in nodes):
+        findings.append(Finding(where, "structure", f"{len(empty)} heading(s) with no text under them, among "
+                                "headings that have text: kept as headings — check them", empty[0].pos.line))
+        return
+    first = nodes.index(empty[0])
+    items = ItemList([Item(k, 1, a.title, a.pos) for k, a in enumerate(empty, start=1)], empty[0].pos)
+    gone = {id(a) for a in empty}
+    nodes[:] = [n for n in nodes if id(n) not in gone]
+    nodes.insert(first, items)
+    findings.append(Finding(where, "structure", f"{len(empty)} heading(s) with no text under them read as the items "
+                            "of a list (an outline, not sections)", empty[0].pos.line))
 
 
 def _heading_runs(units: list[Unit], depth: dict[int, int]) -> dict[int, bool]:
