@@ -67,7 +67,7 @@ from .signer import Signer
 
 LOCK_NAME = ".build.lock"
 STAGING_PREFIX = ".staging-"
-PUBLICATION_DIR = "publication"  # inside the project: kept forever, never cleaned
+PUBLICATION_DIR = publication.PUBLICATION_DIR  # inside the project: kept forever, never cleaned
 PREVIEW_DIR = "preview"  # inside build/
 
 
@@ -229,7 +229,7 @@ def publication_path(policy_id: str, version: str, locale: str, suffix: str) -> 
 
 
 def handbook_publication_path(name: str, edition: str, locale: str, fmt: str) -> str:
-    return f"{PUBLICATION_DIR}/handbooks/{name}/{edition}/{name}_{edition}.{locale}.{fmt}"
+    return f"{PUBLICATION_DIR}/{publication.HANDBOOKS_DIR}/{name}/{edition}/{name}_{edition}.{locale}.{fmt}"
 
 
 def _build_rel(session: BuildSession) -> str:
