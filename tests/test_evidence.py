@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import zipfile
 from pathlib import Path
 
@@ -43,6 +44,7 @@ def test_pack_contents(pack):
         readme = zf.read("README.md").decode("utf-8")
         versions = json.loads(zf.read("records/versions.json"))
         verify_txt = zf.read("verify/verify.txt").decode("utf-8")
+        status = json.loads(zf.read("records/status.json"))
     for name in ("evidence.json", "evidence.sig.json", "policydocs.toml", "people.yaml", "keys/org-ca.pem",
                  "ledger/records.jsonl", "ledger/HEAD", "publication/HR-ATT-002/A-1/HR-ATT-002_A-1.zh-Hans.pdf",
                  "records/publication.json", "records/forms.json", "records/reviews.json", "records/status.json",
@@ -53,6 +55,34 @@ def test_pack_contents(pack):
     assert [v["version"] for v in versions] == ["A/0", "A/1"]
     assert "policydocs verify-evidence" in readme and "pdfsig -no-ocsp" in readme and "如何复核" in readme
     assert "verify OK" in verify_txt
+    # the pdfsig example names a PDF that is in the pack
+    examples = set(re.findall(r"pdfsig -no-ocsp (?:-nssdir sql:nssdb )?(\S+\.pdf)", readme))
+    assert examples and examples <= names, examples
+    # review status: the schedule `policydocs due` uses
+    due = run_cli("due", "--all", "--json", cwd=pack["root"], env=pack["env"])
+    (expected,) = [d for d in json.loads(due.stdout)["policies"] if d["policy"] == "HR-ATT-002"]
+    assert status["HR-ATT-002"]["review"] == expected
+    words = {"overdue": "已逾期", "due": "即将到期", "ok": "正常"}
+    assert re.search(rf"\| HR-ATT-002 \| .* \| {expected['due']} \| {words[expected['state']]}", readme), readme
+
+
+def test_as_of_pack_checks_on_its_own(pack):
+    """Made as of a day between two releases: the pack holds the whole ledger, so it holds every
+    frozen text that ledger names, and verify-evidence accepts it."""
+    out = pack["base"] / "as-of.zip"
+    r = run_cli("evidence", "--policy", "HR-ATT-002", "--as-of", "2024-06-01", "-o", str(out),
+                cwd=pack["root"], env=pack["env"])
+    assert r.returncode == 0, r.stderr
+    rc, text = _check(out)
+    assert rc == 0, text
+    assert "1 signed copies" in text
+    with zipfile.ZipFile(out) as zf:
+        names = set(zf.namelist())
+        status = json.loads(zf.read("records/status.json"))["HR-ATT-002"]
+    assert sum(n.startswith("ledger/snapshots/") for n in names) == 2
+    assert not any("A-1" in n for n in names)
+    assert status["version"] == "A/0" and status["state"] == "in_force"
+    assert status["review"]["last"] == "2024-02-16"
 
 
 def test_verify_evidence_round_trip(pack):
