@@ -3,10 +3,12 @@
 ``build_evidence`` collects, for the chosen policies as of a date: the signed
 copies of every version released by then (from the publication record; the
 build's signed copies where a version has none), the ledger (records, HEAD,
-the frozen texts of those policies), people.yaml, the trust root, redlines
-between consecutive versions (PDF), the publication, issued-forms and review
-records, each version's status on the date, ``verify`` output (text and JSON)
-and a README in Chinese and English.
+every frozen text of those policies it names), people.yaml, the trust root,
+redlines between consecutive versions (PDF), the publication, issued-forms and
+review records, each version's status and each policy's review status on the
+date as the ledger stood then, ``verify`` output (text and JSON) and a README
+in Chinese and English. Evidence from layers above (acknowledgements, gathered
+by the command line) comes in through :class:`PackExtra` contributors.
 
 The pack mirrors a project (``policydocs.toml``, ``people.yaml``,
 ``ledger/``, ``keys/org-ca.pem``, published files at their recorded paths),
