@@ -234,6 +234,66 @@ def test_cut_release_and_its_snapshot_still_caught_by_the_copies(root, org, keys
         ledger.repair(root)
 
 
+def _sign_handbook(root: Path, identity) -> Path:
+    """What the pipeline does for a handbook edition: render, sign under the ledger head, write."""
+    data = signing.sign_pdf(_render("员工手册"), identity, policy_id="HB-001", version="1/20250601-0badc0de",
+                            locale="zh-Hans", ledger_head=publication.ledger_head(root))
+    path = root / "publication" / "handbooks" / "employee" / "20250601-0badc0de" / "employee.zh-Hans.pdf"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+    return path
+
+
+def test_tail_cut_without_a_manifest_is_caught_by_the_published_copies(root, org, keys):
+    """build/manifest.json is a git-ignored build file: the signed copies in publication/ are the
+    witnesses. Cut A/1's release and its publish record (policy and handbook), rewrite HEAD,
+    delete the frozen text: verify names the files no record lists and the cut records."""
+    release_one(root, keys)
+    publish(root, org, "A/0")
+    edit(root, "三十分钟", "二十分钟")
+    release_one(root, keys, summary="迟到时限调整", effective=date(2025, 6, 1))  # record #12
+    a1 = sign_copy(root, org, "A/1")  # signed under #12 …
+    book = _sign_handbook(root, org)
+    publication.record(root, None, [FileToPublish(a1, "HR-ATT-001", "A/1", "zh-Hans", "pdf"),
+                                    FileToPublish(book, "employee", "1/20250601-0badc0de", "zh-Hans", "pdf",
+                                                  kind="handbook")], org)  # … published in #13
+    assert problems(root) == []
+    ls = lines(root)
+    release = json.loads(ls[-2])
+    assert [json.loads(x)["type"] for x in ls[-2:]] == ["release", "publish"]
+    write_lines(root, ls[:-2])
+    prev = json.loads(ls[-3])
+    (root / "ledger" / "HEAD").write_text(f"{prev['seq']} {prev['hash']} {ledger.describe(prev)}\n", encoding="utf-8")
+    (root / "ledger" / "snapshots" / f"{release['payload']['snapshot']}.md").unlink()
+    assert not (root / "build" / "manifest.json").exists()
+    assert verify(root).ok  # the ledger alone looks whole …
+    probs = problems(root)  # … the published copies do not
+    a1_rel, book_rel = a1.relative_to(root).as_posix(), book.relative_to(root).as_posix()
+    assert_reported(probs, a1_rel, "not on any publish record")
+    assert_reported(probs, a1_rel, "published under ledger record #12", "cut from the end")
+    assert_reported(probs, a1_rel, "no release record HR-ATT-001 A/1")
+    assert_reported(probs, book_rel, "not on any publish record")
+    assert_reported(probs, book_rel, "published under ledger record #12", "cut from the end")
+    assert main(["-C", str(root), "verify"]) == 1
+
+
+def test_only_the_newest_publish_record_cut_and_a_stray_copy_are_reported(two_versions):
+    root = two_versions["root"]
+    ls = lines(root)
+    assert json.loads(ls[-1])["type"] == "publish"
+    write_lines(root, ls[:-1])  # A/1's publish record goes; its head (#12, the release) stays in the chain
+    prev = json.loads(ls[-2])
+    (root / "ledger" / "HEAD").write_text(f"{prev['seq']} {prev['hash']} {ledger.describe(prev)}\n", encoding="utf-8")
+    stray = root / "publication" / "HR-ATT-001" / "A0" / "HR-ATT-001.zh-Hans (1).pdf"
+    stray.write_bytes(two_versions["a0"].read_bytes())  # a second signed copy nobody published
+    probs = problems(root)
+    assert_reported(probs, two_versions["a1"].relative_to(root).as_posix(), "not on any publish record")
+    assert_reported(probs, stray.relative_to(root).as_posix(), "not on any publish record")
+    assert len([p for p in probs if "not on any publish record" in p]) == 2
+    # scoped to another policy, neither is this policy's concern
+    assert publication.verify_publication(root, scope={"FIN-EXP-001"}) == []
+
+
 def test_a_complete_signed_record_without_newline_is_kept_not_cut(root, keys, capsys):
     release_one(root, keys)
     path = records_path(root)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -156,3 +157,55 @@ def run_cli_out(args: list[str]) -> str:
     import subprocess
 
     return subprocess.run(args, capture_output=True, text=True).stdout
+
+
+def test_retroactive_reason_on_the_portal_and_in_evidence_and_as_of_as_known_then(tmp_path):
+    """A retroactive release's reason is shown on the portal and in the evidence pack; a pack as of a
+    day before that release checks on its own and judges the day by the records made by then."""
+    root = tmp_path / "proj"
+    (root / "policies").mkdir(parents=True)
+    (root / "policydocs.toml").write_text('[organisation]\nname = "测试科技有限公司"\n[locales]\n'
+                                          'publish = ["zh-Hans"]\n[build]\nformats = ["pdf"]\n', encoding="utf-8")
+    source = root / "policies" / "HR-PUB-001.md"
+    source.write_text(POLICY, encoding="utf-8")
+    env = {"XDG_CONFIG_HOME": str(tmp_path / "xdg"), "POLICYDOCS_NOW": "2025-02-01T09:00:00+08:00"}
+    cli(root, env, "keys", "init-org")
+    for person, role in (("张伟", "编制"), ("李娜", "审核"), ("王强", "批准")):
+        cli(root, env, "keys", "new", "--person", person, "--roles", role)
+    approve_and_release(root, env)  # A/0, effective 2025-03-01
+    reason = "董事会决议自2025年4月1日起追溯适用"
+    env["POLICYDOCS_NOW"] = "2025-06-01T09:00:00+08:00"
+    source.write_text(POLICY.replace("经部门负责人批准", "经部门负责人和人力资源部批准"), encoding="utf-8")
+    approve_and_release(root, env, "--effective", "2025-04-01", "--retroactive", "--reason", reason,
+                        "--summary", "加班审批增加人力资源部")
+    cli(root, env, "build", "--all")
+    for page in ("HR-PUB-001.html", "HR-PUB-001.history.html"):
+        assert reason in (root / "build/site/zh-Hans" / page).read_text(encoding="utf-8"), page
+
+    cli(root, env, "evidence", "-o", str(tmp_path / "all.zip"))
+    with zipfile.ZipFile(tmp_path / "all.zip") as zf:
+        assert reason in zf.read("README.md").decode("utf-8")
+        versions = json.loads(zf.read("records/versions.json"))
+    assert [(v["version"], v["retroactive_reason"]) for v in versions] == [("A/0", None), ("A/1", reason)]
+
+    # as of 2025-05-01 the retroactive A/1 (released 2025-06-01) was not yet on the ledger
+    cli(root, env, "evidence", "--as-of", "2025-05-01", "-o", str(tmp_path / "asof.zip"))
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    checked = run_cli("verify-evidence", str(tmp_path / "asof.zip"), cwd=elsewhere,
+                      env={"XDG_CONFIG_HOME": str(elsewhere / "xdg")})
+    assert checked.returncode == 0 and "EVIDENCE INTACT" in checked.stdout, checked.stdout + checked.stderr
+    with zipfile.ZipFile(tmp_path / "asof.zip") as zf:
+        names = set(zf.namelist())
+        state = json.loads(zf.read("records/status.json"))["HR-PUB-001"]
+        versions = json.loads(zf.read("records/versions.json"))
+        readme = zf.read("README.md").decode("utf-8")
+    assert state["state"] == "in_force" and state["version"] == "A/0" and state["since"] == "2025-03-01"
+    assert [v["version"] for v in versions] == ["A/0"] and versions[0]["status"]["state"] == "in_force"
+    assert not any("A-1" in n for n in names)
+    assert "A/1 (released 2025-06-01) released after 2025-05-01" in readme
+    # review status as of that day: from A/0's release, not from a release made later
+    review = state["review"]
+    assert (review["last"], review["last_kind"], review["due"], review["state"]) == (
+        "2025-02-01", "release", "2026-02-01", "ok")
+    assert "| HR-PUB-001 | A/0 in force since 2025-03-01 | 12 | 2025-02-01 (release" in readme

@@ -88,3 +88,21 @@ def test_edited_policy_is_previewed_and_its_release_stays_published(published, t
         assert any(a["path"] == released.relative_to(root).as_posix() and a["signed"] for a in manifest["artifacts"])
     finally:
         path.write_text(original, encoding="utf-8")
+
+
+def test_verify_after_the_build_folder_was_removed(published) -> None:
+    """`make clean`, a fresh clone: the manifest is rebuilt from the publication record, and the
+    published PDFs' unsigned prefixes come from their signatures — verify still accepts them."""
+    root, env = published
+    before = json.loads((root / "build" / "manifest.json").read_text(encoding="utf-8"))
+    want = {a["path"]: (a["unsigned_sha256"], a["unsigned_size"]) for a in before["artifacts"] if a.get("signed")}
+    subprocess.run(["rm", "-rf", str(root / "build")], check=True)
+    rebuilt = run_cli("build", "--formats", "pdf", cwd=root, env=env)
+    assert rebuilt.returncode == 0, rebuilt.stderr
+    result = run_cli("verify", cwd=root, env=env)
+    assert result.returncode == 0, result.stdout + result.stderr
+    after = json.loads((root / "build" / "manifest.json").read_text(encoding="utf-8"))
+    got = {a["path"]: (a.get("unsigned_sha256"), a.get("unsigned_size")) for a in after["artifacts"] if a.get("signed")}
+    assert got.keys() == want.keys() and len(got) >= 20
+    for path, (digest, size) in got.items():  # the renderer may end a PDF with blank lines after %%EOF
+        assert digest and size and size <= want[path][1], path

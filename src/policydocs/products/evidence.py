@@ -3,10 +3,12 @@
 ``build_evidence`` collects, for the chosen policies as of a date: the signed
 copies of every version released by then (from the publication record; the
 build's signed copies where a version has none), the ledger (records, HEAD,
-the frozen texts of those policies), people.yaml, the trust root, redlines
-between consecutive versions (PDF), the publication, issued-forms and review
-records, each version's status on the date, ``verify`` output (text and JSON)
-and a README in Chinese and English.
+every frozen text of those policies it names), people.yaml, the trust root,
+redlines between consecutive versions (PDF), the publication, issued-forms and
+review records, each version's status and each policy's review status on the
+date as the ledger stood then, ``verify`` output (text and JSON) and a README
+in Chinese and English. Evidence from layers above (acknowledgements, gathered
+by the command line) comes in through :class:`PackExtra` contributors.
 
 The pack mirrors a project (``policydocs.toml``, ``people.yaml``,
 ``ledger/``, ``keys/org-ca.pem``, published files at their recorded paths),
@@ -28,11 +30,11 @@ import zipfile
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path, PurePosixPath
-from typing import Callable
+from typing import Callable, Sequence
 
 from ..core.errors import PolicyError
 from ..read.config import Config, load_config
-from ..trust import clock, ledger, orgsig, publication, signing, status
+from ..trust import clock, ledger, orgsig, publication, reviews, signing, status
 from ..trust import verify as trust_verify
 from ..trust.records import LedgerHead, PublishedFile, safe_relative_path
 from . import diff
@@ -42,6 +44,42 @@ INDEX_SIG = "evidence.sig.json"
 PACK_FORMAT = 1
 TRUST_ROOT = "keys/org-ca.pem"
 MAX_UNPACKED = 4 << 30  # refuse archives that would unpack to more than 4 GiB
+
+
+@dataclass(frozen=True)
+class PackedVersion:
+    """A released version whose evidence is in the pack (released by the as-of day)."""
+
+    policy: str
+    version: str
+
+
+@dataclass
+class PackExtra:
+    """Evidence another part of policydocs adds to a pack, e.g. acknowledgements (``products``
+    cannot import ``acks``; the command line gathers them and passes a :data:`Contributor`).
+
+    ``members``: pack path → content, under a folder of its own (``acknowledgements/…``);
+    ``verify_lines``: summary lines for ``verify/verify.txt``; ``problems``: what its check
+    found, as ``policydocs verify`` reports them (the pack's verify verdict includes them)."""
+
+    name: str
+    description: str  # one line for the README, e.g. "确认记录 / acknowledgement records"
+    members: dict[str, bytes] = field(default_factory=dict)
+    verify_lines: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    def to_json(self) -> dict:
+        return {"description": self.description, "members": sorted(self.members), "lines": self.verify_lines,
+                "problems": self.problems, "ok": not self.problems}
+
+
+#: Called with the versions in the pack; returns what to add (``None``: nothing to add).
+Contributor = Callable[[list[PackedVersion]], "PackExtra | None"]
+
+#: A review due within this many days is "due" (as ``policydocs due`` by default).
+REVIEW_DUE_WITHIN = 30
 
 
 @dataclass
@@ -84,15 +122,26 @@ def _sha(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def _verify_text(report: trust_verify.ProjectReport) -> str:
+def _verify_text(report: trust_verify.ProjectReport, extras: list[PackExtra]) -> str:
     lines = [f"{pid}: {state}" for pid, state in sorted(report.ledger.states.items())]
     lines += [f"note: {n}" for n in report.ledger.notes]
-    lines += [f"error: {p}" for p in report.problems]
+    lines += [line for x in extras for line in x.verify_lines]
+    problems = report.problems + [p for x in extras for p in x.problems]
+    lines += [f"error: {p}" for p in problems]
     head = report.ledger.head
-    lines.append(f"verify {'OK' if report.ok else 'FAILED'}: {report.ledger.records} records"
+    lines.append(f"verify {'OK' if not problems else 'FAILED'}: {report.ledger.records} records"
                  + (f", head #{head[0]} {head[1]}" if head else "")
-                 + f", {len(report.problems)} problem(s), {report.published_files} published file(s)")
+                 + f", {len(problems)} problem(s), {report.published_files} published file(s)")
     return "\n".join(lines) + "\n"
+
+
+def _verify_json(report: trust_verify.ProjectReport, extras: list[PackExtra]) -> dict:
+    data = report.to_json()
+    if extras:
+        data["extras"] = {x.name: x.to_json() for x in extras}
+        data["problems"] = data["problems"] + [p for x in extras for p in x.problems]
+        data["ok"] = not data["problems"]
+    return data
 
 
 def _copies(root: Path, cfg: Config, st: ledger.State, pid: str, versions: set[str]) -> list[tuple[str, str, str]]:
@@ -118,13 +167,20 @@ def _copies(root: Path, cfg: Config, st: ledger.State, pid: str, versions: set[s
 
 def build_evidence(project_root: str | Path, out: Path, *, policies: list[str] | None = None,
                    as_of: date | None = None, config: Config | None = None,
-                   progress: Callable[[str], None] | None = None) -> EvidenceResult:
-    """Write the evidence pack ``out`` (a ZIP) for ``policies`` (default: every released one) as of ``as_of``."""
+                   progress: Callable[[str], None] | None = None,
+                   extras: Sequence[Contributor] = ()) -> EvidenceResult:
+    """Write the evidence pack ``out`` (a ZIP) for ``policies`` (default: every released one) as of ``as_of``.
+
+    The pack holds the whole ledger and the frozen text of every release of the chosen
+    policies (so it checks on its own), the signed copies and redlines of the versions
+    released by ``as_of``, and every status as the ledger stood on that day (releases and
+    reviews recorded by then). ``extras`` add members and verify results of their own."""
     say = progress or (lambda _m: None)
     root = Path(project_root).resolve()
     cfg = config or load_config(root)
     day = as_of or clock.today()
     st = ledger.load_state(root, cfg)
+    known = status.known_on(st, day)
     released = sorted(pid for pid, ps in st.policies.items() if ps.releases)
     chosen = sorted(set(policies)) if policies else released
     for pid in chosen:
@@ -154,20 +210,35 @@ def build_evidence(project_root: str | Path, out: Path, *, policies: list[str] |
             add(p.relative_to(root).as_posix(), p.read_bytes())
     # versions, frozen texts, copies, redlines
     versions_json = []
+    packed: list[PackedVersion] = []
+    pdf_example = ""
     redlines_dir = Path(tempfile.mkdtemp(prefix="policydocs-evidence-"))
     try:
         for pid in chosen:
-            rels = [r for r in st.policies[pid].releases if r.date <= day]
+            # every frozen text the packed ledger names for this policy: the ledger check needs them all
+            for r in st.policies[pid].releases:
+                try:
+                    add(f"ledger/snapshots/{r.snapshot}.md", paths.snapshot(r.snapshot).read_bytes())
+                except FileNotFoundError:
+                    notes.append(f"{pid} {r.version}: its frozen text ledger/snapshots/{r.snapshot}.md is missing "
+                                 f"from the project (verify reports it)")
+            later = [r for r in st.policies[pid].releases if r.date > day]
+            if later:
+                notes.append(f"{pid}: {', '.join(f'{r.version} (released {r.date})' for r in later)} released after "
+                             f"{day}: on the ledger, but no copies in this pack and not counted in any status")
+            rels = known.policies[pid].releases
             if not rels:
                 notes.append(f"{pid}: no version released by {day}")
                 continue
             for r in rels:
-                add(f"ledger/snapshots/{r.snapshot}.md", paths.snapshot(r.snapshot).read_bytes())
-                vs = status.version_status(root, pid, r.version, day, cfg)
+                vs = status.version_status(root, pid, r.version, day, cfg, state=known)
                 versions_json.append(dict(r.to_json(), status=vs.to_json() if vs else None))
+                packed.append(PackedVersion(pid, r.version))
             copies = _copies(root, cfg, st, pid, {r.version for r in rels})
             for rel, source, version in copies:
                 add(rel, (root / rel).read_bytes())
+                if not pdf_example and rel.endswith(".pdf"):
+                    pdf_example = rel
                 if source != "publication record":
                     notes.append(f"{rel} ({pid} {version}): {source}")
             if not copies:
@@ -184,16 +255,35 @@ def build_evidence(project_root: str | Path, out: Path, *, policies: list[str] |
         add("records/forms.json", _json([f.to_json() for f in st.issued if f.subject in scope]))
         add("records/reviews.json", _json([r.to_json() for pid in chosen for r in st.reviews.get(pid, [])]))
         add("records/versions.json", _json(versions_json))
-        add("records/status.json", _json({pid: status.status_on(root, pid, day, cfg).to_json() for pid in chosen}))
-        # verify, as run on the project
+        due = {d.policy: d for d in reviews.schedule(root, day, cfg, state=known)}
+        status_json = {}
+        for pid in chosen:
+            entry = status.status_on(root, pid, day, cfg, state=known).to_json()
+            entry["review"] = due[pid].to_json(REVIEW_DUE_WITHIN) if pid in due else None
+            status_json[pid] = entry
+        add("records/status.json", _json(status_json))
+        # evidence from elsewhere (acknowledgements …), then verify, as run on the project
+        added: list[PackExtra] = []
+        for contribute in extras:
+            extra = contribute(list(packed))
+            if extra is None:
+                continue
+            for path, data in sorted(extra.members.items()):
+                if safe_relative_path(path) is None or path in files or path in (INDEX, INDEX_SIG, "README.md"):
+                    raise PolicyError(path, 0, f"{extra.name}: cannot add {path!r} to the pack (unsafe or taken)")
+                add(path, data)
+            notes += extra.notes
+            added.append(extra)
         say("verify")
         report = trust_verify.verify_project(root, cfg)
-        add("verify/verify.txt", _verify_text(report).encode("utf-8"))
-        add("verify/verify.json", _json(report.to_json()))
+        add("verify/verify.txt", _verify_text(report, added).encode("utf-8"))
+        verify_json = _verify_json(report, added)
+        add("verify/verify.json", _json(verify_json))
     finally:
         shutil.rmtree(redlines_dir, ignore_errors=True)
     head = publication.ledger_head(root)
-    add("README.md", _readme(cfg, chosen, day, versions_json, head, notes).encode("utf-8"))
+    add("README.md", _readme(cfg, chosen, day, versions_json, status_json, head, notes, pdf_example,
+                             added).encode("utf-8"))
     index = {"format": PACK_FORMAT, "generated_by": "policydocs", "organisation": cfg.organisation.name,
              "generated_at": clock.now().isoformat(), "as_of": day.isoformat(), "policies": chosen,
              "ledger_head": head.to_json() if head else None,
@@ -221,27 +311,57 @@ def build_evidence(project_root: str | Path, out: Path, *, policies: list[str] |
             zf.writestr(info, files[p])
     tmp.chmod(0o644)
     tmp.replace(out)
-    return EvidenceResult(out, chosen, len(versions_json), len(files), signed, report.ok, notes)
+    return EvidenceResult(out, chosen, len(versions_json), len(files), signed, bool(verify_json["ok"]), notes)
 
 
 def _json(obj) -> bytes:
     return (json.dumps(obj, ensure_ascii=False, indent=2, sort_keys=True) + "\n").encode("utf-8")
 
 
-def _readme(cfg: Config, chosen: list[str], day: date, versions: list[dict], head: LedgerHead | None,
-            notes: list[str]) -> str:
+_REVIEW_WORDS = {reviews.OVERDUE: "已逾期 overdue", reviews.DUE: "即将到期 due", reviews.OK: "正常 ok"}
+
+
+def _review_rows(status_json: dict[str, dict]) -> str:
+    rows = []
+    for pid, entry in sorted(status_json.items()):
+        rv = entry.get("review")
+        if rv is None:
+            rows.append(f"| {pid} | {entry.get('describe', '')} | | | | — |")
+            continue
+        rows.append(f"| {pid} | {entry.get('describe', '')} | {rv['cycle_months']} | {rv['last']} ({rv['last_kind']} "
+                    f"#{rv['last_record']}) | {rv['due']} | {_REVIEW_WORDS[rv['state']]} ({rv['days_left']:+d} d) |")
+    return "\n".join(rows)
+
+
+def _readme(cfg: Config, chosen: list[str], day: date, versions: list[dict], status_json: dict[str, dict],
+            head: LedgerHead | None, notes: list[str], pdf_example: str, extras: list[PackExtra]) -> str:
     rows = "\n".join(
         f"| {v['policy']} | {v['version']} | {v['date']} | {v['effective_date'] or ''} | "
         f"{(v['status'] or {}).get('describe', '')} | {v['retroactive_reason'] or ''} |" for v in versions)
     head_text = f"#{head.seq} {head.hash}" if head else "(empty)"
     extra = "\n".join(f"- {n}" for n in notes) or "- none"
+    pdf = pdf_example or "publication/<文件编号>/<版本>/<文件>.pdf"
+    more = "".join(f"\n- `{x.name}/`：{x.description}" for x in extras)
+    more_en = "".join(f"; `{x.name}/` ({x.description})" for x in extras)
     return f"""# 审计证据包 / Audit evidence pack — {cfg.organisation.name}
 
 生成日期 / generated: {clock.today()} · 截至 / as of: {day} · 账本头 / ledger head: {head_text}
 
+状态按截至日账本所载（截至日及之前的发布与复审记录）判定。
+Statuses are as the ledger stood on the as-of day (releases and reviews recorded by then).
+
 | 文件编号 policy | 版本 version | 发布 released | 生效 effective | 状态 status on {day} | 追溯理由 retroactive reason |
 |---|---|---|---|---|---|
 {rows}
+
+### 定期复审 / Periodic review (复审) on {day}
+
+| 文件编号 policy | 状态 status | 复审周期 cycle (months) | 上次发布/复审 last release/review | 应复审日期 next review | 复审状态 review status |
+|---|---|---|---|---|---|
+{_review_rows(status_json)}
+
+（{REVIEW_DUE_WITHIN} 天内到期为“即将到期”，与 `policydocs due` 相同。 Due within {REVIEW_DUE_WITHIN} days counts as "due", as
+in `policydocs due`.）
 
 ## 如何复核（中文）
 
@@ -253,16 +373,17 @@ def _readme(cfg: Config, chosen: list[str], day: date, versions: list[dict], hea
    的哈希链、每位审批人的签名与审批规则、冻结文本 `ledger/snapshots/`；每份已签名 PDF 的签名（须链到
    `keys/org-ca.pem`）、其版本在账本中有发布记录、其记载的账本头仍在链中。任何改动都会报告，退出码 1。
 2. 请将 `keys/org-ca.pem` 的 SHA-256 指纹与贵方另行取得的机构 CA 证书核对（`verify-evidence` 会打印）。
-3. 用 poppler 的 `pdfsig` 独立核验 PDF 签名：
+3. 用 poppler 的 `pdfsig` 独立核验 PDF 签名（解压后，在解压目录中）：
 
-       pdfsig -no-ocsp build/zh-Hans/<文件编号>.pdf
+       pdfsig -no-ocsp {pdf}
        #   Signature Validation: Signature is Valid. / Total document signed
        certutil -N -d sql:nssdb --empty-password
        certutil -A -d sql:nssdb -n org-ca -t "C,C,C" -i keys/org-ca.pem
-       pdfsig -no-ocsp -nssdir sql:nssdb build/zh-Hans/<文件编号>.pdf   # Certificate is Trusted.
+       pdfsig -no-ocsp -nssdir sql:nssdb {pdf}   # Certificate is Trusted.
 
-内容：`build/…`（或发布目录）各版本的已签名副本；`redlines/` 相邻版本的修订对照（PDF）；`records/` 发布记录、
-表单发放记录、复审记录、各版本在截至日的状态；`verify/` 生成时 `policydocs verify` 的输出（文本与 JSON）。
+内容：`publication/…` 各版本的已签名副本（位于其发布路径）；`redlines/` 相邻版本的修订对照（PDF）；`records/` 发布记录、
+表单发放记录、复审记录、各版本在截至日的状态与复审状态（`records/status.json`）；`verify/` 生成时 `policydocs verify`
+的输出（文本与 JSON）。{more}
 
 ## How to re-check (English)
 
@@ -276,12 +397,14 @@ def _readme(cfg: Config, chosen: list[str], day: date, versions: list[dict], hea
    ledger head it names is still in the chain. Anything changed is reported; exit status 1.
 2. Compare the SHA-256 fingerprint of `keys/org-ca.pem` (printed by `verify-evidence`) with the organisation's
    CA certificate obtained independently.
-3. Check each PDF signature independently with poppler's `pdfsig` (commands above: `-no-ocsp`, and with an
-   NSS database that trusts `keys/org-ca.pem` for "Certificate is Trusted").
+3. Check each PDF signature independently with poppler's `pdfsig`, in the folder the pack was unpacked to
+   (commands above: `-no-ocsp`, and with an NSS database that trusts `keys/org-ca.pem` for "Certificate is
+   Trusted").
 
-Contents: signed copies of every version at their published paths; `redlines/` (PDF) between consecutive
-versions; `records/` (publication record, issued forms, reviews, status of every version on the as-of date);
-`verify/` (output of `policydocs verify` when the pack was made, text and JSON).
+Contents: signed copies of every version at their published paths (`publication/…`); `redlines/` (PDF) between
+consecutive versions; `records/` (publication record, issued forms, reviews, status and review status of every
+policy on the as-of day in `records/status.json`); `verify/` (output of `policydocs verify` when the pack was made,
+text and JSON){more_en}.
 
 ## Notes
 

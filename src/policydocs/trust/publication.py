@@ -29,6 +29,7 @@ Checks of a signed copy against the ledger (``copy_problems``) are shared by
 from __future__ import annotations
 
 import hashlib
+import os
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -52,6 +53,8 @@ from .ledger import (
 from .records import LedgerHead, PublishedFile, safe_relative_path
 
 KINDS = ("policy", "handbook")
+PUBLICATION_DIR = "publication"  # inside the project: every published file, kept forever
+HANDBOOKS_DIR = "handbooks"  # publication/handbooks/<name>/<edition>/…
 
 
 @dataclass(frozen=True)
@@ -183,6 +186,25 @@ def is_published(project_root: str | Path, sha256: str, config: Config | None = 
 # --------------------------------------------------------------------------
 
 
+def head_problems(head: LedgerHead | None, last: LedgerHead | None, records: dict[int, dict],
+                  after: int | None = None) -> list[str]:
+    """Problems of the ledger head a signed copy names: it must still be in the chain (not beyond
+    its end, not rewritten) and, with ``after``, not before that record (the copy's release)."""
+    if head is None:
+        return []
+    rec = records.get(head.seq)
+    if last is None or head.seq > last.seq:
+        return [f"published under ledger record #{head.seq} ({head.hash[:12]}), but the ledger ends at "
+                f"record #{last.seq if last else 0}: records were cut from the end of the ledger"]
+    if rec is None or rec.get("hash") != head.hash:
+        return [f"published under ledger record #{head.seq} ({head.hash[:12]}), which the ledger no longer "
+                f"holds (record #{head.seq} is now {describe(rec) if rec else 'missing'}) — the chain was "
+                f"rewritten"]
+    if after is not None and head.seq < after:
+        return [f"published under ledger record #{head.seq}, before its release record #{after}"]
+    return []
+
+
 def copy_problems(st: State, check: signing.SignatureCheck, last: LedgerHead | None,
                   by_seq: dict[int, dict] | None = None) -> list[str]:
     """Problems of a *validly signed* policy copy against the ledger: its version must have a
@@ -194,24 +216,13 @@ def copy_problems(st: State, check: signing.SignatureCheck, last: LedgerHead | N
     pid, version, _locale = ident
     ps = st.policies.get(pid)
     release = next((r for r in ps.releases if r.version == version), None) if ps else None
-    head = check.ledger_head
     if ps is None or release is None:
         known = ", ".join(r.version for r in ps.releases) if ps else "none"
         probs.append(f"signed as {pid} {version}, but the ledger has no release record {pid} {version} "
                      f"(releases of {pid}: {known}) — not an approved, released version, or its release record "
                      f"was removed from the ledger")
-    if head is not None:
-        records = by_seq if by_seq is not None else st.by_seq
-        rec = records.get(head.seq)
-        if last is None or head.seq > last.seq:
-            probs.append(f"published under ledger record #{head.seq} ({head.hash[:12]}), but the ledger ends at "
-                         f"record #{last.seq if last else 0}: records were cut from the end of the ledger")
-        elif rec is None or rec.get("hash") != head.hash:
-            probs.append(f"published under ledger record #{head.seq} ({head.hash[:12]}), which the ledger no longer "
-                         f"holds (record #{head.seq} is now {describe(rec) if rec else 'missing'}) — the chain was "
-                         f"rewritten")
-        elif release is not None and head.seq < release.seq:
-            probs.append(f"published under ledger record #{head.seq}, before its release record #{release.seq}")
+    records = by_seq if by_seq is not None else st.by_seq
+    probs += head_problems(check.ledger_head, last, records, release.seq if release is not None else None)
     return probs
 
 
@@ -225,20 +236,22 @@ def pdf_anchor(source: str, check: signing.SignatureCheck) -> Anchor | None:
 
 def verify_publication(project_root: str | Path, config: Config | None = None, *,
                        scope: set[str] | None = None, pdf_signatures: bool = True) -> list[str]:
-    """Every published file on disk against its record, every record's file present.
+    """Every published file on disk against its record, every record's file present, and every
+    file in ``publication/`` on a record.
 
     For each file of every ``publish`` record (``scope``: only these policies
     and handbooks): present, same SHA-256 and size; a PDF's signature valid,
     trusted and covering the whole file, naming the recorded policy, version
-    and locale, and the ledger head it names still in the chain.
+    and locale (policies), and the ledger head it names still in the chain
+    (policies and handbooks). Then every file under ``publication/`` that no
+    record lists is reported by name — records cut from the ledger leave their
+    files behind (see :func:`unrecorded_files`). This needs nothing outside the
+    project's tracked files (not ``build/manifest.json``).
     """
     root = Path(project_root).resolve()
     cfg = _config(root, config)
     st = load_state(root, cfg)
-    lf = read_ledger(root)
-    last = None
-    if lf.entries:
-        last = LedgerHead.parse({"seq": lf.entries[-1].rec.get("seq"), "hash": lf.entries[-1].rec.get("hash")})
+    last = ledger_head(root)
     trust_root = signing.trust_root_path(cfg)
     root_pem: bytes | None = None
     probs: list[str] = []
@@ -277,4 +290,64 @@ def verify_publication(project_root: str | Path, config: Config | None = None, *
             probs.append(f"{who}: the signature is for {shown}, not the recorded {f.policy} {f.version} {f.locale}")
         if f.kind == "policy":
             probs += [f"{who}: {p}" for p in copy_problems(st, check, last)]
+        else:
+            probs += [f"{who}: {p}" for p in head_problems(check.ledger_head, last, st.by_seq)]
+    probs += _unrecorded_problems(root, st, last, root_pem if pdf_signatures else None,
+                                  trust_root if pdf_signatures else None, scope)
+    return probs
+
+
+def unrecorded_files(project_root: str | Path, st: State, scope: set[str] | None = None) -> list[str]:
+    """Files under ``publication/`` (relative paths, sorted) that no ``publish`` record lists.
+
+    ``scope``: only those under ``publication/<policy>/`` or ``publication/handbooks/<name>/``
+    of these policies and handbooks."""
+    root = Path(project_root)
+    base = root / PUBLICATION_DIR
+    if not base.is_dir():
+        return []
+    recorded = {f.path for f in st.published}
+    out = []
+    for dirpath, dirnames, filenames in os.walk(base):
+        dirnames.sort()
+        for name in sorted(filenames):
+            rel = (Path(dirpath) / name).relative_to(root).as_posix()
+            if rel in recorded:
+                continue
+            parts = rel.split("/")
+            owner = parts[2] if len(parts) > 3 and parts[1] == HANDBOOKS_DIR else parts[1]
+            if scope is None or owner in scope:
+                out.append(rel)
+    return out
+
+
+def _unrecorded_problems(root: Path, st: State, last: LedgerHead | None, root_pem: bytes | None,
+                         trust_root: Path | None, scope: set[str] | None) -> list[str]:
+    """Every file in ``publication/`` that no record lists, and what its signature tells."""
+    probs: list[str] = []
+    for rel in unrecorded_files(root, st, scope):
+        probs.append(f"{rel}: not on any publish record — an unknown file in the publication folder, or its publish "
+                     f"record was cut from the ledger (tampering); a build interrupted before it recorded its files "
+                     f"also leaves one (the next `policydocs build` publishes it again)")
+        if not rel.endswith(".pdf") or trust_root is None:
+            continue
+        if root_pem is None:
+            try:
+                root_pem = trust_root.read_bytes()
+            except OSError:
+                probs.append(f"{trust_root}: trust root missing; published PDFs cannot be checked")
+                trust_root = None
+                continue
+        try:
+            data = (root / rel).read_bytes()
+        except OSError as exc:
+            probs.append(f"{rel}: cannot be read: {exc.strerror or exc}")
+            continue
+        check = signing.validate_pdf(data, root_pem)
+        if not check.valid:
+            continue  # not a signed copy of ours: reported above as an unknown file
+        if rel.startswith(f"{PUBLICATION_DIR}/{HANDBOOKS_DIR}/"):
+            probs += [f"{rel}: {p}" for p in head_problems(check.ledger_head, last, st.by_seq)]
+        else:
+            probs += [f"{rel}: {p}" for p in copy_problems(st, check, last)]
     return probs

@@ -21,6 +21,7 @@ from .clock import now
 from .ledger import (
     Ledger,
     LedgerError,
+    State,
     _config,
     _writable_state,
     check_policy_id,
@@ -71,11 +72,13 @@ class ReviewDue:
                 "due": self.due.isoformat(), "days_left": self.days_left, "state": self.state(within)}
 
 
-def schedule(project_root: str | Path, day: date, config: Config | None = None) -> list[ReviewDue]:
-    """Every policy in force or scheduled on ``day`` with its next review date (soonest first)."""
-    st = load_state(project_root, config)
+def schedule(project_root: str | Path, day: date, config: Config | None = None, *,
+             state: State | None = None) -> list[ReviewDue]:
+    """Every policy in force or scheduled on ``day`` with its next review date (soonest first)
+    (``state``: judge from this replayed ledger, e.g. ``status.known_on``; default the project's)."""
+    st = state if state is not None else load_state(project_root, config)
     out = []
-    for pid, ps in statuses(project_root, day, config).items():
+    for pid, ps in statuses(project_root, day, config, state=st).items():
         if ps.state not in (IN_FORCE, SCHEDULED):
             continue
         releases = st.policies[pid].releases

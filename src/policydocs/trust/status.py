@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import os
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
@@ -230,20 +230,35 @@ def _status(root: str | Path, st: State, pid: str, day: date) -> PolicyStatus:
     return PolicyStatus(pid, day, IN_FORCE, cur, upcoming, effective_of(cur))
 
 
-def status_on(root: str | Path, policy: str, day: date, config=None) -> PolicyStatus:
-    """The status of ``policy`` on ``day``."""
-    return _status(root, load_state(root, config), policy, day)
+def known_on(st: State, day: date) -> State:
+    """``st`` as it stood at the end of ``day``: only the releases and reviews recorded by then.
+
+    For a status *as known on* a past day (an evidence pack ``--as-of``): a release made later —
+    even one effective earlier (retroactive) or one that overtook a scheduled version — is not
+    yet part of it. Every other part of the state is shared with ``st``."""
+    policies = {pid: PolicyState([r for r in ps.releases if r.date <= day], ps.pending)
+                for pid, ps in st.policies.items()}
+    reviews = {pid: [r for r in rs if r.day <= day] for pid, rs in st.reviews.items()}
+    return replace(st, policies=policies, reviews=reviews)
 
 
-def statuses(root: str | Path, day: date, config=None) -> dict[str, PolicyStatus]:
-    """Every released policy's status on ``day`` (policy id → status)."""
-    st = load_state(root, config)
+def status_on(root: str | Path, policy: str, day: date, config=None, *, state: State | None = None) -> PolicyStatus:
+    """The status of ``policy`` on ``day`` (``state``: judge from this replayed ledger, e.g.
+    :func:`known_on`; default the project's ledger as it is)."""
+    return _status(root, state if state is not None else load_state(root, config), policy, day)
+
+
+def statuses(root: str | Path, day: date, config=None, *, state: State | None = None) -> dict[str, PolicyStatus]:
+    """Every released policy's status on ``day`` (policy id → status; ``state`` as in :func:`status_on`)."""
+    st = state if state is not None else load_state(root, config)
     return {pid: _status(root, st, pid, day) for pid in sorted(st.policies) if st.policies[pid].releases}
 
 
-def version_status(root: str | Path, policy: str, version: str, day: date, config=None) -> VersionStatus | None:
-    """The status of one released version on ``day``; ``None`` when there is no such release."""
-    st = load_state(root, config)
+def version_status(root: str | Path, policy: str, version: str, day: date, config=None, *,
+                   state: State | None = None) -> VersionStatus | None:
+    """The status of one released version on ``day``; ``None`` when there is no such release
+    (``state`` as in :func:`status_on`)."""
+    st = state if state is not None else load_state(root, config)
     releases = st.policies.get(policy, PolicyState()).releases
     r = next((x for x in releases if x.version == version), None)
     if r is None:

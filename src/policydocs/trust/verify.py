@@ -5,7 +5,9 @@
    anchors kept outside it — the build manifest's ``ledger_head``.
 2. The publication record (``publication.verify_publication``): every
    published file present and unchanged, every published PDF validly signed,
-   naming its recorded version, under a ledger head still in the chain.
+   naming its recorded version, under a ledger head still in the chain; every
+   file in ``publication/`` on a record (cut records leave their signed
+   copies behind, and those name the cut head) — without the build manifest.
 3. The PDFs of the build manifest (``signing.verify_published``), and for
    each signed policy copy: a release record behind its version and its
    embedded ledger head in the chain.
