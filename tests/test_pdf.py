@@ -434,3 +434,71 @@ def test_policy_pdf_bookmarks_named_destinations_and_live_links(built: Path) -> 
             first = next(ln for ln in lines[page] if ln["y1"] > y + 1)
             label = re.match(rf"第[一二三四五六七八九十百]+[条條{chapter_word}]", first["text"].replace(" ", ""))
             assert label and shown.startswith(label.group(0)), (locale, n + 1, shown, page + 1, first["text"][:20])
+
+
+# -- the company's own faces: [pdf.fonts] ----------------------------------------------------
+
+def _font_names(pdf: Path) -> set[str]:
+    """Embedded font names without the subset prefix and encoding (NotoSansCJKsc-Bold)."""
+    out = subprocess.run(["pdffonts", str(pdf)], capture_output=True, text=True, check=True).stdout
+    return {re.sub(r"^[A-Z]{6}\+|-Identity-H$", "", line.split()[0]) for line in out.splitlines()[2:]}
+
+
+def test_configured_font_families_come_before_noto(draft: Path, tmp_path: Path) -> None:
+    """[pdf.fonts] names the body (仿宋) and title (小标宋) families: the PDF is set in them.
+    Named here: Noto Sans CJK SC (installed everywhere), so no serif face is left, where the
+    same policy built without the setting (the draft fixture) is set in Noto Serif."""
+    assert {"NotoSerifCJKsc-Regular", "NotoSerifCJKsc-Bold"} <= _font_names(preview(draft, "HR-ATT-002"))
+    root = copy_project(tmp_path / "p")
+    with (root / "policydocs.toml").open("a", encoding="utf-8") as f:
+        f.write('\n[pdf.fonts]\nbody = "Noto Sans CJK SC"\ntitle = ["noto sans cjk sc", "Noto Serif CJK SC"]\n')
+    check = run_cli("check", cwd=root)
+    assert check.returncode == 0 and "warning" not in check.stderr, check.stderr
+    result = run_cli("build", "--no-sign", "--formats", "pdf", "--locales", "zh-Hans", "--policy", "HR-ATT-002", cwd=root)
+    assert result.returncode == 0, result.stderr
+    pdf = preview(root, "HR-ATT-002")
+    assert _font_names(pdf) == {"NotoSansCJKsc-Regular", "NotoSansCJKsc-Bold"}, _font_names(pdf)
+    assert "第一条" in pdftotext(pdf) and "考勤管理制度" in pdftotext(pdf)
+
+
+def test_check_warns_about_a_font_family_that_is_not_installed(tmp_path: Path) -> None:
+    """A family no font provides is a warning at its line of policydocs.toml (the PDF falls back
+    to the next family, then Noto); a misspelt role or a wrong type is an error (exit 2)."""
+    root = copy_project(tmp_path / "p")
+    base = (root / "policydocs.toml").read_text(encoding="utf-8")
+    fonts = '\n[pdf.fonts]\nbody = "Noto Serif CJK SC"\nheading = ["方正黑体_未安装", "Noto Sans CJK SC"]\n'
+    (root / "policydocs.toml").write_text(base + fonts, encoding="utf-8")
+    line = (base + fonts).splitlines().index('heading = ["方正黑体_未安装", "Noto Sans CJK SC"]') + 1
+    check = run_cli("check", cwd=root)
+    assert check.returncode == 0, check.stderr
+    warnings = [w for w in check.stderr.splitlines() if "warning" in w]
+    assert len(warnings) == 1 and warnings[0].startswith(f"policydocs.toml:{line}: warning: pdf.fonts.heading"), check.stderr
+    assert "方正黑体_未安装" in warnings[0] and "fonts/" in warnings[0]
+    result = run_cli("build", "--no-sign", "--formats", "pdf", "--locales", "zh-Hans", "--policy", "IT-DEV-001",
+                     cwd=root)
+    assert result.returncode == 0, result.stderr
+    assert "NotoSansCJKsc-Regular" in _font_names(preview(root, "IT-DEV-001"))
+    for bad, message in (('colour = "red"', "unknown font role pdf.fonts.colour"),
+                         ("title = []", "pdf.fonts.title must be a font family name")):
+        (root / "policydocs.toml").write_text(base + f"\n[pdf.fonts]\n{bad}\n", encoding="utf-8")
+        check = run_cli("check", cwd=root)
+        where = len(base.splitlines()) + 3
+        assert check.returncode == 2 and f"policydocs.toml:{where}: error: {message}" in check.stderr, check.stderr
+
+
+OPENSYMBOL = Path("/usr/share/fonts/truetype/libreoffice/opens___.ttf")  # LibreOffice's, outside our font folders
+
+
+@pytest.mark.skipif(not OPENSYMBOL.is_file(), reason="needs LibreOffice's OpenSymbol font file")
+def test_a_font_in_the_projects_fonts_folder_is_found(tmp_path: Path) -> None:
+    """Fonts are found in the project's fonts/ folder (inside the project); a family Typst
+    does not see elsewhere becomes known once its file is there."""
+    import shutil
+
+    from policydocs.render.typst.engine import missing_families
+
+    root = copy_project(tmp_path / "p", policies=["IT-DEV-001"])
+    assert missing_families(["OpenSymbol", "Noto Serif CJK SC"], root) == ["OpenSymbol"]
+    (root / "fonts").mkdir()
+    shutil.copy2(OPENSYMBOL, root / "fonts" / OPENSYMBOL.name)
+    assert missing_families(["OpenSymbol", "opensymbol"], root) == []
