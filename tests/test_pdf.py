@@ -445,20 +445,31 @@ def _font_names(pdf: Path) -> set[str]:
 
 
 def test_configured_font_families_come_before_noto(draft: Path, tmp_path: Path) -> None:
-    """[pdf.fonts] names the body (仿宋) and title (小标宋) families: the PDF is set in them.
-    Named here: Noto Sans CJK SC (installed everywhere), so no serif face is left, where the
-    same policy built without the setting (the draft fixture) is set in Noto Serif."""
+    """[pdf.fonts] names the body (仿宋) and title (小标宋) families: the policy PDF is set in
+    them, and so is every page of a policy in the handbook. Named here: Noto Sans CJK SC
+    (installed everywhere), so no serif face is left, where the same policy built without
+    the setting (the draft fixture) is set in Noto Serif."""
+    from conftest import published_handbook
+
     assert {"NotoSerifCJKsc-Regular", "NotoSerifCJKsc-Bold"} <= _font_names(preview(draft, "HR-ATT-002"))
-    root = copy_project(tmp_path / "p")
+    root = copy_project(tmp_path / "p", ledger=True)
     with (root / "policydocs.toml").open("a", encoding="utf-8") as f:
         f.write('\n[pdf.fonts]\nbody = "Noto Sans CJK SC"\ntitle = ["noto sans cjk sc", "Noto Serif CJK SC"]\n')
     check = run_cli("check", cwd=root)
     assert check.returncode == 0 and "warning" not in check.stderr, check.stderr
-    result = run_cli("build", "--no-sign", "--formats", "pdf", "--locales", "zh-Hans", "--policy", "HR-ATT-002", cwd=root)
+    assert run_cli("keys", "init-org", cwd=root).returncode == 0
+    result = run_cli("build", "--formats", "pdf", "--locales", "zh-Hans", cwd=root)
     assert result.returncode == 0, result.stderr
-    pdf = preview(root, "HR-ATT-002")
+    pdf = current(root, "HR-ATT-002")
     assert _font_names(pdf) == {"NotoSansCJKsc-Regular", "NotoSansCJKsc-Bold"}, _font_names(pdf)
     assert "第一条" in pdftotext(pdf) and "考勤管理制度" in pdftotext(pdf)
+    book = published_handbook(root, "employee-handbook")
+    policy_pages = [n for n in range(1, _pages(book) + 1)
+                    if "页次" in pdftotext(book, "-f", str(n), "-l", str(n), "-y", "0", "-H", "120", "-W", "600", "-x", "0")]
+    assert len(policy_pages) > 10
+    for n in policy_pages:
+        out = subprocess.run(["pdffonts", "-f", str(n), "-l", str(n), str(book)], capture_output=True, text=True).stdout
+        assert "NotoSerif" not in out and "NotoSansCJKsc-Regular" in out, (n, out)
 
 
 def test_check_warns_about_a_font_family_that_is_not_installed(tmp_path: Path) -> None:
