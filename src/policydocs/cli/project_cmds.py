@@ -54,8 +54,8 @@ def register(sub) -> None:
     p.formatter_class = argparse.RawDescriptionHelpFormatter
     p.set_defaults(func=cmd_init)
 
-    p = sub.add_parser("doctor", help="check fonts, HarfBuzz subsetting, OpenCC and tools; say how to fix",
-                       description="Checks that CJK fonts, HarfBuzz subsetting (libharfbuzz-subset0), OpenCC, "
+    p = sub.add_parser("doctor", help="check fonts, the Typst engine, OpenCC and tools; say how to fix",
+                       description="Checks that CJK fonts (as Typst sees them), OpenCC, "
                                    "poppler-utils and LibreOffice are available, and prints how to install what is missing. "
                                    "Exits 1 when something is missing.",
                        epilog="example:\n  policydocs doctor", formatter_class=argparse.RawDescriptionHelpFormatter)
