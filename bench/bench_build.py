@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
 """PDF figures: one-page policy PDF (median) and the whole sample build.
 
-Baseline in the same process: WeasyPrint rendering a one-paragraph Chinese
-page with the same FontConfiguration, so the ratio shows what our template
-and tree cost on top of the engine.  Targets (issue #2, 2-core machine):
+Baseline in the same process: the same Typst compiler laying out a bare
+one-paragraph Chinese page, so the ratio shows what our template and tree
+cost on top of the engine.  Targets (issue #2, 2-core machine):
 one-page policy ≤ 0.3 s, all samples ≤ 5 s.
 """
 

@@ -6,7 +6,7 @@ Target (issue #6): median signing time ≤ 50 ms per PDF.
 
 Sample set: the unsigned PDFs of the last build (each signed PDF in
 ``build/manifest.json`` truncated to its ``unsigned_size`` — the exact bytes the
-build signed), else, when nothing is built, synthetic WeasyPrint PDFs (eight
+build signed), else, when nothing is built, synthetic Typst PDFs (eight
 1–3 page policies and a 40-page handbook). A throw-away demo identity is made
 under a temporary XDG_CONFIG_HOME (never the real home). Each PDF is signed
 ``--repeat`` times; the figure per PDF is the best of those runs (as in
@@ -78,7 +78,7 @@ def main(argv: list[str] | None = None) -> int:
     samples = from_build(args.build)
     source = f"{args.build}/manifest.json"
     if not samples:
-        samples, source = synthetic(), "synthetic WeasyPrint PDFs"
+        samples, source = synthetic(), "synthetic Typst PDFs"
 
     tmp = Path(tempfile.mkdtemp(prefix="bench-signing-"))
     try:

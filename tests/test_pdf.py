@@ -321,3 +321,225 @@ def test_hostile_text_cannot_inject_typst(mini_project: Path) -> None:
                   '项目#image("x.png")', "说明]", "$y$<@ref"):
         assert shown in text, shown
     assert "root:" not in text
+
+
+# -- page furniture: page numbers, watermark, bookmarks, links ------------------------------
+
+def _pages(pdf: Path) -> int:
+    return int(re.search(r"Pages:\s+(\d+)", subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True).stdout)[1])
+
+
+def test_gbt9704_page_numbers_em_dash_odd_right_even_left(built: Path) -> None:
+    """The foot of every page of a GB/T 9704 policy reads "— n —" (U+2014, the page's own
+    number) and nothing else; odd pages carry it at the right of the type area, even pages at
+    the left (GB/T 9704-2012 §7.5), one character in from the margin."""
+    L, R, foot = 28 * MM, (210 - 26) * MM, (297 - 35) * MM
+    checked = 0
+    for locale in ("zh-Hans", "zh-Hant-TW"):
+        for pid in ("HR-ATT-002", "FIN-EXP-001"):
+            pdf = current(built, pid, locale)
+            pages = pdf_lines(pdf)
+            assert len(pages) == _pages(pdf) >= 2
+            for n, page in enumerate(pages, start=1):
+                lines = [ln for ln in page if ln["y0"] > foot]
+                assert [ln["text"] for ln in lines] == [f"\u2014{n}\u2014"], (pdf.name, n, lines)
+                mark = lines[0]
+                if n % 2:
+                    assert R - 16 < mark["x1"] < R - 12 and mark["x0"] > (L + R) / 2, (pdf.name, n, mark)
+                else:
+                    assert L + 12 < mark["x0"] < L + 18 and mark["x1"] < (L + R) / 2, (pdf.name, n, mark)
+                checked += 1
+    assert checked >= 20
+
+
+def _pink_pixels(pdf: Path, page: int) -> int:
+    """Pixels of the watermark's light red (#f3d4d4) on one page rendered at 20 dpi."""
+    data = subprocess.run(["pdftoppm", "-r", "20", "-f", str(page), "-l", str(page), str(pdf)],
+                          capture_output=True, check=True).stdout  # one PPM (P6) on stdout
+    header = re.match(rb"P6\s+(\d+)\s+(\d+)\s+255\s", data)
+    assert header, data[:20]
+    px = data[header.end():]
+    return sum(1 for i in range(0, len(px), 3) if px[i] > 200 and px[i] - px[i + 1] > 15 and px[i] - px[i + 2] > 15)
+
+
+def _watermark_text(pdf: Path, page: int) -> str:
+    """The text set in glyphs taller than 50 pt (the watermark is 64 pt, body text 16 pt)."""
+    xml = pdftotext(pdf, "-bbox", "-f", str(page), "-l", str(page))
+    words = re.findall(r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="[\d.]+" yMax="([\d.]+)">([^<]*)</word>', xml)
+    return "".join(w for x, y0, y1, w in sorted(words, key=lambda t: float(t[0])) if float(y1) - float(y0) > 50)
+
+
+@pytest.fixture(scope="module")
+def draft(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A working text that was never released, built as a preview (Simplified and Taiwan)."""
+    root = copy_project(tmp_path_factory.mktemp("draft") / "proj")
+    result = run_cli("build", "--no-sign", "--formats", "pdf", "--locales", "zh-Hans,zh-Hant-TW",
+                     "--policy", "HR-ATT-002", cwd=root)
+    assert result.returncode == 0, result.stderr
+    return root
+
+
+def test_draft_watermark_on_every_page_of_a_preview_and_none_on_a_release(built: Path, draft: Path) -> None:
+    """A preview carries 草稿 DRAFT across every page, as text a reader finds and as light red
+    ink on the page; the released text of the same policy has neither, on any page."""
+    for locale in ("zh-Hans", "zh-Hant-TW"):
+        pdf = preview(draft, "HR-ATT-002", locale)
+        for page in range(1, _pages(pdf) + 1):
+            assert _watermark_text(pdf, page) == "草稿DRAFT", (locale, page)
+            assert _pink_pixels(pdf, page) > 100, (locale, page)
+        released = current(built, "HR-ATT-002", locale)
+        assert "/A-1/" in str(released)
+        for page in range(1, _pages(released) + 1):
+            assert _watermark_text(released, page) == "", (locale, page)
+            assert _pink_pixels(released, page) == 0, (locale, page)
+            assert "DRAFT" not in pdftotext(released, "-f", str(page), "-l", str(page))
+
+
+def _name_tree(node) -> dict:
+    """{name: destination} of a PDF name tree (names are UTF-8 bytes, as Typst writes them)."""
+    found = {}
+    names = node.get("/Names", [])
+    for i in range(0, len(names), 2):
+        found[bytes(names[i]).decode("utf-8")] = names[i + 1]
+    for kid in node.get("/Kids", []):
+        found.update(_name_tree(kid))
+    return found
+
+
+def test_policy_pdf_bookmarks_named_destinations_and_live_links(built: Path) -> None:
+    """A policy PDF has one bookmark per chapter (sections under it), each chapter a named
+    destination (#第一章), and every reference inside the document ([[#label]]) is a link
+    whose target is the line where the cited article or chapter starts."""
+    import pikepdf
+
+    from policydocs.core.model import Ref
+    from policydocs.read.project import load_project
+
+    doc = load_project(built).documents["HR-ATT-002"]
+    chapters = [f"第{c}章" for c in ("一", "二", "三", "四", "五", "六", "七")]
+    inside = [n for n in doc.walk() if isinstance(n, Ref) and n.policy_id is None]
+    assert len(inside) >= 5
+    for locale, chapter_word in (("zh-Hans", "章"), ("zh-Hant-TW", "章")):
+        path = current(built, "HR-ATT-002", locale)
+        lines = pdf_lines(path)
+        with pikepdf.open(path) as pdf:
+            index = {p.objgen: i for i, p in enumerate(pdf.pages)}
+            height = float(pdf.pages[0].mediabox[3])
+            with pdf.open_outline() as outline:
+                top = [(item.title, [c.title for c in item.children]) for item in outline.root]
+                assert [t.split("\u3000")[0] for t, _ in top] == chapters, top
+                assert top[1][1] and all(c.startswith("第") and ("节" in c or "節" in c) for c in top[1][1]), top
+                for item in outline.root:
+                    assert index[item.destination[0].objgen] >= 0
+            dests = _name_tree(pdf.Root.Names.Dests)
+            assert set(dests) >= set(chapters), sorted(dests)
+
+            def target(dest) -> tuple[int, float]:
+                if isinstance(dest, pikepdf.String):
+                    dest = dests[bytes(dest).decode("utf-8")]
+                return index[dest[0].objgen], height - float(dest[3])
+
+            for name in chapters:
+                n, y = target(dests[name])
+                first = next(ln for ln in lines[n] if ln["y1"] > y + 1)
+                assert first["text"].startswith(name), (name, first)
+            links = []
+            for n, page in enumerate(pdf.pages):
+                for annot in page.obj.get("/Annots", []):
+                    if annot.get("/Subtype") != "/Link":
+                        continue
+                    assert "/Dest" in annot and "/A" not in annot, annot  # internal, not a URI
+                    x0, y0, x1, y1 = (float(v) for v in annot.Rect)
+                    # the words under the link: pdftotext's crop (whole points), 3 pt inside the box
+                    shown = pdftotext(path, "-f", str(n + 1), "-l", str(n + 1), "-x", str(round(x0) + 3),
+                                      "-y", str(round(height - y1) + 3), "-W", str(round(x1 - x0) - 6),
+                                      "-H", str(round(y1 - y0) - 6)).strip()
+                    links.append((n, target(annot.Dest), shown))
+        assert len({(n, t) for n, t, _ in links}) >= len(inside), links
+        # a link broken over two lines is two boxes with the same target: join their words
+        joined: dict[tuple, str] = {}
+        for n, t, shown in links:
+            joined[(n, t)] = joined.get((n, t), "") + re.sub(r"\s+", "", shown)
+        for (n, (page, y)), shown in joined.items():
+            first = next(ln for ln in lines[page] if ln["y1"] > y + 1)
+            label = re.match(rf"第[一二三四五六七八九十百]+[条條{chapter_word}]", first["text"].replace(" ", ""))
+            assert label and shown.startswith(label.group(0)), (locale, n + 1, shown, page + 1, first["text"][:20])
+
+
+# -- the company's own faces: [pdf.fonts] ----------------------------------------------------
+
+def _font_names(pdf: Path) -> set[str]:
+    """Embedded font names without the subset prefix and encoding (NotoSansCJKsc-Bold)."""
+    out = subprocess.run(["pdffonts", str(pdf)], capture_output=True, text=True, check=True).stdout
+    return {re.sub(r"^[A-Z]{6}\+|-Identity-H$", "", line.split()[0]) for line in out.splitlines()[2:]}
+
+
+def test_configured_font_families_come_before_noto(draft: Path, tmp_path: Path) -> None:
+    """[pdf.fonts] names the body (仿宋) and title (小标宋) families: the policy PDF is set in
+    them, and so is every page of a policy in the handbook. Named here: Noto Sans CJK SC
+    (installed everywhere), so no serif face is left, where the same policy built without
+    the setting (the draft fixture) is set in Noto Serif."""
+    from conftest import published_handbook
+
+    assert {"NotoSerifCJKsc-Regular", "NotoSerifCJKsc-Bold"} <= _font_names(preview(draft, "HR-ATT-002"))
+    root = copy_project(tmp_path / "p", ledger=True)
+    with (root / "policydocs.toml").open("a", encoding="utf-8") as f:
+        f.write('\n[pdf.fonts]\nbody = "Noto Sans CJK SC"\ntitle = ["noto sans cjk sc", "Noto Serif CJK SC"]\n')
+    check = run_cli("check", cwd=root)
+    assert check.returncode == 0 and "warning" not in check.stderr, check.stderr
+    assert run_cli("keys", "init-org", cwd=root).returncode == 0
+    result = run_cli("build", "--formats", "pdf", "--locales", "zh-Hans", cwd=root)
+    assert result.returncode == 0, result.stderr
+    pdf = current(root, "HR-ATT-002")
+    assert _font_names(pdf) == {"NotoSansCJKsc-Regular", "NotoSansCJKsc-Bold"}, _font_names(pdf)
+    assert "第一条" in pdftotext(pdf) and "考勤管理制度" in pdftotext(pdf)
+    book = published_handbook(root, "employee-handbook")
+    policy_pages = [n for n in range(1, _pages(book) + 1)
+                    if "页次" in pdftotext(book, "-f", str(n), "-l", str(n), "-y", "0", "-H", "120", "-W", "600", "-x", "0")]
+    assert len(policy_pages) > 10
+    for n in policy_pages:
+        out = subprocess.run(["pdffonts", "-f", str(n), "-l", str(n), str(book)], capture_output=True, text=True).stdout
+        assert "NotoSerif" not in out and "NotoSansCJKsc-Regular" in out, (n, out)
+
+
+def test_check_warns_about_a_font_family_that_is_not_installed(tmp_path: Path) -> None:
+    """A family no font provides is a warning at its line of policydocs.toml (the PDF falls back
+    to the next family, then Noto); a misspelt role or a wrong type is an error (exit 2)."""
+    root = copy_project(tmp_path / "p")
+    base = (root / "policydocs.toml").read_text(encoding="utf-8")
+    fonts = '\n[pdf.fonts]\nbody = "Noto Serif CJK SC"\nheading = ["方正黑体_未安装", "Noto Sans CJK SC"]\n'
+    (root / "policydocs.toml").write_text(base + fonts, encoding="utf-8")
+    line = (base + fonts).splitlines().index('heading = ["方正黑体_未安装", "Noto Sans CJK SC"]') + 1
+    check = run_cli("check", cwd=root)
+    assert check.returncode == 0, check.stderr
+    warnings = [w for w in check.stderr.splitlines() if "warning" in w]
+    assert len(warnings) == 1 and warnings[0].startswith(f"policydocs.toml:{line}: warning: pdf.fonts.heading"), check.stderr
+    assert "方正黑体_未安装" in warnings[0] and "fonts/" in warnings[0]
+    result = run_cli("build", "--no-sign", "--formats", "pdf", "--locales", "zh-Hans", "--policy", "IT-DEV-001",
+                     cwd=root)
+    assert result.returncode == 0, result.stderr
+    assert "NotoSansCJKsc-Regular" in _font_names(preview(root, "IT-DEV-001"))
+    for bad, message in (('colour = "red"', "unknown font role pdf.fonts.colour"),
+                         ("title = []", "pdf.fonts.title must be a font family name")):
+        (root / "policydocs.toml").write_text(base + f"\n[pdf.fonts]\n{bad}\n", encoding="utf-8")
+        check = run_cli("check", cwd=root)
+        where = len(base.splitlines()) + 3
+        assert check.returncode == 2 and f"policydocs.toml:{where}: error: {message}" in check.stderr, check.stderr
+
+
+OPENSYMBOL = Path("/usr/share/fonts/truetype/libreoffice/opens___.ttf")  # LibreOffice's, outside our font folders
+
+
+@pytest.mark.skipif(not OPENSYMBOL.is_file(), reason="needs LibreOffice's OpenSymbol font file")
+def test_a_font_in_the_projects_fonts_folder_is_found(tmp_path: Path) -> None:
+    """Fonts are found in the project's fonts/ folder (inside the project); a family Typst
+    does not see elsewhere becomes known once its file is there."""
+    import shutil
+
+    from policydocs.render.typst.engine import missing_families
+
+    root = copy_project(tmp_path / "p", policies=["IT-DEV-001"])
+    assert missing_families(["OpenSymbol", "Noto Serif CJK SC"], root) == ["OpenSymbol"]
+    (root / "fonts").mkdir()
+    shutil.copy2(OPENSYMBOL, root / "fonts" / OPENSYMBOL.name)
+    assert missing_families(["OpenSymbol", "opensymbol"], root) == []

@@ -54,8 +54,8 @@ def register(sub) -> None:
     p.formatter_class = argparse.RawDescriptionHelpFormatter
     p.set_defaults(func=cmd_init)
 
-    p = sub.add_parser("doctor", help="check fonts, HarfBuzz subsetting, OpenCC and tools; say how to fix",
-                       description="Checks that CJK fonts, HarfBuzz subsetting (libharfbuzz-subset0), OpenCC, "
+    p = sub.add_parser("doctor", help="check fonts, the Typst engine, OpenCC and tools; say how to fix",
+                       description="Checks that CJK fonts (as Typst sees them), OpenCC, "
                                    "poppler-utils and LibreOffice are available, and prints how to install what is missing. "
                                    "Exits 1 when something is missing.",
                        epilog="example:\n  policydocs doctor", formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -68,7 +68,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     from ..convert.conversion import load_glossary
     from ..products.handbook import handbook_files, load_handbook
     from ..read.project import check_templates, load_project, template_files
-    from ..render.typst.engine import check_project_templates
+    from ..render.typst.engine import check_project_templates, font_warnings
 
     config = load_config(args.project)
     errors = Collector()
@@ -79,6 +79,8 @@ def cmd_check(args: argparse.Namespace) -> int:
         glossary = None
     check_templates(config, errors)
     n_typst = check_project_templates(config.root, errors)
+    for warning in font_warnings(config):
+        print(warning, file=sys.stderr)
     try:
         project = load_project(args.project, templates=False)
     except (PolicyError, PolicyErrors) as exc:  # reported with the glossary's and templates' problems

@@ -22,6 +22,13 @@ roles = ["编制", "审核", "批准"]
 
 [build]
 formats = ["pdf", "docx"]
+
+# The company's licensed faces, by family name, tried before Noto CJK in PDFs
+# (fonts in the project's fonts/ folder or installed on the machine; `check` warns when missing):
+# [pdf.fonts]
+# body = "FangSong_GB2312"          # 仿宋
+# title = "FZXiaoBiaoSong-B05S"     # 小标宋
+# heading = "SimHei"                # 黑体
 """
 
 SAMPLE_POLICY = """\
@@ -102,6 +109,8 @@ def init_project(target: Path, *, company: str) -> Path:
     (target / "policies" / "ADM-GEN-001.md").write_text(SAMPLE_POLICY.format(today=date.today().isoformat()), encoding="utf-8")
     (target / "handbooks" / "employee-handbook.yaml").write_text(HANDBOOK.format(company=company), encoding="utf-8")
     (target / "templates" / "README.md").write_text(
-        "Put policy.html.j2 / policy.css here to override the built-in templates.\n", encoding="utf-8")
+        "Put a file named like one of policydocs' templates here to override it: typst/policy.typ\n"
+        "(policy PDFs), typst/handbook.typ, typst/forms.typ, typst/common.typ; site/*.html.j2 (portal).\n"
+        "Start from a copy of the built-in one (docs/pdf-engine.md).\n", encoding="utf-8")
     (target / ".gitignore").write_text("/build/\n*.p12\n*.key\nledger/.lock\n", encoding="utf-8")
     return target

@@ -81,10 +81,38 @@ class DocxConfig:
     reference: str = ""  # path to the organisation's own reference DOCX
 
 
+#: Font roles of ``[pdf.fonts]``: what each one sets in a PDF.
+PDF_FONT_ROLES = {
+    "body": "仿宋: body text and tables",
+    "title": "小标宋: the document title",
+    "heading": "黑体: headings, the document-control header, bold text",
+}
+
+
 @dataclass
 class PdfConfig:
+    """``[pdf]``: page preset, PDF/A, and the company's own faces.
+
+    ``fonts`` (sub-table ``[pdf.fonts]``) maps a role (``body``, ``title``,
+    ``heading``) to a font family name or a list of them, tried in order before
+    the locale's Noto face, e.g. ``body = "FangSong_GB2312"``, ``title =
+    ["FZXiaoBiaoSong-B05S", "方正小标宋简体"]``. Only families are named here,
+    never files: the fonts are found in the project's ``fonts/`` folder, the
+    machine's local font folders or ``POLICYDOCS_FONT_PATH``.
+    """
+
     preset: str = ""  # gbt9704 | handbook; empty = the same as [docx] preset, so PDF and DOCX agree
     pdfa: bool = True  # write PDF/A-2b (archival); Typst checks the rules while writing
+    fonts: dict = field(default_factory=dict)  # role → family or [families], ahead of Noto
+
+    def font_families(self, role: str) -> tuple[str, ...]:
+        """The families ``[pdf.fonts]`` names for ``role``, in order (empty: Noto only)."""
+        named = self.fonts.get(role, ())
+        return (named,) if isinstance(named, str) else tuple(named)
+
+    def named_fonts(self) -> list[tuple[str, str]]:
+        """Every (role, family) ``[pdf.fonts]`` names, in the order written."""
+        return [(role, family) for role in self.fonts for family in self.font_families(role)]
 
 
 @dataclass
@@ -216,6 +244,16 @@ def _validate(cfg: Config, text: str, path: Path) -> None:
     if cfg.locales.quotes not in ("locale", "keep"):
         raise PolicyError(path, _line_of(text, "locales", "quotes"),
                           "locales.quotes must be \"locale\" (「」 in Traditional, “” in Simplified) or \"keep\"")
+    for role, named in cfg.pdf.fonts.items():
+        line = _setting_line(text, "pdf.fonts", "pdf", "fonts", role)
+        if role not in PDF_FONT_ROLES:
+            raise PolicyError(path, line, f"unknown font role pdf.fonts.{role}; known: "
+                                          + "; ".join(f"{k} ({v})" for k, v in PDF_FONT_ROLES.items()))
+        families = [named] if isinstance(named, str) else named
+        if not isinstance(families, list) or not families or not all(
+                isinstance(f, str) and f.strip() and f.isprintable() for f in families):
+            raise PolicyError(path, line, f"pdf.fonts.{role} must be a font family name or a list of them, "
+                                          f"e.g. {role} = \"FangSong\"")
     for key in ("names", "short_names"):
         table = getattr(cfg.organisation, key)
         for code, value in table.items():
@@ -226,6 +264,20 @@ def _validate(cfg: Config, text: str, path: Path) -> None:
                 raise PolicyError(path, line, f"organisation.{key}: unknown locale {code!r}; known: {', '.join(LOCALES)}")
             if not isinstance(value, str) or not value.strip():
                 raise PolicyError(path, line, f"organisation.{key}.{code} must be a non-empty string")
+
+
+def _setting_line(text: str, table: str, section: str, key: str, entry: str) -> int:
+    """Line of ``entry`` in the sub-table ``[table]`` (= ``[section] key``), else of ``key`` in ``[section]``."""
+    line = _line_of(text, table, entry)
+    return line if line != 1 else _line_of(text, section, key)
+
+
+def setting_line(cfg: Config, table: str, entry: str) -> int:
+    """Line of ``entry`` in ``[table]`` of the project's policydocs.toml (1 if not found), for
+    messages about a setting found wanting after loading (a font that is not installed)."""
+    text = cfg.path.read_text(encoding="utf-8") if cfg.path.is_file() else ""
+    section, _, key = table.rpartition(".")
+    return _setting_line(text, table, section, key, entry) if section else _line_of(text, table, entry)
 
 
 def user_config_dir() -> Path:

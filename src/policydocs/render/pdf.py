@@ -58,7 +58,7 @@ def policy_data(ctx: RenderContext, preset: str | None = None) -> dict:
         "revisions": [{"version": rev.version, "date": ctx.date(rev.date), "sections": rev.sections,
                        "summary": rev.summary, "approvals": [rev.approvals.get(r, "") for r in roles]}
                       for rev in ctx.version.revisions],
-        "preset": get_preset(preset or ctx.config.pdf_preset).as_data(), "loc": locale_data(ctx.locale),
+        "preset": get_preset(preset or ctx.config.pdf_preset).as_data(), "loc": locale_data(ctx.locale, ctx.config.pdf),
     }
 
 

@@ -2,8 +2,10 @@
 
 ``engine_for(project_root)`` returns the process's :class:`TypstEngine` for a
 project: the font folders are scanned once (Noto CJK, DejaVu, Liberation from
-the Debian packages the set-up installs) and the ``typst.Compiler`` is kept,
-so Typst's memoized layout survives from one document to the next.
+the Debian packages the set-up installs; the machine's local font folders and
+the project's ``fonts/``, where a company's licensed 仿宋/小标宋 live) and the
+``typst.Compiler`` is kept, so Typst's memoized layout survives from one
+document to the next.
 
 Templates (``*.typ``) are looked up by name, first in the project's
 ``templates/typst/``, then in the package's ``templates/typst/``: a company
@@ -32,6 +34,7 @@ from pathlib import Path
 import typst
 
 from ...core.errors import Collector, PolicyError
+from ...read.config import CONFIG_NAME, Config, setting_line
 
 PACKAGE_TYPST = Path(__file__).resolve().parent.parent.parent / "templates" / "typst"
 PROJECT_TYPST = Path("templates") / "typst"  # inside a project
@@ -41,6 +44,16 @@ FONT_DIRS = (Path("/usr/share/fonts/opentype/noto"), Path("/usr/share/fonts/true
              Path("/usr/share/fonts/truetype/liberation2"))
 #: Extra font folders, separated by os.pathsep (a company's licensed 仿宋/小标宋, or fonts elsewhere).
 FONT_PATH_ENV = "POLICYDOCS_FONT_PATH"
+#: The project's own font folder (inside the project, like everything a renderer reads).
+PROJECT_FONTS = Path("fonts")
+
+
+def local_font_dirs() -> list[Path]:
+    """Where an administrator installs fonts by hand (fontconfig reads them): the faces a
+    company licenses, never a distribution's packages (those would make the bytes differ
+    from machine to machine)."""
+    data_home = os.environ.get("XDG_DATA_HOME") or os.path.join(os.path.expanduser("~"), ".local", "share")
+    return [Path("/usr/local/share/fonts"), Path(data_home) / "fonts", Path(os.path.expanduser("~")) / ".fonts"]
 
 _PACKAGE_IMPORT = re.compile(r"""(?:import|include)\s*\(?\s*["']@""")
 _LINE = re.compile(r"__typst_py_bytes__\.typ:(\d+):(\d+)")
@@ -59,20 +72,33 @@ class TemplateError(PolicyError):
     """A Typst error in a template (or in generated source, which is a bug of ours)."""
 
 
-@lru_cache(maxsize=1)
-def fonts() -> typst.Fonts:
-    """The fonts of this machine that documents may use, scanned once per process."""
-    dirs = [str(d) for d in FONT_DIRS if d.is_dir()]
+def project_fonts_dir(project_root: Path | str | None) -> Path | None:
+    """The project's ``fonts/`` folder, if it exists and is inside the project."""
+    if project_root is None:
+        return None
+    root = Path(project_root).resolve()
+    folder = (root / PROJECT_FONTS).resolve()
+    return folder if folder.is_dir() and folder.is_relative_to(root) else None
+
+
+@lru_cache(maxsize=4)
+def fonts(project_fonts: Path | None = None) -> typst.Fonts:
+    """The fonts documents may use, scanned once per process (and project font folder)."""
+    setup = [str(d) for d in FONT_DIRS if d.is_dir()]
+    dirs = setup + [str(d) for d in local_font_dirs() if d.is_dir()]
     dirs += [p for p in os.environ.get(FONT_PATH_ENV, "").split(os.pathsep) if p]
-    # Only the named folders where they exist (the same faces on every machine, so the
-    # same bytes); elsewhere (macOS, Windows) the system's fonts.
-    return typst.Fonts(include_system_fonts=not dirs, include_embedded_fonts=False, font_paths=dirs)
+    if project_fonts is not None:
+        dirs.append(str(project_fonts))
+    # Only these folders where the set-up's exist (the same faces on every machine, so the
+    # same bytes); elsewhere (macOS, Windows) the system's fonts as well.
+    return typst.Fonts(include_system_fonts=not setup, include_embedded_fonts=False, font_paths=dirs)
 
 
-def missing_families(families: tuple[str, ...]) -> list[str]:
-    """Those of ``families`` no installed font provides."""
-    known = set(fonts().families())
-    return [f for f in families if f not in known]
+def missing_families(families: tuple[str, ...] | list[str], project_root: Path | str | None = None) -> list[str]:
+    """Those of ``families`` no font Typst finds provides (names compare without case, as
+    Typst compares them)."""
+    known = {f.lower() for f in fonts(project_fonts_dir(project_root)).families()}
+    return [f for f in families if f.lower() not in known]
 
 
 class TypstEngine:
@@ -83,7 +109,8 @@ class TypstEngine:
             self._empty = tempfile.TemporaryDirectory(prefix="policydocs-typst-")
             project_root = Path(self._empty.name)
         self.root = Path(project_root).resolve()
-        self.compiler = typst.Compiler(root=str(self.root), font_paths=fonts(), ignore_system_fonts=True)
+        self.compiler = typst.Compiler(root=str(self.root), font_paths=fonts(project_fonts_dir(self.root)),
+                                       ignore_system_fonts=True)
         self._templates: dict[str, Template] = {}
 
     # -- templates ---------------------------------------------------------
@@ -172,3 +199,15 @@ def check_project_templates(project_root: Path | str, errors: Collector) -> int:
         except PolicyError as exc:
             errors.extend(exc)
     return len(own)
+
+
+def font_warnings(config: Config) -> list[str]:
+    """One warning per family ``[pdf.fonts]`` names that Typst cannot find (PDFs then use
+    the locale's Noto face in its place), at its line of policydocs.toml."""
+    named = config.pdf.named_fonts()
+    missing = set(missing_families([family for _, family in named], config.root))
+    return [f"{CONFIG_NAME}:{setting_line(config, 'pdf.fonts', role)}: warning: pdf.fonts.{role}: "
+            f"no installed font is named {family!r}, so PDFs use the next family or Noto CJK in its place; "
+            f"put its files in the project's {PROJECT_FONTS}/ folder or /usr/local/share/fonts "
+            f"(or a folder in ${FONT_PATH_ENV})"
+            for role, family in named if family in missing]

@@ -16,8 +16,9 @@ DOCX writer reads too, so a policy's PDF and DOCX agree.
 Fonts: a fresh machine has Noto CJK (Regular and Bold), DejaVu and
 Liberation only, so 仿宋 (body) and 小标宋 (title) are Noto Serif CJK
 Regular/Bold, 黑体 is Noto Sans CJK and 楷体 (second-level headings) falls
-back to Noto Serif CJK; a company with licensed faces installs them and names
-them in its own ``templates/typst/policy.typ``.
+back to Noto Serif CJK. A company with licensed faces names their families in
+``[pdf.fonts]`` (body, title, heading); they come first, the locale's Noto
+face after them (for what they lack, e.g. a GB2312 仿宋 in a Traditional text).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 
 from ...core.locales import Locale
+from ...read.config import PDF_FONT_ROLES, PdfConfig
 from ..presets import HeadingStyle, LayoutPreset, layout_preset
 
 MM = 72 / 25.4  # points per millimetre
@@ -116,7 +118,10 @@ def get_preset(name: str) -> PagePreset:
 _REGIONS = {"zh-Hans": "cn", "zh-Hant": "tw", "zh-Hant-TW": "tw", "zh-Hant-HK": "hk"}
 
 
-def locale_data(loc: Locale) -> dict:
-    """Language, region and the exact font families of a locale, for the templates."""
+def locale_data(loc: Locale, fonts: PdfConfig | None = None) -> dict:
+    """Language, region and font families of a locale, for the templates: ``serif`` and
+    ``sans`` are the locale's Noto faces; ``body``, ``title`` and ``heading`` the families
+    ``[pdf.fonts]`` names (``fonts``), which the templates put ahead of them."""
+    named = {role: list(fonts.font_families(role)) if fonts else [] for role in PDF_FONT_ROLES}
     return {"lang": "zh", "region": _REGIONS.get(loc.code, "cn"), "serif": loc.font_family,
-            "sans": loc.sans_family, "code": loc.code}
+            "sans": loc.sans_family, "code": loc.code, **named}
