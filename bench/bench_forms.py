@@ -29,6 +29,7 @@ import json
 import os
 import re
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -58,9 +59,11 @@ def bench_register(tmp: Path, names: int) -> dict:
     roster = tmp / "roster.csv"
     roster.write_bytes(("\r\n".join(lines) + "\r\n").encode("gbk"))
     out = tmp / "forms"
+    project = copy_sample(tmp / "register")  # `register` records the issue in the ledger: never the repository's
+    shutil.copytree(ROOT / "ledger", project / "ledger")  # the released A/1, as in the repository
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t = time.perf_counter()
-    proc = subprocess.run([sys.executable, "-m", "policydocs", "-C", str(ROOT), "register", "--policy", "HR-ATT-002",
+    proc = subprocess.run([sys.executable, "-m", "policydocs", "-C", str(project), "register", "--policy", "HR-ATT-002",
                            "--roster", str(roster), "--date", "2025-03-05", "--time", "14:00-16:00",
                            "--place", "一号厂房培训室", "--trainer", "王丽", "--organizer", "人力资源部", "-o", str(out)],
                           capture_output=True, text=True)
