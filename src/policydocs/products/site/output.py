@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Callable
 
 from ...core.errors import PolicyError
-from ...core.fsutil import sha256_file
+from ...core.fsutil import atomic_write_bytes, sha256_file
 
 KEYS_FILE = ".keys.json"
 
@@ -91,9 +91,8 @@ class SiteOutput:
         for folder in sorted((p for p in self.site.rglob("*") if p.is_dir()), reverse=True):
             if not any(folder.iterdir()):
                 folder.rmdir()
-        tmp = self.site / f"{KEYS_FILE}.tmp"
-        tmp.write_text(json.dumps(self.keys, indent=0, sort_keys=True), encoding="utf-8")
-        os.replace(tmp, self.site / KEYS_FILE)
+        atomic_write_bytes(self.site / KEYS_FILE, json.dumps(self.keys, indent=0, sort_keys=True).encode("utf-8"),
+                           mode=0o644)
         self.discard()
 
     def discard(self) -> None:
