@@ -49,6 +49,7 @@ from ..core import model
 from ..core.errors import PolicyError
 from ..core.fsutil import atomic_write_bytes
 from ..core.fsutil import fsync_dir as _fsync_dir
+from ..core.manifest import read_manifest
 from ..core.versioning import VersionError, next_version
 from ..read.config import Config, load_config
 from ..read.frontmatter import ID_PATTERN, parse_front_matter, split_front_matter
@@ -1379,15 +1380,15 @@ def manifest_anchors(config: Config) -> list[Anchor]:
     """The ``ledger_head`` of ``build/manifest.json`` (written by every build), if any."""
     path = config.build_dir / "manifest.json"
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        manifest = read_manifest(path, any_format=True)
+    except PolicyError:  # unreadable: `verify` reports it with the build's files
         return []
-    head = LedgerHead.parse(data.get("ledger_head")) if isinstance(data, dict) else None
+    head = LedgerHead.parse(manifest.ledger_head) if manifest is not None else None
     if head is None:
         return []
-    versions = sorted({(a.get("policy_id"), a.get("version")) for a in data.get("artifacts") or []
-                       if isinstance(a, dict) and a.get("kind", "policy") == "policy" and not a.get("draft")
-                       and isinstance(a.get("policy_id"), str) and isinstance(a.get("version"), str)})
+    versions = sorted({(a.policy_id, a.version) for a in manifest.artifacts
+                       if a.kind == "policy" and not a.draft
+                       and isinstance(a.policy_id, str) and isinstance(a.version, str)})
     rel = path.relative_to(config.root) if path.is_relative_to(config.root) else path
     return [Anchor(str(rel), head, tuple(versions))]
 
