@@ -9,7 +9,6 @@ the files no longer part of the portal removed, and the keys written last.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import shutil
@@ -17,15 +16,14 @@ import tempfile
 from pathlib import Path
 from typing import Callable
 
+from ...core import cachekey
 from ...core.errors import PolicyError
 from ...core.fsutil import atomic_write_bytes, sha256_file
 
 KEYS_FILE = ".keys.json"
 
 
-def key_of(*parts: object) -> str:
-    """A key over ``parts`` (JSON-able values)."""
-    return hashlib.sha256(json.dumps(parts, ensure_ascii=False, sort_keys=True, default=str).encode()).hexdigest()
+key_of = cachekey.digest  # a page's key: the portal's artifact key (``portal_key``) and the page's own inputs
 
 
 class SiteOutput:
