@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import functools
 import os
 import sys
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 
 from ..core.fsutil import atomic_write_bytes
+from ..core.workers import Executor, local_executor
 from ..importer import SUPPORTED
 
 EXAMPLES = """examples:
@@ -91,12 +92,15 @@ def run(args: argparse.Namespace) -> int:
     options = Options(into=into, project_root=root, policy_id=args.policy_id, lang=args.lang, force=args.force,
                       dry_run=args.dry_run)
     jobs = args.jobs or os.cpu_count() or 1
-    if len(files) == 1 or jobs <= 1:
-        reports = finish([read_drafts(f, args.lang) for f in files], options)
-    else:
-        with ProcessPoolExecutor(max_workers=min(jobs, len(files))) as pool:
-            results = _read_all(pool, files, args.lang)
-            reports = finish(results, options, mapper=lambda fn, items: pool.map(fn, items, chunksize=4))
+    # the one local pool (core/workers.py): one process with -j 1 or one file
+    pool = local_executor(min(jobs, len(files)), preload=("policydocs.importer.batch",))
+    try:
+        if len(files) == 1:
+            reports = finish([read_drafts(files[0], args.lang)], options)
+        else:
+            reports = finish(_read_all(pool, files, args.lang), options, mapper=pool.map)
+    finally:
+        pool.close()
     reports_dir = root / args.reports_dir
     failed = bool(problems)
     out = Console(highlight=False, soft_wrap=True)
@@ -119,8 +123,9 @@ def run(args: argparse.Namespace) -> int:
     return 2 if failed else 0
 
 
-def _read_all(pool: ProcessPoolExecutor, files: list[Path], lang: str | None) -> list:
-    """Read every file in the pool, with a progress bar (plain lines when stderr is not a terminal)."""
+def _read_all(pool: Executor, files: list[Path], lang: str | None) -> list:
+    """Read every file in the pool (or one after another), with a progress bar (plain lines when
+    stderr is not a terminal)."""
     # lazy: rich and the importer ≈ 110 ms at start-up, see run
     from rich.console import Console
     from rich.progress import (
@@ -135,16 +140,16 @@ def _read_all(pool: ProcessPoolExecutor, files: list[Path], lang: str | None) ->
 
     console = Console(stderr=True)
     results: dict[Path, FileResult] = {}
-    futures = {pool.submit(read_drafts, f, lang): f for f in files}
+    done = pool.run(functools.partial(read_drafts, lang=lang), files)
     if console.is_terminal:
         with Progress(TextColumn("reading"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                       TextColumn("{task.description}"), console=console, transient=True) as progress:
             task = progress.add_task("", total=len(files))
-            for future in as_completed(futures):
-                results[futures[future]] = future.result()
-                progress.update(task, advance=1, description=futures[future].name)
+            for path, result in done:
+                results[path] = result
+                progress.update(task, advance=1, description=path.name)
     else:
-        for n, future in enumerate(as_completed(futures), start=1):
-            results[futures[future]] = future.result()
-            print(f"[{n}/{len(files)}] read {futures[future]}", file=sys.stderr, flush=True)
+        for n, (path, result) in enumerate(done, start=1):
+            results[path] = result
+            print(f"[{n}/{len(files)}] read {path}", file=sys.stderr, flush=True)
     return [results[f] for f in files]

@@ -33,10 +33,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-import multiprocessing
 import os
 import re
-import threading
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
@@ -50,6 +48,7 @@ from ..core.errors import PolicyError
 from ..core.fsutil import atomic_write_bytes
 from ..core.fsutil import fsync_dir as _fsync_dir
 from ..core.manifest import read_manifest
+from ..core.workers import local_executor
 from ..core.versioning import VersionError, next_version
 from ..read.config import Config, load_config
 from ..read.frontmatter import ID_PATTERN, parse_front_matter, split_front_matter
@@ -593,18 +592,15 @@ def verify_signatures(entries: list[Entry]) -> set[tuple[int, str]]:
             tasks.append((i, e.raw, registry[signer]))
     ok: list[int] = []
     workers = min(os.cpu_count() or 1, 8)
-    # fork only from a single-threaded process (forking a threaded one can deadlock)
-    if len(tasks) >= PARALLEL_SIGNATURES_FROM and workers > 1 and threading.active_count() == 1:
+    if len(tasks) >= PARALLEL_SIGNATURES_FROM and workers > 1:
+        size = -(-len(tasks) // (workers * 4))
+        chunks = [tasks[i:i + size] for i in range(0, len(tasks), size)]
+        pool = local_executor(workers, preload=(__name__,))  # the one local pool (core/workers.py)
         try:
-            ctx = multiprocessing.get_context("fork")
-        except ValueError:  # pragma: no cover - platforms without fork
-            ctx = None
-        if ctx is not None:
-            size = -(-len(tasks) // (workers * 4))
-            chunks = [tasks[i:i + size] for i in range(0, len(tasks), size)]
-            with ctx.Pool(workers) as pool:
-                for part in pool.imap_unordered(_sig_worker, chunks):
-                    ok += part
+            for _chunk, part in pool.run(_sig_worker, chunks):
+                ok += part
+        finally:
+            pool.close()
     else:  # in-process: hand over the parsed records instead of re-parsing the lines
         ok = _sig_worker([(i, entries[i].rec, pub) for i, _raw, pub in tasks])
     okset = set(ok)
