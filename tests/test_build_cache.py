@@ -55,3 +55,28 @@ def test_new_policydocs_code_renders_everything_even_with_the_same_version(root,
     monkeypatch.setattr(fsutil, "package_hash", lambda: "another build of policydocs")
     again = run(root)
     assert again.rendered == N and again.reused == 0
+
+
+def test_the_portal_keys_its_pages_by_the_one_artifact_key_recipe(tmp_path, monkeypatch):
+    """The portal once hashed its own mix of inputs: a change of the key recipe (KEY_FORMAT) or of
+    policydocs' version left every portal page in place while the build re-rendered."""
+    from policydocs.core import cachekey
+    from policydocs.products.site import portal_key
+    from policydocs.products.site.pages import TEMPLATES
+    from policydocs.render.templates import templates_hash
+
+    root = tmp_path / "proj"
+    (root / "policies").mkdir(parents=True)
+    (root / "policydocs.toml").write_text('[organisation]\nname = "甲"\n', encoding="utf-8")
+    key = portal_key(root, "g1")
+    assert key == cachekey.artifact_key(cachekey.environment(root, "g1"), "portal", "html", "",
+                                        templates=templates_hash(root, TEMPLATES))
+    assert portal_key(root, "g2") != key  # the glossary
+    (root / "policydocs.toml").write_text('[organisation]\nname = "乙"\n', encoding="utf-8")
+    assert portal_key(root, "g1") != key  # the configuration
+    (root / "policydocs.toml").write_text('[organisation]\nname = "甲"\n', encoding="utf-8")
+    monkeypatch.setattr(cachekey, "KEY_FORMAT", cachekey.KEY_FORMAT + 1)
+    assert portal_key(root, "g1") != key  # the recipe
+    monkeypatch.setattr(cachekey, "KEY_FORMAT", cachekey.KEY_FORMAT - 1)
+    monkeypatch.setattr(cachekey, "__version__", "99.0")
+    assert portal_key(root, "g1") != key  # policydocs' version

@@ -167,3 +167,53 @@ def test_a_glossary_change_renders_previews_again_and_leaves_publications_alone(
     assert preview_after.key != preview_before.key and "出勤考核" in pdftotext(sample / preview_after.path)
     assert not changed.published
     assert all(hashlib.sha256((sample / path).read_bytes()).hexdigest() == sha for path, sha in published.items())
+
+
+def test_each_text_is_parsed_once_per_session(sample, monkeypatch):
+    """修订章节 compares the session's trees (issue 12): history used to parse every frozen
+    text of a policy again — the working file and each release's snapshot twice per build."""
+    from collections import Counter
+
+    from policydocs.core.model import Ref
+    from policydocs.products.inputs import Edition
+    from policydocs.read import markdown
+    from policydocs.trust import ledger
+
+    monkeypatch.setenv("POLICYDOCS_CACHE_DIR", "off")  # no trees kept from an earlier run
+    parsed: Counter = Counter()
+    real = markdown._TreeBuilder.build
+
+    def counting(self, body):
+        parsed[body] += 1
+        return real(self, body)
+
+    monkeypatch.setattr(markdown._TreeBuilder, "build", counting)
+    session = build_module.BuildSession.open(sample)
+    editions = [e for pid in session.project.documents for e in [session.working(pid), *(
+        Edition(pid, r.version) for r in ledger.released_versions(sample, pid, session.config))]]
+    refs = {e: [(r.kind, r.numbers) for r in session.document(e).walk() if isinstance(r, Ref)] for e in editions}
+    with_history = sum(any(r.sections for r in session.version(e).revisions) for e in editions)
+    assert with_history >= 4  # 修订章节 were compared (FIN-EXP-001 and HR-ATT-002, working and A/1)
+    assert len(parsed) == 11 and set(parsed.values()) == {1}, parsed.most_common(3)
+    # the comparison renumbers the older text's references: on copies, never on the trees every product renders
+    assert refs == {e: [(r.kind, r.numbers) for r in session.document(e).walk() if isinstance(r, Ref)]
+                    for e in editions}
+
+
+def test_a_frozen_text_that_no_longer_resolves_is_compared_on_its_own(sample, monkeypatch):
+    """修订章节 of releases whose trees the session cannot give (a cited policy deleted since)
+    are still filled, from the frozen texts alone, as before sessions handed trees in."""
+    from policydocs.core.errors import PolicyError
+    from policydocs.products import history
+    from policydocs.trust import ledger
+
+    monkeypatch.setenv("POLICYDOCS_CACHE_DIR", "off")
+    old, new = ledger.released_versions(sample, "HR-ATT-002")[:2]
+
+    def unresolvable():
+        raise PolicyError("ledger/snapshots/x.md", 3, "[[GONE-1]]: no such policy")
+
+    alone = history.revision_sections(str(sample), old.snapshot, new.snapshot)
+    monkeypatch.setattr(history, "_sections", {})  # compared again, not read from the first call
+    assert history.revision_sections(str(sample), old.snapshot, new.snapshot, documents=unresolvable) == alone
+    assert alone.startswith("新增第十一条")

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+from policydocs.core.manifest import Artifact
 from policydocs.read.config import load_config
 from policydocs.trust import signing
 
@@ -446,9 +447,9 @@ def test_unsigned_prefix_found_in_pdf_variants(org, unsigned_pdf, variant):
     assert check.valid, check.problems
     entry = {"policy_id": "HR-ATT-002", "version": "A/1", "locale": "zh-Hans", "kind": "policy",
              "unsigned_sha256": signing.sha256_hex(pdf), "unsigned_size": len(pdf)}
-    assert signing.check_against_entry(signed, check, entry) == []
+    assert signing.check_against_entry(signed, check, Artifact.from_json(entry)) == []
     wrong = dict(entry, unsigned_sha256=signing.sha256_hex(pdf + b"x"))
-    assert signing.check_against_entry(signed, check, wrong)
+    assert signing.check_against_entry(signed, check, Artifact.from_json(wrong))
 
 
 def test_unreachable_timestamp_server_is_a_clear_error(org, unsigned_pdf):

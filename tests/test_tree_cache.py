@@ -79,7 +79,7 @@ def test_revision_sections_are_compared_once_not_on_every_build(tmp_path, monkey
     """修订章节 of two frozen texts never changes: the next process reads it from the cache
     (each build used to compare every pair of versions of every policy again)."""
     from policydocs.pipeline.session import BuildSession
-    from policydocs.products import diff, history
+    from policydocs.products import history
 
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     root = copy_project(tmp_path / "sample", ledger=True)
@@ -89,6 +89,6 @@ def test_revision_sections_are_compared_once_not_on_every_build(tmp_path, monkey
     session.close()
 
     monkeypatch.setattr(history, "_sections", {})  # as in a new process
-    monkeypatch.setattr(diff, "diff_snapshots", lambda *a: pytest.fail("compared again"))
+    monkeypatch.setattr(history, "_revision_sections", lambda *a: pytest.fail("compared again"))
     again = BuildSession.open(root)
     assert again.version(again.working("HR-ATT-002")).revisions == rows

@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from ..core.errors import PolicyError
+from ..core.fsutil import atomic_write_bytes
 
 
 def register(sub) -> None:
@@ -83,10 +84,7 @@ def run(args: argparse.Namespace) -> int:
         sys.stdout.write(out)
         sys.stdout.flush()
     else:
-        dest = Path(args.output)
-        tmp = dest.with_name(dest.name + ".tmp")
-        tmp.write_text(out, encoding="utf-8")
-        tmp.replace(dest)
+        atomic_write_bytes(Path(args.output), out.encode("utf-8"), mode=0o644)
     if args.report:
         report.write(Path(args.report))
     print(f"{source} → {target} ({'+'.join(conv.configs) or 'identity'}): {report.summary_line()}",

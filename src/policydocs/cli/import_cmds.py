@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import functools
 import os
 import sys
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 
 from ..core.fsutil import atomic_write_bytes
+from ..core.workers import Executor, local_executor
 from ..importer import SUPPORTED
 from ..pipeline.progress import Progress, Silent, for_terminal
 
@@ -92,20 +93,17 @@ def run(args: argparse.Namespace) -> int:
     options = Options(into=into, project_root=root, policy_id=args.policy_id, lang=args.lang, force=args.force,
                       dry_run=args.dry_run)
     jobs = args.jobs or os.cpu_count() or 1
-    # a bar on a terminal, "[n/N] read FILE" lines in logs — for every folder, whatever -j is
+    # the one local pool (core/workers.py), one process with -j 1 or one file; a bar on a
+    # terminal, "[n/N] read FILE" lines in logs — for every folder, whatever -j is
     progress = progress_display(len(files))
-    progress.start("reading", len(files))
-    if len(files) == 1 or jobs <= 1:
-        results = []
-        for f in files:
-            results.append(read_drafts(f, args.lang))
-            progress.step(f"read {f}")
-        progress.finish()
-        reports = finish(results, options)
-    else:
-        with ProcessPoolExecutor(max_workers=min(jobs, len(files))) as pool:
-            results = _read_all(pool, files, args.lang, progress)
-            reports = finish(results, options, mapper=lambda fn, items: pool.map(fn, items, chunksize=4))
+    pool = local_executor(min(jobs, len(files)), preload=("policydocs.importer.batch",))
+    try:
+        if len(files) == 1:
+            reports = finish([read_drafts(files[0], args.lang)], options)
+        else:
+            reports = finish(_read_all(pool, files, args.lang, progress), options, mapper=pool.map)
+    finally:
+        pool.close()
     reports_dir = root / args.reports_dir
     failed = bool(problems)
     out = Console(highlight=False, soft_wrap=True)
@@ -133,15 +131,15 @@ def progress_display(files: int) -> Progress:
     return for_terminal(stream=sys.stderr) if files > 1 else Silent()
 
 
-def _read_all(pool: ProcessPoolExecutor, files: list[Path], lang: str | None, progress: Progress) -> list:
+def _read_all(pool: Executor, files: list[Path], lang: str | None, progress: Progress) -> list:
     """Read every file in the pool, reporting each one as it completes."""
     # lazy: the importer ≈ 110 ms at start-up, see run
     from ..importer.batch import FileResult, read_drafts
 
     results: dict[Path, FileResult] = {}
-    futures = {pool.submit(read_drafts, f, lang): f for f in files}
-    for future in as_completed(futures):
-        results[futures[future]] = future.result()
-        progress.step(f"read {futures[future]}")
+    progress.start("reading", len(files))
+    for path, result in pool.run(functools.partial(read_drafts, lang=lang), files):
+        results[path] = result
+        progress.step(f"read {path}")
     progress.finish()
     return [results[f] for f in files]

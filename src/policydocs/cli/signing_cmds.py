@@ -17,6 +17,7 @@ from datetime import date
 from pathlib import Path
 
 from ..core.errors import PolicyError
+from ..core.manifest import read_manifest
 from ..read.config import load_config
 from ..trust import clock, ledger, publication, signing, status
 from .ledger_cmds import keys_subparsers
@@ -192,23 +193,22 @@ def _examine(args, root: Path, config, trust_root: Path, data: bytes, day: date)
     manifest_path = args.manifest or config.build_dir / "manifest.json"
     entry, how = None, ""
     if check is not None and Path(manifest_path).exists():
-        manifest = signing.load_manifest(Path(manifest_path))
+        manifest = read_manifest(Path(manifest_path), missing_ok=False, any_format=True)
         entry, how = signing.find_manifest_entry(manifest, data, check)
         if entry is not None and check.signed:
             problems += signing.check_against_entry(data, check, entry)
         elif entry is None and check.ident and published is None:
             pid, ver, loc = check.ident
-            for a in manifest.get("artifacts", []):
-                if (isinstance(a, dict) and a.get("format") == "pdf" and a.get("policy_id") == pid
-                        and a.get("version") == ver and a.get("locale") == loc):
-                    problems.append(f"the published {pid} {ver} {loc} ({a.get('path')}) has different content")
+            for a in manifest.artifacts:
+                if a.format == "pdf" and (a.policy_id, a.version, a.locale) == (pid, ver, loc):
+                    problems.append(f"the published {pid} {ver} {loc} ({a.path}) has different content")
     elif args.manifest:
         raise PolicyError(args.manifest, 0, "manifest not found")
     if ident is None and entry is not None:
-        ident = (entry.get("policy_id"), entry.get("version"), entry.get("locale"))
+        ident = (entry.policy_id, entry.version, entry.locale)
     release = None
     vstatus = None
-    is_handbook = (entry or {}).get("kind") == "handbook" or (published is not None and published.kind == "handbook")
+    is_handbook = (entry is not None and entry.kind == "handbook") or (published is not None and published.kind == "handbook")
     if st is not None and ident is not None and not is_handbook:
         pid, ver, _loc = ident
         release = next((r for r in st.policies.get(pid, ledger.PolicyState()).releases if r.version == ver), None)
@@ -221,7 +221,7 @@ def _examine(args, root: Path, config, trust_root: Path, data: bytes, day: date)
             vstatus = status.version_status(root, pid, ver, day, config)
     # a DOCX (or any non-PDF) is authentic when its bytes are on the organisation-signed publication record
     authentic = not problems and ((check is not None and check.valid) or (check is None and published is not None))
-    title = (entry or {}).get("title", "")
+    title = entry.title if entry is not None else ""
     if not title and release is not None:
         meta = status.release_meta(root, release)
         title = meta.title if meta is not None else ""
@@ -233,7 +233,7 @@ def _examine(args, root: Path, config, trust_root: Path, data: bytes, day: date)
         "status": vstatus.to_json() if vstatus else None,
         "release": release.to_json() if release else None,
         "signature": None, "published": published.to_json() if published else None,
-        "manifest": {"path": str(manifest_path), "entry": entry.get("path"), "match": how} if entry else None,
+        "manifest": {"path": str(manifest_path), "entry": entry.path, "match": how} if entry else None,
     }
     if check is not None and check.signed:
         out["signature"] = {"signer": check.signer, "signing_time": check.signing_time.isoformat() if check.signing_time else None,

@@ -63,7 +63,7 @@ import opencc
 import yaml
 
 from ..core.errors import Diagnostic, PolicyError, PolicyErrors
-from ..core.fsutil import inside_project, outside_project_message
+from ..core.fsutil import atomic_write_bytes, inside_project, outside_project_message
 from ..core.locales import LOCALES, get_locale
 from ..core.model import Document, Image, PolicyMeta, Ref, Text
 from ..core.yamlload import SafeLoader, safe_load
@@ -918,10 +918,7 @@ class ConversionReport:
     def write(self, path: Path) -> None:
         """Write the report (UTF-8 text) atomically to ``path``."""
         path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(path.name + ".tmp")
-        tmp.write_text(self.render(), encoding="utf-8")
-        tmp.replace(path)
+        atomic_write_bytes(path, self.render().encode("utf-8"), mode=0o644)
         self.path = path
 
     def summary_line(self) -> str:

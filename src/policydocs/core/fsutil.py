@@ -59,6 +59,30 @@ def atomic_write_bytes(path: Path, data: bytes, *, mode: int | None = None, fsyn
         fsync_dir(path.parent)
 
 
+def atomic_write_files(outputs: dict[Path, bytes], *, mode: int | None = None) -> list[Path]:
+    """Write several files all or nothing (as far as a file system allows): every temp file
+    is written first, and only then is each renamed over its target — a failure while
+    writing (a full disk) leaves every target as it was. Returns the paths written."""
+    temps: list[tuple[str, Path]] = []
+    try:
+        for path, data in outputs.items():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+            temps.append((tmp, path))
+            with os.fdopen(fd, "wb") as f:
+                if mode is not None:
+                    os.chmod(tmp, mode)
+                f.write(data)
+        written: list[Path] = []
+        for tmp, path in temps:
+            os.replace(tmp, path)
+            written.append(path)
+        return written
+    finally:
+        for tmp, _path in temps:
+            Path(tmp).unlink(missing_ok=True)
+
+
 def fsync_dir(path: Path) -> None:
     """Make a rename in ``path`` durable (no-op where folders cannot be opened, e.g. Windows)."""
     try:

@@ -1,7 +1,8 @@
 """``build/manifest.json``: every file a build produced, with its SHA-256 — typed.
 
 The build writes it last (so it only ever describes a complete build); the
-portal, ``verify`` and the next build read it through :func:`read_manifest`.
+next build, ``verify``, ``verify-file`` and the ledger's anchor check read it
+through :func:`read_manifest` — the one reader, typed.
 """
 
 from __future__ import annotations
@@ -45,8 +46,10 @@ class Artifact:
 
     @classmethod
     def from_json(cls, data: dict) -> "Artifact":
+        """An entry as written; unknown keys are ignored, a missing ``kind`` is a policy (format 1)."""
         known = {f.name for f in fields(cls)}
-        return cls(**{k: v for k, v in data.items() if k in known})
+        return cls(**{"path": "", "kind": "policy", "format": "", "locale": "",
+                      **{k: v for k, v in data.items() if k in known}})
 
 
 @dataclass
@@ -56,13 +59,23 @@ class Manifest:
     organisation: str = ""
     generated_by: str = ""
     converter: dict = field(default_factory=dict)  # opencc version, glossary hash, phrase mode
-    ledger_head: dict | None = None  # {"seq", "hash"} of the ledger's last record
+    ledger_head: dict | str | None = None  # {"seq", "hash"} of the ledger's last record (trust.records.LedgerHead)
     artifacts: list[Artifact] = field(default_factory=list)
     format: int = MANIFEST_FORMAT
     project: str = ".."  # the project folder, relative to the manifest's folder: paths are relative to it
 
     def by_path(self) -> dict[str, Artifact]:
         return {a.path: a for a in self.artifacts}
+
+    def base(self, build_dir: Path) -> Path:
+        """The folder the artifact paths are relative to: the project (format 2, where
+        ``project`` says it is from the manifest's folder), or the build folder (format 1)."""
+        if self.format < 2:
+            return Path(build_dir)
+        up = str(self.project)
+        if not all(part == ".." for part in Path(up).parts):  # only a way up to the project, never elsewhere
+            up = ".."
+        return (Path(build_dir) / up).resolve()
 
     def to_bytes(self) -> bytes:
         data = {"format": self.format, "generated_by": self.generated_by, "organisation": self.organisation,
@@ -74,23 +87,32 @@ class Manifest:
         atomic_write_bytes(path, self.to_bytes())
 
 
-def read_manifest(path: Path, *, missing_ok: bool = True) -> Manifest | None:
+def read_manifest(path: Path, *, missing_ok: bool = True, any_format: bool = False) -> Manifest | None:
     """The manifest at ``path``; None when it does not exist (and ``missing_ok``), or when it
     was written by an older policydocs (its paths mean something else: the next build starts
-    afresh). A manifest that is not valid JSON is a PolicyError naming the file."""
+    afresh) unless ``any_format`` (verification checks the files of any build; see
+    :meth:`Manifest.base`). A manifest that cannot be read or is not valid JSON is a
+    PolicyError naming the file."""
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         if missing_ok:
             return None
         raise PolicyError(path, 0, "no manifest: run `policydocs build` first") from None
-    except (OSError, ValueError) as exc:
-        raise PolicyError(path, 0, f"unreadable manifest: {exc}") from None
+    except OSError as exc:
+        raise PolicyError(path, 0, f"unreadable manifest: {exc.strerror or exc}") from None
+    except ValueError as exc:
+        raise PolicyError(path, 0, f"manifest is not valid JSON: {exc}") from None
     if not isinstance(data, dict) or not isinstance(data.get("artifacts", []), list):
-        raise PolicyError(path, 0, "not a policydocs manifest")
-    if data.get("format", 1) != MANIFEST_FORMAT:
+        raise PolicyError(path, 0, "not a policydocs manifest (no artifacts list)")
+    fmt = data.get("format", 1)
+    if not any_format and fmt != MANIFEST_FORMAT:
         return None
-    return Manifest(organisation=data.get("organisation", ""), generated_by=data.get("generated_by", ""),
-                    converter=data.get("converter") or {}, ledger_head=data.get("ledger_head"),
+    if not isinstance(fmt, int) or isinstance(fmt, bool):
+        raise PolicyError(path, 0, f"not a policydocs manifest (format {fmt!r})")
+    head = data.get("ledger_head")
+    return Manifest(organisation=str(data.get("organisation") or ""), generated_by=str(data.get("generated_by") or ""),
+                    converter=data.get("converter") if isinstance(data.get("converter"), dict) else {},
+                    ledger_head=head if isinstance(head, (dict, str)) else None,
                     artifacts=[Artifact.from_json(a) for a in data.get("artifacts", []) if isinstance(a, dict)],
-                    format=data.get("format", MANIFEST_FORMAT), project=data.get("project", ".."))
+                    format=fmt, project=str(data.get("project", "..")))

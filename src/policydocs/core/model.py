@@ -357,6 +357,43 @@ _CHILDREN: dict[type, Callable[[object], list]] = {
 }
 
 
+def walk(nodes: list) -> Iterator[object]:
+    """Every node under ``nodes`` (blocks, containers, items, inlines), pre-order: the one tree
+    walk (Pandoc's ``walk``/``query``); ``Document.walk`` walks a whole document."""
+    return _walk(nodes)
+
+
+#: node type → its child *blocks*, for walks that need where a node sits, not its text.
+_BLOCK_CHILDREN: dict[type, Callable[[object], list]] = {
+    Chapter: lambda n: n.children,
+    Section: lambda n: n.children,
+    Article: lambda n: n.blocks,
+    ItemList: lambda n: n.items,
+    Item: lambda n: n.children,
+    Note: lambda n: n.blocks,
+}
+
+
+def walk_with_path(nodes: list) -> Iterator[tuple[object, tuple]]:
+    """Every block-level node under ``nodes`` (chapters, sections, articles, blocks, lists,
+    items; not inlines), pre-order, with its ancestors from the top: ``(node, (chapter,
+    section, article, …))`` — what numbering and anchors need (the ``numbers`` of a
+    reference, a page's article ids)."""
+    stack: list[tuple[Iterator, tuple]] = [(iter(nodes), ())]
+    while stack:
+        children, path = stack[-1]
+        for node in children:
+            yield node, path
+            kids = _BLOCK_CHILDREN.get(type(node))
+            if kids is not None:
+                below = kids(node)
+                if below:
+                    stack.append((iter(below), path + (node,)))
+                    break
+        else:
+            stack.pop()
+
+
 def _walk(nodes: list) -> Iterator[object]:
     """Pre-order, iteratively (a recursive generator costs a frame per level per node)."""
     stack = [iter(nodes)]
@@ -397,11 +434,9 @@ class Visitor:
 def plain_text(inlines: list[Inline]) -> str:
     """Inline content as plain text (references shown as their raw source)."""
     parts: list[str] = []
-    for node in inlines:
+    for node in _walk(inlines):  # Strong, Emph and Link come before their children: their text follows
         if isinstance(node, (Text, Code)):
             parts.append(node.text)
-        elif isinstance(node, (Strong, Emph, Link)):
-            parts.append(plain_text(node.children))
         elif isinstance(node, LineBreak):
             parts.append("\n")
         elif isinstance(node, Ref):

@@ -13,7 +13,7 @@ Two outputs, never mixed (ISO 9001 §7.5.3, docs/publication.md):
 1. A :class:`BuildSession` loads and validates the project once (any error →
    nothing is written) and localizes each (policy, version, locale) once.
 2. Releases not yet on the publication record are planned; previews are keyed
-   over all their inputs (``keys.py``) and kept when the key and file match
+   over all their inputs (``cachekey.py``) and kept when the key and file match
    the last manifest.
 3. Everything is rendered through one executor (local processes or Dask): the
    workers turn trees into bytes; this process signs and stages them.
@@ -41,6 +41,7 @@ from filelock import FileLock, Timeout
 
 from .. import __version__
 from ..convert.conversion import OPENCC_VERSION, ConversionReport
+from ..core import cachekey
 from ..core.errors import Collector, PolicyError, PolicyErrors
 from ..core.fsutil import sha256_file
 from ..core.locales import LOCALES
@@ -50,9 +51,9 @@ from ..products.handbook import Handbook
 from ..products.inputs import Edition
 from ..render import docx_layout, writers
 from ..render.docx import load_reference
+from ..render.templates import templates_hash
 from ..trust import ledger, publication, signing, status
 from ..trust.publication import FileToPublish
-from . import keys
 from .executor import Executor, executor
 from .jobs import (
     HANDBOOK_FORMATS,
@@ -145,7 +146,7 @@ def build(root: str | Path = ".", *, formats: list[str] | None = None, locales: 
     _check_request(session, formats_t, locale_list, policy_ids)
     result = BuildResult(glossary_sha256=session.glossary_hash)
     signer = Signer(cfg, enabled=sign)
-    env = keys.environment(session.root, session.glossary_hash)
+    env = cachekey.environment(session.root, session.glossary_hash)
     build_dir = cfg.build_dir
     build_dir.mkdir(parents=True, exist_ok=True)
     try:
@@ -241,14 +242,14 @@ def _build_rel(session: BuildSession) -> str:
 # ---------------------------------------------------------------------------
 
 
-def _plan_previews(session: BuildSession, env: keys.Environment, formats: tuple[str, ...], locales: list[str],
+def _plan_previews(session: BuildSession, env: cachekey.Environment, formats: tuple[str, ...], locales: list[str],
                    policy_ids: list[str] | None, previous: dict[str, Artifact], result: BuildResult,
                    progress: Progress) -> list[Planned]:
     """A preview of every working text that is not exactly a release; unchanged ones are kept."""
     build_rel = _build_rel(session)
-    templates = "+".join(keys.templates_hash(session.root, writers.get_writer(fmt, session.root).templates)
+    templates = "+".join(templates_hash(session.root, writers.get_writer(fmt, session.root).templates)
                          for fmt in formats)
-    reference = keys.file_hash(load_reference(session.config)) if "docx" in formats else ""
+    reference = cachekey.file_hash(load_reference(session.config)) if "docx" in formats else ""
     errors = Collector()
     todo: list[Planned] = []
     for pid in policy_ids or list(session.project.documents):
@@ -257,10 +258,10 @@ def _plan_previews(session: BuildSession, env: keys.Environment, formats: tuple[
         if not version.is_draft:  # the working text is a release: its publication is the document
             continue
         doc = session.document(edition)
-        fingerprint = keys.text_fingerprint(doc, version)
+        fingerprint = cachekey.text_fingerprint(doc, version)
         cited = tuple(sorted({n.policy_id for n in doc.walk() if getattr(n, "policy_id", None)}))
         for locale in locales:
-            key = keys.artifact_key(env, "preview", "+".join(formats), locale, templates=templates,
+            key = cachekey.artifact_key(env, "preview", "+".join(formats), locale, templates=templates,
                                     texts=[fingerprint], extra=reference)
             paths = {fmt: preview_path(build_rel, pid, locale, writers.get_writer(fmt, session.root).suffix)
                      for fmt in formats}
@@ -327,7 +328,7 @@ def _plan_publication(session: BuildSession, formats: tuple[str, ...], locales: 
     return todo
 
 
-def _plan_handbooks(session: BuildSession, env: keys.Environment, signer: Signer, formats: tuple[str, ...],
+def _plan_handbooks(session: BuildSession, env: cachekey.Environment, signer: Signer, formats: tuple[str, ...],
                     locales: list[str], published: set[tuple], result: BuildResult) -> list[Planned]:
     """Every handbook, binding the versions in force today, in every locale it is published in.
 
@@ -343,8 +344,8 @@ def _plan_handbooks(session: BuildSession, env: keys.Environment, signer: Signer
             errors.extend(exc)
     errors.raise_if_any()
     formats = tuple(f for f in formats if f in HANDBOOK_FORMATS)
-    templates = keys.templates_hash(session.root, [f"typst/{t}" for t in handbook.HANDBOOK_TEMPLATES])
-    reference = keys.file_hash(load_reference(cfg)) if "docx" in formats else ""
+    templates = templates_hash(session.root, [f"typst/{t}" for t in handbook.HANDBOOK_TEMPLATES])
+    reference = cachekey.file_hash(load_reference(cfg)) if "docx" in formats else ""
     todo: list[Planned] = []
     for hb in books:
         editions, left_out = [], []
@@ -358,13 +359,13 @@ def _plan_handbooks(session: BuildSession, env: keys.Environment, signer: Signer
             result.warnings.append(f"handbook {hb.name}: not in force today, left out: {', '.join(left_out)}")
         if not editions:
             continue
-        texts = [keys.text_fingerprint(session.document(e), session.version(e)) for e in editions]
-        definition = keys.file_hash((session.root / hb.path).read_bytes())
+        texts = [cachekey.text_fingerprint(session.document(e), session.version(e)) for e in editions]
+        definition = cachekey.file_hash((session.root / hb.path).read_bytes())
         bound = handbook.Handbook(**{**hb.__dict__, "policy_ids": [e.policy_id for e in editions]})
         # One edition in every locale, named by the day its last policy took effect and by what it
         # binds: the definition and the released versions. Like a policy, a published edition is
         # never laid out again; a new template or policydocs applies to the next edition.
-        key = keys.artifact_key(env, "handbook", "", "", templates=templates, texts=texts,
+        key = cachekey.artifact_key(env, "handbook", "", "", templates=templates, texts=texts,
                                 extra=[definition, reference], signer=signer.fingerprint(True))
         bound_key = hashlib.sha256(json.dumps([definition, [(e.policy_id, e.version) for e in editions]],
                                               ensure_ascii=False).encode()).hexdigest()

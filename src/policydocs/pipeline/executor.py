@@ -1,6 +1,7 @@
 """The one way the build runs work in parallel.
 
-``executor(workers, scheduler)`` returns a local process pool by default, or a
+``executor(workers, scheduler)`` returns the local process pool
+(``core/workers.py``, shared with ``import`` and the ledger) by default, or a
 client of a Dask distributed cluster when ``--scheduler ADDRESS`` is given
 (group companies whose corpora outgrow one machine; ``pip install
 policydocs[cluster]``). Jobs are module-level functions with picklable
@@ -10,77 +11,15 @@ the results are identical whichever executor ran them.
 
 from __future__ import annotations
 
-import multiprocessing
-import os
-import sys
-from concurrent.futures import Future, ProcessPoolExecutor, as_completed
-from typing import Any, Callable, Iterable, Iterator, Protocol, TypeVar
+from typing import Callable, Iterable, Iterator, TypeVar
 
 from ..core.errors import PolicyError
+from ..core.workers import Executor, InProcess, LocalPool, local_executor
+
+__all__ = ["Executor", "InProcess", "LocalPool", "DaskCluster", "executor"]
 
 T = TypeVar("T")
 R = TypeVar("R")
-
-
-class Executor(Protocol):
-    """Runs ``fn(item)`` for every item; yields (item, result) as each finishes."""
-
-    workers: int
-
-    def run(self, fn: Callable[[T], R], items: Iterable[T]) -> Iterator[tuple[T, R]]: ...
-
-    def close(self) -> None: ...
-
-
-class InProcess:
-    """No pool: one job after another in this process (one CPU, or one job)."""
-
-    workers = 1
-
-    def run(self, fn: Callable[[T], R], items: Iterable[T]) -> Iterator[tuple[T, R]]:
-        for item in items:
-            yield item, fn(item)
-
-    def close(self) -> None:
-        pass
-
-
-class LocalPool:
-    """A process pool on this machine, started on first use and reused for the whole build.
-
-    Workers come from a fork server where the platform has one (Linux), else they
-    are spawned (Windows, macOS). Never plain fork: the PDF engine keeps worker
-    threads, and a process forked from one that has compiled a document waits on
-    them forever."""
-
-    def __init__(self, workers: int):
-        self.workers = workers
-        self._pool: ProcessPoolExecutor | None = None
-
-    def run(self, fn: Callable[[T], R], items: Iterable[T]) -> Iterator[tuple[T, R]]:
-        items = list(items)
-        if len(items) < 2:
-            yield from InProcess().run(fn, items)
-            return
-        if self._pool is None:
-            if sys.platform.startswith("linux"):
-                context = multiprocessing.get_context("forkserver")
-                context.set_forkserver_preload(["policydocs.pipeline.build"])  # imported once, not per worker
-            else:
-                context = multiprocessing.get_context("spawn")
-            self._pool = ProcessPoolExecutor(self.workers, mp_context=context)
-        futures: dict[Future, Any] = {self._pool.submit(fn, item): item for item in items}
-        try:
-            for fut in as_completed(futures):
-                yield futures[fut], fut.result()
-        finally:
-            for fut in futures:
-                fut.cancel()
-
-    def close(self) -> None:
-        if self._pool is not None:
-            self._pool.shutdown(cancel_futures=True)
-            self._pool = None
 
 
 class DaskCluster:
@@ -107,6 +46,9 @@ class DaskCluster:
         for fut in self._as_completed(futures):
             yield index[fut.key], fut.result()
 
+    def map(self, fn: Callable[[T], R], items: Iterable[T]) -> list[R]:
+        return self.client.gather(self.client.map(fn, list(items), pure=False))
+
     def close(self) -> None:
         self.client.close()
 
@@ -115,5 +57,4 @@ def executor(workers: int | None = None, scheduler: str | None = None) -> Execut
     """The executor for a build: Dask when ``scheduler`` is given, else local processes."""
     if scheduler:
         return DaskCluster(scheduler)
-    n = workers or os.cpu_count() or 1
-    return LocalPool(n) if n > 1 else InProcess()
+    return local_executor(workers, preload=("policydocs.pipeline.build",))  # imported once, not per worker

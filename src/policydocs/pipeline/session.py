@@ -12,6 +12,7 @@ products receive documents.
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass, replace
 from datetime import date
 from functools import cached_property
@@ -107,14 +108,23 @@ class BuildSession:
         """Version information printed on an edition (approvals, revision rows, draft or not)."""
         info = self._versions.get(edition)
         if info is None:
+            trees = self._release_trees(edition.policy_id)  # 修订章节 compares this session's trees
             if edition.version is not None:  # a release, as published
-                info = history.release_info(self.root, self.config, edition.policy_id, edition.version)
+                info = history.release_info(self.root, self.config, edition.policy_id, edition.version, trees=trees)
             else:  # the working text: its release when unchanged, else a draft
                 doc = self.document(edition)
                 info = history.version_info(self.root, self.config, edition.policy_id, doc.source_text,
-                                            fallback_effective=doc.meta.effective_date)
+                                            fallback_effective=doc.meta.effective_date, trees=trees)
             self._versions[edition] = info
         return info
+
+    def _release_trees(self, policy_id: str) -> history.Trees:
+        return lambda release: self.document(Edition(policy_id, release.version))
+
+    def documents_to_compare(self, old: Edition, new: Edition) -> tuple[Document, Document]:
+        """The trees of two editions of a policy for a comparison (a redline, 修订章节): private
+        copies, since the diff renumbers the older text's references in place."""
+        return copy.deepcopy(self.document(old)), copy.deepcopy(self.document(new))
 
     def localized(self, edition: Edition, locale: str) -> Localized:
         """The edition converted to ``locale``, once per session."""

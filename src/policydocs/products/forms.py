@@ -27,9 +27,7 @@ from __future__ import annotations
 
 import io
 import math
-import os
 import re
-import tempfile
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -46,6 +44,7 @@ from docx.oxml.ns import nsdecls, qn
 from docx.shared import Mm, Pt, Twips
 
 from ..core.errors import PolicyError
+from ..core.fsutil import atomic_write_files
 from ..core.locales import format_date, get_locale
 from ..core.words import words
 from ..read.roster import Employee
@@ -737,24 +736,7 @@ def receipts_docx(material: Material, employees: Sequence[Employee], opts: FormO
 def write_outputs(outputs: dict[Path, bytes], *, mode: int = 0o644) -> list[Path]:
     """Write every file atomically (temp file + rename) — only call once all rendered.
     Files get ordinary permissions (``mode``, default 0644), not the temp file's 0600."""
-    written: list[Path] = []
-    temps: list[tuple[str, Path]] = []
-    try:
-        for path, data in outputs.items():
-            path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-            os.chmod(tmp, mode)
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(data)
-            temps.append((tmp, path))
-        for tmp, path in temps:
-            os.replace(tmp, path)
-            written.append(path)
-    finally:
-        for tmp, _ in temps:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
-    return written
+    return atomic_write_files(outputs, mode=mode)
 
 
 def safe_name(text: str) -> str:

@@ -1,45 +1,59 @@
 """Version history for the writers: the ledger's releases plus what changed between them.
 
 The ledger (trust layer) knows releases, approvals and frozen texts; which
-articles changed between two frozen texts (修订章节) needs the parser and the
-diff engine, so it is filled in here, one layer up.
+articles changed between two frozen texts (修订章节) needs their trees and the
+diff engine, so it is filled in here, one layer up. A build session hands its
+trees in (``trees``): a frozen text is parsed once per run, whoever needs it.
 """
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
+from typing import Callable
 
 from ..core.errors import PolicyError, PolicyErrors
 from ..core.fsutil import atomic_write_bytes, package_hash
-from ..core.model import VersionInfo
+from ..core.model import Document, VersionInfo
 from ..core.words import words
 from ..read.cache import cache_dir
 from ..trust import ledger
 from . import diff
 
 
+#: The resolved tree of a release's frozen text (a build session's ``document``).
+Trees = Callable[[ledger.ReleaseRecord], Document]
+
+
 def version_info(project_root: str | Path, config, policy_id: str, source_text: str, *,
-                 fallback_effective: date | None = None) -> VersionInfo:
-    """``ledger.version_info`` with the 修订章节 column of every revision row filled."""
+                 fallback_effective: date | None = None, trees: Trees | None = None) -> VersionInfo:
+    """``ledger.version_info`` with the 修订章节 column of every revision row filled
+    (compared on ``trees`` when given, else on frozen texts parsed here)."""
     info = ledger.version_info(project_root, config, policy_id, source_text, fallback_effective=fallback_effective)
     releases = ledger.released_versions(project_root, policy_id, config)
-    return replace(info, revisions=_with_sections(project_root, releases, info.revisions))
+    return replace(info, revisions=_with_sections(project_root, releases, info.revisions, trees))
 
 
-def release_info(project_root: str | Path, config, policy_id: str, version: str) -> VersionInfo:
+def release_info(project_root: str | Path, config, policy_id: str, version: str, *,
+                 trees: Trees | None = None) -> VersionInfo:
     """``ledger.release_info`` (a released version as published) with 修订章节 filled."""
     info = ledger.release_info(project_root, config, policy_id, version)
     releases = ledger.released_versions(project_root, policy_id, config)
-    return replace(info, revisions=_with_sections(project_root, releases, info.revisions))
+    return replace(info, revisions=_with_sections(project_root, releases, info.revisions, trees))
 
 
-def _with_sections(project_root: str | Path, releases: list, revisions: list) -> list:
+def _with_sections(project_root: str | Path, releases: list, revisions: list, trees: Trees | None) -> list:
     root = str(Path(project_root).resolve())
-    return [replace(rev, sections=revision_sections(root, releases[i - 1].snapshot, releases[i].snapshot))
+
+    def pair(old, new) -> Callable[[], tuple[Document, Document]] | None:
+        return (lambda: (trees(old), trees(new))) if trees is not None else None
+
+    return [replace(rev, sections=revision_sections(root, releases[i - 1].snapshot, releases[i].snapshot,
+                                                    documents=pair(releases[i - 1], releases[i])))
             if i > 0 else rev for i, rev in enumerate(revisions)]
 
 
@@ -97,25 +111,45 @@ def keep_sections(project_root: str | Path) -> None:
         cache.save()
 
 
-def revision_sections(project_root: str, old_snapshot: str, new_snapshot: str, locale: str = "zh-Hans") -> str:
+def revision_sections(project_root: str, old_snapshot: str, new_snapshot: str, locale: str = "zh-Hans", *,
+                      documents: Callable[[], tuple[Document, Document]] | None = None) -> str:
     """Which articles changed between two frozen texts, in ``locale``'s words (cached).
 
-    The words are those of the policy's source language: the build converts the
-    revision rows with the rest of the text."""
+    ``documents`` gives their trees (a build session's) when they must be compared; without
+    it the frozen texts are parsed here. The words are those of the policy's source
+    language: the build converts the revision rows with the rest of the text."""
     cache = _sections_of(project_root)
     key = f"{old_snapshot}:{new_snapshot}:{locale}"
     hit = cache.get(key)
     if hit is None:
-        hit = _revision_sections(project_root, old_snapshot, new_snapshot, locale)
+        hit = _revision_sections(project_root, old_snapshot, new_snapshot, locale, documents)
         cache.put(key, hit)
     return hit
 
 
-def _revision_sections(project_root: str, old_snapshot: str, new_snapshot: str, locale: str) -> str:
+def sections_between(old: Document, new: Document, locale: str = "zh-Hans") -> str:
+    """修订章节 of two trees (a session's: they are compared as copies, since the diff
+    renumbers the older text's references in place)."""
+    return _describe(diff.diff_documents(copy.deepcopy(old), copy.deepcopy(new), old_version="", new_version=""),
+                     locale)
+
+
+def _revision_sections(project_root: str, old_snapshot: str, new_snapshot: str, locale: str,
+                       documents: Callable[[], tuple[Document, Document]] | None) -> str:
+    if documents is not None:
+        try:
+            return sections_between(*documents(), locale)
+        except (PolicyError, PolicyErrors):
+            pass  # a frozen text that no longer resolves in today's project: compared on its own below
     try:
         result = diff.diff_snapshots(Path(project_root), old_snapshot, new_snapshot)
     except (PolicyError, PolicyErrors):  # an old snapshot the current parser rejects: leave the column empty
         return ""
+    return _describe(result, locale)
+
+
+def _describe(result: diff.DiffResult, locale: str) -> str:
+    """The changed articles of a comparison, grouped (新增 / 修改 / 删除) in ``locale``'s words."""
     w = words(locale, "history")
     groups: dict[str, list[str]] = {"added": [], "modified": [], "deleted": []}
     for c in result.changed:

@@ -38,6 +38,9 @@ class Inputs(Protocol):
     def version(self, edition: Edition) -> VersionInfo:
         """Version information printed on an edition."""
 
+    def documents_to_compare(self, old: Edition, new: Edition) -> tuple[Document, Document]:
+        """The trees of two editions for a redline, as copies the comparison may change."""
+
     def context(self, edition: Edition, locale: str, *, policy_links: dict[str, str] | None = None) -> RenderContext:
         """What a writer needs to render ``edition`` in ``locale``."""
 

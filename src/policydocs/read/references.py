@@ -13,11 +13,10 @@ from ..core.model import (
     Chapter,
     Document,
     Item,
-    ItemList,
     Labelled,
-    Note,
     Ref,
     Section,
+    walk_with_path,
 )
 
 
@@ -30,56 +29,42 @@ def label_index(doc: Document, errors: Collector) -> dict[str, tuple[str, tuple[
     level (0 where a level is absent), then the item numbers."""
     index: dict[str, tuple[str, tuple[int, ...], Labelled]] = {}
 
-    def add(label: str | None, kind: str, numbers: tuple[int, ...], node: Labelled) -> None:
-        if not label:
-            return
-        if label in index:
-            first = index[label][2].pos.line
-            errors.add(doc.path, node.pos.line, f"duplicate label {{#{label}}} (first defined at line {first})")
-            return
-        index[label] = (kind, numbers, node)
-
-    def walk_item(item: Item, prefix: tuple[int, ...]) -> None:
-        numbers = prefix + (item.number,)
-        add(item.label, "item", numbers, item)
-        for child in item.children:
-            walk_item(child, numbers)
-
-    def blocks(nodes: list, path: tuple[int, ...]) -> None:
-        """``path``: (article,) in article style; the heading slots (part, section, sub) in sectioned style."""
-        for node in nodes:
-            if isinstance(node, Chapter):
-                add(node.label, "chapter", (node.number,), node)
-                blocks(node.children, (0,) if not sectioned else (node.number, 0, 0))
-            elif isinstance(node, Section):
-                if sectioned:
-                    add(node.label, "section", path[:1] + (node.number,), node)
-                    blocks(node.children, path[:1] + (node.number, 0))
-                else:
-                    add(node.label, "section", (chapter_of(node), node.number), node)
-                    blocks(node.children, (0,))
-            elif isinstance(node, Article):
-                if sectioned:
-                    numbers = path[:2] + (node.number,)
-                    add(node.label, "article", numbers, node)
-                    blocks(node.blocks, numbers)
-                else:
-                    add(node.label, "article", (node.number,), node)
-                    blocks(node.blocks, (node.number,))
-            elif isinstance(node, ItemList):
-                for item in node.items:
-                    walk_item(item, path)
-            elif isinstance(node, Note):
-                blocks(node.blocks, path)
-
     sectioned = doc.meta.numbering == "sectioned"
-    chapters = {id(sec): ch.number for ch in doc.chapters() for sec in ch.children if isinstance(sec, Section)}
-
-    def chapter_of(section: Section) -> int:
-        return chapters.get(id(section), 0)
-
-    blocks(doc.body, (0, 0, 0) if sectioned else (0,))
+    for node, path in walk_with_path(doc.body):
+        kind = _KINDS.get(type(node))
+        if kind is None or not node.label:
+            continue
+        if node.label in index:
+            first = index[node.label][2].pos.line
+            errors.add(doc.path, node.pos.line, f"duplicate label {{#{node.label}}} (first defined at line {first})")
+            continue
+        index[node.label] = (kind, _numbers(node, path, sectioned), node)
     return index
+
+
+_KINDS = {Chapter: "chapter", Section: "section", Article: "article", Item: "item"}
+
+
+def _numbers(node: Labelled, path: tuple, sectioned: bool) -> tuple[int, ...]:
+    """``Ref.numbers`` of a labelled node from its ancestors (see :func:`label_index`)."""
+    chapter = section = article = 0
+    items: list[int] = []
+    for up in path:
+        if isinstance(up, Chapter):
+            chapter = up.number
+        elif isinstance(up, Section):
+            section = up.number
+        elif isinstance(up, Article):
+            article = up.number
+        elif isinstance(up, Item):
+            items.append(up.number)
+    if isinstance(node, Chapter):
+        return (node.number,)
+    if isinstance(node, Section):
+        return (chapter, node.number)
+    if isinstance(node, Article):
+        return (chapter, section, node.number) if sectioned else (node.number,)
+    return ((chapter, section, article) if sectioned else (article,)) + tuple(items) + (node.number,)
 
 
 def resolve(docs: dict[str, Document], errors: Collector) -> None:

@@ -33,10 +33,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-import multiprocessing
 import os
 import re
-import threading
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
@@ -49,6 +47,8 @@ from ..core import model
 from ..core.errors import PolicyError
 from ..core.fsutil import atomic_write_bytes
 from ..core.fsutil import fsync_dir as _fsync_dir
+from ..core.manifest import read_manifest
+from ..core.workers import local_executor
 from ..core.versioning import VersionError, next_version
 from ..read.config import Config, load_config
 from ..read.frontmatter import ID_PATTERN, parse_front_matter, split_front_matter
@@ -592,18 +592,15 @@ def verify_signatures(entries: list[Entry]) -> set[tuple[int, str]]:
             tasks.append((i, e.raw, registry[signer]))
     ok: list[int] = []
     workers = min(os.cpu_count() or 1, 8)
-    # fork only from a single-threaded process (forking a threaded one can deadlock)
-    if len(tasks) >= PARALLEL_SIGNATURES_FROM and workers > 1 and threading.active_count() == 1:
+    if len(tasks) >= PARALLEL_SIGNATURES_FROM and workers > 1:
+        size = -(-len(tasks) // (workers * 4))
+        chunks = [tasks[i:i + size] for i in range(0, len(tasks), size)]
+        pool = local_executor(workers, preload=(__name__,))  # the one local pool (core/workers.py)
         try:
-            ctx = multiprocessing.get_context("fork")
-        except ValueError:  # pragma: no cover - platforms without fork
-            ctx = None
-        if ctx is not None:
-            size = -(-len(tasks) // (workers * 4))
-            chunks = [tasks[i:i + size] for i in range(0, len(tasks), size)]
-            with ctx.Pool(workers) as pool:
-                for part in pool.imap_unordered(_sig_worker, chunks):
-                    ok += part
+            for _chunk, part in pool.run(_sig_worker, chunks):
+                ok += part
+        finally:
+            pool.close()
     else:  # in-process: hand over the parsed records instead of re-parsing the lines
         ok = _sig_worker([(i, entries[i].rec, pub) for i, _raw, pub in tasks])
     okset = set(ok)
@@ -1379,15 +1376,15 @@ def manifest_anchors(config: Config) -> list[Anchor]:
     """The ``ledger_head`` of ``build/manifest.json`` (written by every build), if any."""
     path = config.build_dir / "manifest.json"
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        manifest = read_manifest(path, any_format=True)
+    except PolicyError:  # unreadable: `verify` reports it with the build's files
         return []
-    head = LedgerHead.parse(data.get("ledger_head")) if isinstance(data, dict) else None
+    head = LedgerHead.parse(manifest.ledger_head) if manifest is not None else None
     if head is None:
         return []
-    versions = sorted({(a.get("policy_id"), a.get("version")) for a in data.get("artifacts") or []
-                       if isinstance(a, dict) and a.get("kind", "policy") == "policy" and not a.get("draft")
-                       and isinstance(a.get("policy_id"), str) and isinstance(a.get("version"), str)})
+    versions = sorted({(a.policy_id, a.version) for a in manifest.artifacts
+                       if a.kind == "policy" and not a.draft
+                       and isinstance(a.policy_id, str) and isinstance(a.version, str)})
     rel = path.relative_to(config.root) if path.is_relative_to(config.root) else path
     return [Anchor(str(rel), head, tuple(versions))]
 

@@ -22,7 +22,6 @@ from __future__ import annotations
 import datetime as _dt
 import hashlib
 import io
-import json
 import logging
 import os
 import re
@@ -45,6 +44,7 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID, ObjectIdentifier
 from .. import __version__
 from ..core.errors import PolicyError
 from ..core.fsutil import atomic_write_bytes
+from ..core.manifest import Artifact, Manifest, read_manifest
 from ..read.config import Config, user_config_dir
 from . import clock
 from .orgsig import OrgKey
@@ -716,40 +716,17 @@ def sha256_hex(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def load_manifest(path: Path) -> dict:
-    try:
-        manifest = json.loads(Path(path).read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise SigningError(path, f"cannot read manifest: {exc.strerror or exc}") from None
-    except ValueError as exc:
-        raise SigningError(path, f"manifest is not valid JSON: {exc}") from None
-    if not isinstance(manifest, dict) or not isinstance(manifest.get("artifacts"), list):
-        raise SigningError(path, "manifest has no artifacts list")
-    return manifest
-
-
-def manifest_base(manifest: dict, build_dir: Path) -> Path:
-    """The folder a manifest's paths are relative to: the project (format 2: ``project`` says
-    where it is from the manifest's folder) or the build folder itself (format 1)."""
-    if manifest.get("format", 1) < 2:
-        return Path(build_dir)
-    up = str(manifest.get("project", ".."))
-    if not all(part == ".." for part in Path(up).parts):  # only a way up to the project, never elsewhere
-        up = ".."
-    return (Path(build_dir) / up).resolve()
-
-
 def _safe_artifact_path(build_dir: Path, rel: str) -> Path | None:
     if not isinstance(rel, str) or not rel or rel.startswith(("/", "\\")) or ".." in Path(rel).parts:
         return None
     return build_dir / rel
 
 
-def check_against_entry(data: bytes, check: SignatureCheck, entry: dict) -> list[str]:
+def check_against_entry(data: bytes, check: SignatureCheck, entry: Artifact) -> list[str]:
     """Problems binding a validated signed file to its manifest entry."""
     problems: list[str] = []
-    size = entry.get("unsigned_size")
-    want = entry.get("unsigned_sha256")
+    size = entry.unsigned_size
+    want = entry.unsigned_sha256
     if not isinstance(size, int) or not isinstance(want, str):
         return ["manifest entry lacks unsigned_sha256/unsigned_size"]
     detected = check.signed_prefix_size
@@ -759,10 +736,10 @@ def check_against_entry(data: bytes, check: SignatureCheck, entry: dict) -> list
     if sha256_hex(data[:size]) != want:
         problems.append("unsigned content does not match the manifest (unsigned_sha256 differs)")
     ident = check.ident
-    expected = (entry.get("policy_id"), entry.get("version"), entry.get("locale"))
+    expected = (entry.policy_id, entry.version, entry.locale)
     if ident is None:
         problems.append(f"signature reason {check.reason!r} does not name policy, version and locale")
-    elif entry.get("kind", "policy") == "policy" and ident != expected:
+    elif entry.kind == "policy" and ident != expected:
         problems.append(f"signature is for {' '.join(ident)}, manifest entry is {' '.join(map(str, expected))}")
     return problems
 
@@ -786,10 +763,11 @@ def verify_published(build_dir: Path, trust_root: Path, *, manifest_path: Path |
     build_dir = Path(build_dir)
     manifest_path = Path(manifest_path) if manifest_path else build_dir / "manifest.json"
     try:
-        manifest = load_manifest(manifest_path)
-    except SigningError as exc:
-        return [str(exc.diagnostic.message) + f" ({manifest_path})"]
-    base = manifest_base(manifest, build_dir)
+        manifest = read_manifest(manifest_path, missing_ok=False, any_format=True)
+    except PolicyError as exc:
+        return [f"cannot read manifest {manifest_path}: {exc.diagnostic.message}"]
+    assert manifest is not None  # missing_ok=False
+    base = manifest.base(build_dir)
     if base != build_dir:  # paths relative to the project already name the folder
         prefix = ""
     root_pem: bytes | None = None
@@ -799,10 +777,10 @@ def verify_published(build_dir: Path, trust_root: Path, *, manifest_path: Path |
     except OSError as exc:
         root_error = f"{trust_root}: cannot read trust root: {exc.strerror or exc}"
     problems: list[str] = []
-    for i, entry in enumerate(manifest["artifacts"]):
-        if not isinstance(entry, dict) or entry.get("format") != "pdf":
+    for i, entry in enumerate(manifest.artifacts):
+        if entry.format != "pdf":
             continue
-        rel = entry.get("path")
+        rel = entry.path
         where = f"{prefix}{rel}" if rel else f"artifact #{i}"
         path = _safe_artifact_path(base, rel)
         if path is None:
@@ -816,18 +794,17 @@ def verify_published(build_dir: Path, trust_root: Path, *, manifest_path: Path |
         except OSError as exc:
             problems.append(f"{where}: cannot read: {exc.strerror or exc}")
             continue
-        if entry.get("sha256") != sha256_hex(data):
+        if entry.sha256 != sha256_hex(data):
             problems.append(f"{where}: sha256 differs from the manifest (file changed or replaced)")
-        if entry.get("size") is not None and entry.get("size") != len(data):
-            problems.append(f"{where}: size {len(data)} differs from the manifest ({entry.get('size')})")
-        draft = bool(entry.get("draft"))
-        if draft:
-            if entry.get("signed"):
+        if entry.size and entry.size != len(data):
+            problems.append(f"{where}: size {len(data)} differs from the manifest ({entry.size})")
+        if entry.draft:
+            if entry.signed:
                 problems.append(f"{where}: a draft is marked signed; drafts are never signed")
             if has_signature(data):
                 problems.append(f"{where}: a draft carries a signature; drafts are never signed")
             continue
-        if not entry.get("signed"):
+        if not entry.signed:
             problems.append(f"{where}: published without a signature")
             continue
         if root_pem is None:
@@ -835,7 +812,7 @@ def verify_published(build_dir: Path, trust_root: Path, *, manifest_path: Path |
                 problems.insert(0, root_error)
             continue
         check = validate_pdf(data, root_pem)
-        if checks is not None and entry.get("kind", "policy") == "policy":
+        if checks is not None and entry.kind == "policy":
             checks[rel] = check
         problems.extend(f"{where}: {p}" for p in check.problems)
         if check.signed:
@@ -859,16 +836,16 @@ def has_signature(data: bytes) -> bool:
         return True  # something signature-like that does not parse: treat as present
 
 
-def find_manifest_entry(manifest: dict, data: bytes, check: SignatureCheck) -> tuple[dict | None, str]:
+def find_manifest_entry(manifest: Manifest, data: bytes, check: SignatureCheck) -> tuple[Artifact | None, str]:
     """The manifest entry for a file: by file hash, else by unsigned hash. Returns (entry, how)."""
     digest = sha256_hex(data)
-    pdfs = [a for a in manifest.get("artifacts", []) if isinstance(a, dict) and a.get("format") == "pdf"]
+    pdfs = [a for a in manifest.artifacts if a.format == "pdf"]
     for a in pdfs:
-        if a.get("sha256") == digest:
+        if a.sha256 == digest:
             return a, "file"
     if check.signed_prefix_sha256:
         for a in pdfs:
-            if a.get("unsigned_sha256") == check.signed_prefix_sha256:
+            if a.unsigned_sha256 == check.signed_prefix_sha256:
                 return a, "content"
     return None, ""
 

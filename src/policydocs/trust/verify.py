@@ -19,6 +19,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..core.manifest import read_manifest
 from ..read.config import Config
 from . import publication, signing
 from .ledger import (
@@ -64,8 +65,8 @@ def manifest_copy_problems(root: Path, cfg: Config, checks: dict[str, signing.Si
     """Signed policy PDFs of the build manifest against the ledger (release behind them, head in chain)."""
     st = load_state(root, cfg)
     last = _last_head(root)
-    manifest = signing.load_manifest(cfg.build_dir / "manifest.json")
-    prefix = "" if signing.manifest_base(manifest, cfg.build_dir) != cfg.build_dir else f"{cfg.build.output.rstrip('/')}/"
+    manifest = read_manifest(cfg.build_dir / "manifest.json", missing_ok=False, any_format=True)
+    prefix = "" if manifest.base(cfg.build_dir) != cfg.build_dir else f"{cfg.build.output.rstrip('/')}/"
     out = []
     for rel, check in sorted(checks.items()):
         if check.signed:

@@ -10,10 +10,10 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from ...core import fsutil
+from ...core import cachekey
 from ...render.templates import templates_hash
 from .catalogue import Catalogue, catalogue
-from .output import SiteOutput, key_of
+from .output import SiteOutput
 from .pages import TEMPLATES, Portal, PortalInputs, SiteResult
 from .text import human_size, js_data, search_segments
 
@@ -27,8 +27,7 @@ def generate_site(inputs: PortalInputs) -> SiteResult:
     cfg = inputs.config
     site = cfg.build_dir / "site"
     cat = catalogue(inputs.root, cfg, list(inputs.project.documents), inputs.today)
-    env_key = key_of(fsutil.package_hash(), templates_hash(inputs.root, TEMPLATES), _config_bytes(inputs.root),
-                     inputs.glossary_hash)
+    env_key = portal_key(inputs.root, inputs.glossary_hash)
     out = SiteOutput(site)
     try:
         result = Portal(inputs, cat, out, env_key).build()
@@ -41,7 +40,9 @@ def generate_site(inputs: PortalInputs) -> SiteResult:
     return result
 
 
-def _config_bytes(root: Path) -> str:
-    config = root / "policydocs.toml"
-    return fsutil.sha256_file(config) if config.is_file() else ""
-
+def portal_key(root: Path, glossary_hash: str) -> str:
+    """What every page of the portal depends on — policydocs, policydocs.toml, the glossary
+    and the portal's templates — by the one artifact-key recipe (``core/cachekey.py``);
+    each page adds its own inputs to it."""
+    return cachekey.artifact_key(cachekey.environment(root, glossary_hash), "portal", "html", "",
+                                 templates=templates_hash(root, TEMPLATES))

@@ -9,7 +9,6 @@ the files no longer part of the portal removed, and the keys written last.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import shutil
@@ -19,17 +18,16 @@ from typing import Callable
 
 from filelock import FileLock, Timeout
 
+from ...core import cachekey
 from ...core.errors import PolicyError
-from ...core.fsutil import sha256_file
+from ...core.fsutil import atomic_write_bytes, sha256_file
 
 KEYS_FILE = ".keys.json"
 STAGING_PREFIX = ".site-new-"
 LOCK_NAME = ".site.lock"
 
 
-def key_of(*parts: object) -> str:
-    """A key over ``parts`` (JSON-able values)."""
-    return hashlib.sha256(json.dumps(parts, ensure_ascii=False, sort_keys=True, default=str).encode()).hexdigest()
+key_of = cachekey.digest  # a page's key: the portal's artifact key (``portal_key``) and the page's own inputs
 
 
 class SiteOutput:
@@ -106,9 +104,8 @@ class SiteOutput:
         for folder in sorted((p for p in self.site.rglob("*") if p.is_dir()), reverse=True):
             if not any(folder.iterdir()):
                 folder.rmdir()
-        tmp = self.site / f"{KEYS_FILE}.tmp"
-        tmp.write_text(json.dumps(self.keys, indent=0, sort_keys=True), encoding="utf-8")
-        os.replace(tmp, self.site / KEYS_FILE)
+        atomic_write_bytes(self.site / KEYS_FILE, json.dumps(self.keys, indent=0, sort_keys=True).encode("utf-8"),
+                           mode=0o644)
         self.discard()
 
     def discard(self) -> None:

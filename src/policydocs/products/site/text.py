@@ -6,7 +6,7 @@ import json
 from pathlib import Path, PurePosixPath
 
 from ...core.errors import PolicyError
-from ...core.model import Article, Chapter, Section
+from ...core.model import Article, Chapter, walk_with_path
 from ...core.numbering import article_label, heading_marker
 from ...render.html import HtmlWriter
 from ...render.text import TextWriter
@@ -51,13 +51,6 @@ def search_segments(writer: HtmlWriter) -> list[dict]:
         segs.append({"a": writer.article_id(art), "l": f"{label}　{title}".strip("　"),
                      "t": text.text(art.blocks)})
 
-    def container(children) -> None:
-        for c in children:
-            if isinstance(c, Section):
-                container(c.children)
-            elif isinstance(c, Article):
-                article(c)
-
     for node in writer.ctx.body:
         if isinstance(node, Chapter):
             if writer.sectioned:
@@ -65,7 +58,8 @@ def search_segments(writer: HtmlWriter) -> list[dict]:
                              "l": heading_marker(1, node.number, loc) + text.inline(node.title),
                              "t": text.text(node.children)})
             else:
-                container(node.children)
+                for art in (n for n, _path in walk_with_path(node.children) if isinstance(n, Article)):
+                    article(art)
         elif isinstance(node, Article):
             if writer.sectioned:
                 segs.append({"a": "", "l": text.inline(node.title), "t": text.text([node])})
@@ -79,17 +73,6 @@ def search_segments(writer: HtmlWriter) -> list[dict]:
 def page_anchors(writer: HtmlWriter) -> list[str]:
     """Chapter and article ids in document order (same order in every locale: used by the 简/繁 switch
     to keep the reader at the same article)."""
-    out: list[str] = []
-
-    def walk(nodes) -> None:
-        for n in nodes:
-            if isinstance(n, Chapter):
-                out.append(writer.chapter_id(n))
-                walk(n.children)
-            elif isinstance(n, Section):
-                walk(n.children)
-            elif isinstance(n, Article) and not writer.sectioned:
-                out.append(writer.article_id(n))
-
-    walk(writer.ctx.body)
-    return out
+    return [writer.chapter_id(n) if isinstance(n, Chapter) else writer.article_id(n)
+            for n, _path in walk_with_path(writer.ctx.body)
+            if isinstance(n, Chapter) or (isinstance(n, Article) and not writer.sectioned)]

@@ -5,6 +5,8 @@ last one. The key covers what shapes any output (policydocs' own code, the
 templates the writer reads, policydocs.toml, the glossary) and what shapes
 this one (its kind, format and locale, and for every text in it: the source,
 the version information printed on it and what its references resolve to).
+The build's previews and handbooks and the portal's pages all key through here
+(the portal's own recipe once left out the recipe's version and policydocs').
 """
 
 from __future__ import annotations
@@ -16,9 +18,8 @@ from pathlib import Path
 from typing import Iterable
 
 from .. import __version__
-from ..core import fsutil
-from ..core.model import Document, VersionInfo, fingerprint
-from ..render.templates import templates_hash  # noqa: F401  (keys of writers' templates)
+from . import fsutil
+from .model import Document, VersionInfo, fingerprint
 
 KEY_FORMAT = 3  # bump when the key's recipe changes (3: pictures' content hashes)
 
@@ -54,6 +55,11 @@ def artifact_key(env: Environment, kind: str, fmt: str, locale: str, *, template
     """The key of one artifact: ``env`` + what it is + the fingerprints of the texts in it.
     ``signer`` (the signing identity's fingerprint) is given for an artifact that is
     signed only: a draft is the same file whoever would have signed it."""
-    payload = [KEY_FORMAT, env.package, env.config, env.glossary, signer, kind, fmt, locale,
-               templates, list(texts), extra]
-    return hashlib.sha256(json.dumps(payload, ensure_ascii=False, sort_keys=True, default=str).encode()).hexdigest()
+    return digest(KEY_FORMAT, env.package, env.config, env.glossary, signer, kind, fmt, locale,
+                  templates, list(texts), extra)
+
+
+def digest(*parts: object) -> str:
+    """SHA-256 over JSON-able ``parts``: how every key is hashed (a page of the portal keys
+    its own inputs under its artifact key this way)."""
+    return hashlib.sha256(json.dumps(parts, ensure_ascii=False, sort_keys=True, default=str).encode()).hexdigest()
