@@ -476,7 +476,7 @@ def _font_names(pdf: Path) -> set[str]:
 
 def test_configured_font_families_come_before_noto(draft: Path, tmp_path: Path) -> None:
     """[pdf.fonts] names the body (仿宋) and title (小标宋) families: the policy PDF is set in
-    them, and so is every page of a policy in the handbook. Named here: Noto Sans CJK SC
+    them, and so is every page of the handbook and the 修订对照表. Named here: Noto Sans CJK SC
     (installed everywhere), so no serif face is left, where the same policy built without
     the setting (the draft fixture) is set in Noto Serif."""
     from conftest import published_handbook
@@ -500,6 +500,11 @@ def test_configured_font_families_come_before_noto(draft: Path, tmp_path: Path) 
     for n in policy_pages:
         out = subprocess.run(["pdffonts", "-f", str(n), "-l", str(n), str(book)], capture_output=True, text=True).stdout
         assert "NotoSerif" not in out and "NotoSansCJKsc-Regular" in out, (n, out)
+    assert not any("NotoSerif" in f for f in _font_names(book)), _font_names(book)  # cover, 前言, 目录 too
+    redline = run_cli("diff", "HR-ATT-002", "A/0", "A/1", cwd=root)  # the 修订对照表 as well
+    assert redline.returncode == 0, redline.stderr
+    (table,) = [p for p in (root / "build" / "diff").glob("*.pdf")]
+    assert not any("NotoSerif" in f for f in _font_names(table)), _font_names(table)
 
 
 def test_check_warns_about_a_font_family_that_is_not_installed(tmp_path: Path) -> None:

@@ -61,7 +61,7 @@ from ..core.numbering import (
 from ..core.words import words
 from ..read import markdown as parsing
 from ..read import references
-from ..read.config import load_config
+from ..read.config import PdfConfig, load_config
 from ..render.docx import CELL_PAD, base_document, blocks, fit_widths, text_twips
 from ..render.docx import docx_bytes as serialise
 from ..render.docx_styles import word_lang
@@ -459,7 +459,8 @@ def diff_versions(project_root: str | Path, config, policy_id: str, old: str, ne
     if "html" in formats:
         result.files.append(_write(out / f"{stem}.html", render_html(table).encode("utf-8")))
     if "pdf" in formats:
-        result.files.append(_write(out / f"{stem}.pdf", pdf_bytes(table, root, result.when.date() if result.when else None)))
+        result.files.append(_write(out / f"{stem}.pdf", pdf_bytes(table, root, result.when.date() if result.when else None,
+                                                                  cfg.pdf)))
     if "docx" in formats:
         result.files.append(_write(out / f"{stem}.docx", docx_bytes(table, cfg, result.when)))
         result.files.append(_write(out / f"{stem}.tracked.docx", tracked_docx_bytes(result, cfg)))
@@ -773,9 +774,11 @@ def render_html(table: RedlineTable) -> str:
     return "".join(parts)
 
 
-def pdf_bytes(table: RedlineTable, project_root: Path, when: date | None = None) -> bytes:
+def pdf_bytes(table: RedlineTable, project_root: Path, when: date | None = None,
+              fonts: PdfConfig | None = None) -> bytes:
     """The 修订对照表 as PDF (Typst, ``templates/typst/redline.typ``): the same model as the
-    HTML and the DOCX, deletions shaded (never struck through), insertions bold and underlined."""
+    HTML and the DOCX, deletions shaded (never struck through), insertions bold and underlined;
+    ``fonts``: the project's ``[pdf.fonts]``, ahead of our Noto faces."""
     h = table.header
     when = when or date(2000, 1, 1)  # the newer version's release: equal input, equal bytes
     spans = lambda items: [[s.op, s.text] for s in items]  # noqa: E731
@@ -788,7 +791,7 @@ def pdf_bytes(table: RedlineTable, project_root: Path, when: date | None = None)
             "notes": list(table.notes),
             "rows": [{"kind": r.kind, "old_label": r.old_label, "old": spans(r.old), "new_label": r.new_label,
                       "new": spans(r.new), "note": r.note} for r in table.rows],
-            "loc": locale_data(get_locale(table.locale)), "date": when}
+            "loc": locale_data(get_locale(table.locale), fonts), "date": when}
     return engine_for(project_root).compile(("common.typ", "redline.typ"), f"#pd-redline({value(data)})\n",
                                             when=when, standard="a-2b")
 

@@ -293,7 +293,7 @@ class HandbookRenderer:
             "audience": self.convert(hb.audience, src, locale),
             "foreword": [t.strip() for t in self.convert(hb.foreword, src, locale).split("\n\n") if t.strip()],
             "count": len(parts), "date": max((d for d in dates if d), default=date(2000, 1, 1)),
-            "words": words, "loc": locale_data(loc), "preset": get_preset(HANDBOOK_PRESET).as_data(),
+            "words": words, "loc": locale_data(loc, self.config.pdf), "preset": get_preset(HANDBOOK_PRESET).as_data(),
             "policies": entries,
         }
 

@@ -25,7 +25,7 @@ from ...core.locales import get_locale
 from ...core.model import Document, VersionInfo, fingerprint
 from ...core.numbering import chapter_label, heading_marker
 from ...core.words import words as word_catalogue
-from ...read.config import Config
+from ...read.config import PDF_FONT_ROLES, Config
 from ...read.project import Project
 from ...render.context import RenderContext
 from ...render.html import HtmlWriter, inline_html, media_path
@@ -203,6 +203,7 @@ class Portal:
         localized trees, 「」 quotes, local words)."""
         self.redline_pages: dict[tuple[str, str, str, str], dict[str, str]] = {}
         typst = templates_hash(self.root, ("typst/redline.typ", "typst/common.typ"))  # a company's own layout
+        fonts = [list(self.cfg.pdf.font_families(role)) for role in PDF_FONT_ROLES]  # and its [pdf.fonts]
         for pid, p in self.cat.policies.items():
             for old, new in combinations(p.versions, 2):
                 own = self.inputs.document(self.edition(pid, new)).locale
@@ -210,7 +211,7 @@ class Portal:
                     names = {ext: redline_name(pid, old.version, new.version, ext, None if code == own else code)
                              for ext in ("html", "pdf")}
                     key = key_of(self.env_key, "redline", pid, old.release.snapshot, new.release.snapshot,
-                                 new.release.record_hash, code, typst,
+                                 new.release.record_hash, code, typst, fonts,
                                  [v.release.summary for v in p.versions])
                     if all(self.out.previous.get(n) == key and (self.out.site / n).is_file() for n in names.values()):
                         for n in names.values():
@@ -225,7 +226,7 @@ class Portal:
         result = diff.compare_versions(self.root, self.cfg, pid, old, new, inputs=self.inputs, locale=code)
         table = diff.redline_table(result)
         return {"html": diff.render_html(table).encode("utf-8"),
-                "pdf": diff.pdf_bytes(table, self.root, result.when.date() if result.when else None)}
+                "pdf": diff.pdf_bytes(table, self.root, result.when.date() if result.when else None, self.cfg.pdf)}
 
     # -- per locale ---------------------------------------------------------------
     def locale_pages(self, code: str) -> None:
