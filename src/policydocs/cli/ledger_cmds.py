@@ -467,7 +467,9 @@ def cmd_due(args) -> int:
         words = {reviews.OVERDUE: "overdue", reviews.DUE: "due", reviews.OK: ""}
         rows = [[d.policy, d.version, f"{d.cycle_months} 个月", f"{d.last} ({d.last_kind} #{d.last_record})",
                  d.due.isoformat(), f"{words[d.state(args.within)]} ({d.days_left:+d} d)".strip()] for d in shown]
-        print(f"复审 on {day} (due within {args.within} days):")
+        scope = (f"every policy in force; 'due' means within {args.within} days" if args.all
+                 else f"due within {args.within} days")
+        print(f"复审 on {day} ({scope}):")
         print(_table(["文件编号", "版本", "复审周期", "上次发布/复审", "应复审日期", "状态"], rows))
     return 1 if args.fail_overdue and overdue else 0
 
