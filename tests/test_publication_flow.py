@@ -103,6 +103,19 @@ def test_publication_preview_schedule_and_supersession(tmp_path):
     assert 'class="release v-scheduled" data-version="A/1"' in hist
     assert 'class="release v-in_force" data-version="A/0"' in hist
     assert "待生效，2025年9月1日起施行" in hist
+    # … and the catalogue and the policy page announce it as upcoming, not only the history page
+    index = (root / "build/site/zh-Hans/index.html").read_text(encoding="utf-8")
+    row = index[index.index('data-policy="HR-PUB-001"'):]
+    row = row[:row.index("</tr>")]
+    assert "现行有效" in row and "即将生效：A/1，2025年9月1日起施行" in row and 'href="HR-PUB-001.v-A-1.html"' in row
+    upcoming = index[index.index("即将生效的制度"):]
+    assert 'href="HR-PUB-001.v-A-1.html"' in upcoming and "HR-PUB-001_A-1.zh-Hans.pdf" in upcoming
+    page = (root / "build/site/zh-Hans/HR-PUB-001.html").read_text(encoding="utf-8")
+    assert 'class="banner banner-pending banner-upcoming"' in page and "现行有效" in page
+    assert "修订版 A/1 已发布，自2025年9月1日起施行，届时替代现行的 A/0。" in page
+    assert "files/diff/HR-PUB-001_A-0_A-1.html" in page
+    tw = (root / "build/site/zh-Hant-TW/HR-PUB-001.html").read_text(encoding="utf-8")
+    assert "即將生效：A/1" in tw and "修訂版 A/1 已發布" in tw
     old = cli(root, env, "verify-file", str(a0))
     assert "AUTHENTIC" in old.stdout and "in force" in old.stdout
 
@@ -112,6 +125,9 @@ def test_publication_preview_schedule_and_supersession(tmp_path):
     hist = (root / "build/site/zh-Hans/HR-PUB-001.history.html").read_text(encoding="utf-8")
     assert 'class="release v-in_force" data-version="A/1"' in hist
     assert 'class="release v-superseded" data-version="A/0"' in hist and "已被 A/1 替代（2025年9月1日起）" in hist
+    page = (root / "build/site/zh-Hans/HR-PUB-001.html").read_text(encoding="utf-8")
+    index = (root / "build/site/zh-Hans/index.html").read_text(encoding="utf-8")
+    assert "banner-upcoming" not in page and "即将生效：" not in index and "即将生效的制度" not in index
     site_a0 = root / "build/site/files" / a0.relative_to(root)
     assert hashlib.sha256(site_a0.read_bytes()).hexdigest() == hashlib.sha256(a0_bytes).hexdigest()
     old = cli(root, env, "verify-file", str(a0))

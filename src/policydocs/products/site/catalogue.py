@@ -65,6 +65,11 @@ class PortalPolicy:
         return self.versions[-1]
 
     @property
+    def versions_by(self) -> dict[str, PortalVersion]:
+        """Version label → version."""
+        return {v.version: v for v in self.versions}
+
+    @property
     def in_force(self) -> bool:
         return self.status.in_force
 

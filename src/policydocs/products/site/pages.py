@@ -31,7 +31,7 @@ from ...render.context import RenderContext
 from ...render.html import HtmlWriter, inline_html, media_path
 from ...render.templates import PACKAGE_TEMPLATES, policy_template_vars, template_env
 from ...trust import ledger, reviews
-from ...trust.status import IN_FORCE, REPEALED, SCHEDULED, SUPERSEDED, WITHDRAWN
+from ...trust.status import IN_FORCE, REPEALED, SCHEDULED, SUPERSEDED, WITHDRAWN, effective_of
 from .. import diff, handbook
 from ..inputs import Edition
 from .catalogue import Catalogue, PortalPolicy, PortalVersion
@@ -147,6 +147,34 @@ class Portal:
         st = v.status
         return [st.state, str(st.since), st.by.policy if st.by else None, st.by.version if st.by else None]
 
+    def upcoming(self, pid: str, p: PortalPolicy, code: str) -> dict | None:
+        """A revision released but not yet in force, while the policy's version in force is shown
+        (即将生效: version, date, its page and the redline against the version in force)."""
+        st = p.status
+        if st.state != IN_FORCE or st.upcoming is None or st.current is None:
+            return None
+        up = next((v for v in p.versions if v.version == st.upcoming.version), None)
+        if up is None:
+            return None
+        sw = word_catalogue(code, "site")
+        day = self.date(code, effective_of(st.upcoming))
+        pdf = up.file(code, "pdf")
+        redline = self.redline_pages.get((pid, st.current.version, up.version))
+        return {"version": up.version, "date": day, "date_iso": effective_of(st.upcoming).isoformat(),
+                "href": page_name(pid, p, up), "label": sw["upcoming_revision"].format(v=up.version, date=day),
+                "banner": sw["upcoming_banner"].format(v=up.version, date=day, current=st.current.version),
+                "view": sw["upcoming_view"].format(v=up.version), "redline": f"../{redline}" if redline else "",
+                "pdf": "../" + pdf.site_path if pdf else "", "pdf_size": human_size(pdf.published.size) if pdf else ""}
+
+    @staticmethod
+    def upcoming_key(p: PortalPolicy) -> list | None:
+        """What the 即将生效 notices depend on: the scheduled release, its date and its files."""
+        up = p.status.upcoming
+        if up is None or not p.in_force:
+            return None
+        v = p.versions_by.get(up.version)
+        return [up.version, str(effective_of(up)), up.record_hash, [f.published.sha256 for f in v.files] if v else []]
+
     def title(self, pid: str, code: str) -> str:
         p = self.cat.policies[pid]
         doc = self.inputs.document(self.edition(pid, p.shown))
@@ -251,7 +279,7 @@ class Portal:
         rel = f"{code}/{page_name(pid, p, v)}"
         key = [code, self.fp(edition), self.status_key(v), [f.published.sha256 for f in v.files],
                v.release.retroactive_reason, page_name(pid, p, v), [x.version for x in p.versions],
-               sorted(self.links)]
+               sorted(self.links), self.upcoming_key(p) if v.version == p.shown.version else None]
 
         def variables() -> dict:
             ctx = self.ctx(edition, code)
@@ -269,6 +297,7 @@ class Portal:
                         w=ctx.word, status_label=self.status_text(code, v), state=v.status.state,
                         shown=shown, history_href=f"{pid}.history.html", current_href=f"{pid}.html",
                         successor=self.successor(pid, v, code),
+                        upcoming=self.upcoming(pid, p, code) if shown else None,
                         retroactive=self.retroactive(code, v), toc=toc, anchors=anchors,
                         downloads=self.downloads(v, code), **self.common(code, page_name(pid, p, v)))
 
@@ -333,9 +362,16 @@ class Portal:
             row = {"id": pid, "title": meta.title, "state": v.status.state, "status_label": self.status_text(code, v),
                    "effective": self.date(code, v.release.effective_date),
                    "effective_iso": str(v.release.effective_date or ""), "version": v.version,
-                   "pdf": "../" + pdf.site_path if pdf else "", "pdf_size": human_size(pdf.published.size) if pdf else ""}
+                   "pdf": "../" + pdf.site_path if pdf else "", "pdf_size": human_size(pdf.published.size) if pdf else "",
+                   "href": f"{pid}.html", "upcoming": self.upcoming(pid, p, code)}
             if p.in_force:
                 cats.setdefault(meta.category or sw["category_none"], []).append(row)
+                up = row["upcoming"]
+                if up is not None:  # the revision is listed with the policies about to take effect, too
+                    upcoming.append({**row, "state": SCHEDULED, "version": up["version"], "href": up["href"],
+                                     "status_label": self.status_text(code, p.versions_by[up["version"]]),
+                                     "effective": up["date"], "effective_iso": up["date_iso"], "pdf": up["pdf"],
+                                     "pdf_size": up["pdf_size"], "upcoming": None})
             elif p.scheduled:
                 upcoming.append(row)
             else:
@@ -345,7 +381,8 @@ class Portal:
 
     def index_page(self, code: str) -> None:
         key = [code, [(pid, p.shown.version, self.status_key(p.shown), self.fp(self.edition(pid, p.shown))[0],
-                       [f.published.sha256 for f in p.shown.files]) for pid, p in self.cat.policies.items()],
+                       [f.published.sha256 for f in p.shown.files], self.upcoming_key(p))
+                      for pid, p in self.cat.policies.items()],
                [f.published.sha256 for f in self.cat.handbooks], books := self.books(code)]
 
         def variables() -> dict:
