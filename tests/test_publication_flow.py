@@ -243,6 +243,9 @@ def test_reissue_renders_again_under_a_new_name_and_records_the_reason(tmp_path)
     index = (site / "zh-Hans/index.html").read_text(encoding="utf-8")
     assert new_pdf.name in index and f'"{old_pdf.name}' not in index
 
+    # a DOCX that renders byte for byte as published is not re-issued (nothing would change)
+    r = cli(root, env, "reissue", "HR-PUB-001", "A/0", "--reason", "x", "--formats", "docx", ok=False)
+    assert r.returncode == 2 and "nothing to re-issue" in r.stderr
     # a second re-issue gets the next name; a build afterwards publishes nothing again
     cli(root, env, "reissue", "HR-PUB-001", "A/0", "--reason", "字体修正", "--formats", "pdf", "--no-site")
     assert old_pdf.with_name("HR-PUB-001_A-0_reissue-2.zh-Hans.pdf").is_file()

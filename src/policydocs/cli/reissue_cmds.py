@@ -63,6 +63,8 @@ def cmd_reissue(args: argparse.Namespace) -> int:
     session = BuildSession.open(args.project)
     result = reissue(session.root, args.policy, args.version, args.reason, locales=locales, formats=formats,
                      session=session)
+    for f in result.unchanged:
+        print(f"note: {f.path} rendered again byte for byte; not re-issued", file=sys.stderr)
     for f in result.files:
         old = result.replaced.get(f.path)
         print(f"{f.path}  sha256 {f.sha256[:16]}…" + (f"  replaces {old.path}" if old else ""))

@@ -45,6 +45,7 @@ class ReissueResult:
     reason: str
     files: list[PublishedFile] = field(default_factory=list)
     replaced: dict[str, PublishedFile] = field(default_factory=dict)  # new path → the file it replaces
+    unchanged: list[PublishedFile] = field(default_factory=list)  # rendered again byte for byte: not re-issued
     seconds: float = 0.0
 
 
@@ -144,6 +145,7 @@ def reissue(root: str | Path, policy_id: str, version: str, reason: str, *, loca
             by_locale.setdefault(loc, []).append(fmt)
         rendered: list[tuple[str, str, str, bytes]] = []  # locale, format, path, bytes
         arts: list[Artifact] = []
+        unchanged: list[PublishedFile] = []
         taken = {f.path for f in published}
         for loc, fmts in by_locale.items():
             if "pdf" in fmts:
@@ -151,6 +153,9 @@ def reissue(root: str | Path, policy_id: str, version: str, reason: str, *, loca
             data = render_policy(PolicyJob(session.context(edition, loc), tuple(fmts)))
             for fmt in fmts:
                 raw = data[fmt]
+                if fmt != "pdf" and hashlib.sha256(raw).hexdigest() == current[(loc, fmt)].sha256:
+                    unchanged.append(current[(loc, fmt)])  # the same bytes again: a re-issue would change nothing
+                    continue
                 art = Artifact(path="", kind="policy", format=fmt, locale=loc, title=meta.title, policy_id=policy_id,
                                version=version, status=meta.status, effective_date=effective)
                 if fmt == "pdf":
@@ -170,6 +175,9 @@ def reissue(root: str | Path, policy_id: str, version: str, reason: str, *, loca
                 art.path, art.sha256, art.size = path, hashlib.sha256(raw).hexdigest(), len(raw)
                 arts.append(art)
                 rendered.append((loc, fmt, path, raw))
+        if not rendered:
+            raise PolicyError("publication", 0, f"{policy_id} {version}: rendered again, every file is byte for byte "
+                                                f"the published one; nothing to re-issue")
         written: list[Path] = []
         try:
             for _loc, _fmt, path, raw in rendered:
@@ -188,6 +196,6 @@ def reissue(root: str | Path, policy_id: str, version: str, reason: str, *, loca
         lock.release()
     by_sha = {f.sha256: f for f in published}
     result = ReissueResult(rec.seq or 0, reason, list(rec.files),
-                           {f.path: by_sha[f.replaces] for f in rec.files if f.replaces in by_sha})
+                           {f.path: by_sha[f.replaces] for f in rec.files if f.replaces in by_sha}, unchanged)
     result.seconds = time.perf_counter() - started
     return result
