@@ -266,12 +266,12 @@ def test_cli_register_from_gbk_roster(project, tmp_path):
     roster = roster_csv(tmp_path / "r.csv", GOOD, "gbk")
     out = tmp_path / "out"
     r = run_cli("register", "--policy", "HR-ATT-002", "--roster", str(roster), *SESSION_ARGS, "-o", str(out),
-                cwd=project)
+                "--draft", cwd=project)  # never released in this copy: only as a draft
     assert r.returncode == 0, r.stderr
     pdf = out / "register-HR-ATT-002-2025-03-05.pdf"
     assert sorted(p.name for p in out.iterdir()) == [pdf.with_suffix(".docx").name, pdf.name]
     text = pdftotext(pdf, "-layout")
-    assert "文件编号：HR-ATT-002" in text and "版本：草稿" in text  # never released in this copy
+    assert "文件编号：HR-ATT-002" in text and "版本：草稿" in text and "培训签到表（草稿：未发布版本）" in text
     assert "3 人 / ______ 人" in text and "全体员工" in text  # audience from applies_to
     order = [text.index(n) for n in ("张三", "王五", "李四")]
     assert order == sorted(order)  # grouped by department
@@ -292,17 +292,17 @@ def test_cli_register_xlsx_handbook_missing_is_an_error(project, tmp_path):
 def test_cli_blank_register_and_receipts(project, tmp_path):
     out = tmp_path / "out"
     r = run_cli("register", "--policy", "HR-ATT-002", "--date", "2025-03-05", "--format", "pdf", "-o", str(out),
-                cwd=project)
+                "--draft", cwd=project)
     assert r.returncode == 0, r.stderr
     assert pages_of(out / "register-HR-ATT-002-2025-03-05.pdf") == 1
     roster = roster_csv(tmp_path / "r.csv", GOOD)
-    r = run_cli("receipts", "--policy", "HR-ATT-002", "--roster", str(roster), "-o", str(out), cwd=project,
+    r = run_cli("receipts", "--policy", "HR-ATT-002", "--roster", str(roster), "-o", str(out), "--draft", cwd=project,
                 env={"POLICYDOCS_TODAY": "2025-03-06"})
     assert r.returncode == 0, r.stderr
     text = re.sub(r"\s+", "", pdftotext(out / "receipts-HR-ATT-002-2025-03-06.pdf"))
     assert text.count("文件编号：HR-ATT-002，版本：草稿") == 3
     r = run_cli("receipts", "--policy", "HR-ATT-002", "--roster", str(roster), "--batch", "--date", "2025-03-05",
-                "-o", str(out), cwd=project)
+                "-o", str(out), "--draft", cwd=project)
     assert r.returncode == 0, r.stderr
     assert (out / "receipts-batch-HR-ATT-002-2025-03-05.docx").exists()
 
@@ -321,7 +321,7 @@ def test_cli_bad_roster_exit_2_names_file_and_row_writes_nothing(project, tmp_pa
     roster = roster_csv(tmp_path / f"{case}.csv", rows)
     out = tmp_path / "out"
     for cmd in (["register", *SESSION_ARGS], ["receipts"], ["receipts", "--batch"]):
-        r = run_cli(*cmd, "--policy", "HR-ATT-002", "--roster", str(roster), "-o", str(out), cwd=project)
+        r = run_cli(*cmd, "--policy", "HR-ATT-002", "--roster", str(roster), "-o", str(out), "--draft", cwd=project)
         assert r.returncode == 2, (cmd, r.stderr)
         assert f"{roster}{where}" in r.stderr and words in r.stderr, r.stderr
         assert not out.exists()
@@ -342,7 +342,7 @@ def test_cli_other_bad_input_writes_nothing(project, tmp_path):
         (["--policy", "HR-ATT-002", "--roster", str(tmp_path / "missing.csv"), *SESSION_ARGS], "missing.csv", "not found"),
     ]
     for args, where, words in cases:
-        r = run_cli("register", *args, "-o", str(out), cwd=project)
+        r = run_cli("register", *args, "-o", str(out), "--draft", cwd=project)
         assert r.returncode == 2, (args, r.stderr)
         assert where in r.stderr and words in r.stderr, (args, r.stderr)
         assert not out.exists()

@@ -104,6 +104,19 @@ def test_publication_preview_schedule_and_supersession(tmp_path):
     assert 'class="release v-scheduled" data-version="A/1"' in hist
     assert 'class="release v-in_force" data-version="A/0"' in hist
     assert "待生效，2025年9月1日起施行" in hist
+    # … and the catalogue and the policy page announce it as upcoming, not only the history page
+    index = (root / "build/site/zh-Hans/index.html").read_text(encoding="utf-8")
+    row = index[index.index('data-policy="HR-PUB-001"'):]
+    row = row[:row.index("</tr>")]
+    assert "现行有效" in row and "即将生效：A/1，2025年9月1日起施行" in row and 'href="HR-PUB-001.v-A-1.html"' in row
+    upcoming = index[index.index("即将生效的制度"):]
+    assert 'href="HR-PUB-001.v-A-1.html"' in upcoming and "HR-PUB-001_A-1.zh-Hans.pdf" in upcoming
+    page = (root / "build/site/zh-Hans/HR-PUB-001.html").read_text(encoding="utf-8")
+    assert 'class="banner banner-pending banner-upcoming"' in page and "现行有效" in page
+    assert "修订版 A/1 已发布，自2025年9月1日起施行，届时替代现行的 A/0。" in page
+    assert "files/diff/HR-PUB-001_A-0_A-1.html" in page
+    tw = (root / "build/site/zh-Hant-TW/HR-PUB-001.html").read_text(encoding="utf-8")
+    assert "即將生效：A/1" in tw and "修訂版 A/1 已發布" in tw
     old = cli(root, env, "verify-file", str(a0))
     assert "AUTHENTIC" in old.stdout and "in force" in old.stdout
 
@@ -113,6 +126,9 @@ def test_publication_preview_schedule_and_supersession(tmp_path):
     hist = (root / "build/site/zh-Hans/HR-PUB-001.history.html").read_text(encoding="utf-8")
     assert 'class="release v-in_force" data-version="A/1"' in hist
     assert 'class="release v-superseded" data-version="A/0"' in hist and "已被 A/1 替代（2025年9月1日起）" in hist
+    page = (root / "build/site/zh-Hans/HR-PUB-001.html").read_text(encoding="utf-8")
+    index = (root / "build/site/zh-Hans/index.html").read_text(encoding="utf-8")
+    assert "banner-upcoming" not in page and "即将生效：" not in index and "即将生效的制度" not in index
     site_a0 = root / "build/site/files" / a0.relative_to(root)
     assert hashlib.sha256(site_a0.read_bytes()).hexdigest() == hashlib.sha256(a0_bytes).hexdigest()
     old = cli(root, env, "verify-file", str(a0))
@@ -209,3 +225,82 @@ def test_retroactive_reason_on_the_portal_and_in_evidence_and_as_of_as_known_the
     assert (review["last"], review["last_kind"], review["due"], review["state"]) == (
         "2025-02-01", "release", "2026-02-01", "ok")
     assert "| HR-PUB-001 | A/0 in force since 2025-03-01 | 12 | 2025-02-01 (release" in readme
+
+
+def test_reissue_renders_again_under_a_new_name_and_records_the_reason(tmp_path):
+    """`policydocs reissue`: a published version rendered again from its frozen text with today's
+    templates (here a corrected company name), signed, written beside the old files, recorded with
+    the reason; the old files stay on the record and verifiable, marked as replaced on the portal."""
+    root = tmp_path / "proj"
+    (root / "policies").mkdir(parents=True)
+    toml = root / "policydocs.toml"
+    toml.write_text('[organisation]\nname = "测试科枝有限公司"\n[locales]\npublish = ["zh-Hans"]\n'
+                    '[build]\nformats = ["pdf", "docx"]\n', encoding="utf-8")
+    (root / "policies" / "HR-PUB-001.md").write_text(POLICY, encoding="utf-8")
+    env = {"XDG_CONFIG_HOME": str(tmp_path / "xdg"), "POLICYDOCS_NOW": "2025-02-20T09:00:00+08:00"}
+    cli(root, env, "keys", "init-org")
+    for person, role in (("张伟", "编制"), ("李娜", "审核"), ("王强", "批准")):
+        cli(root, env, "keys", "new", "--person", person, "--roles", role)
+    approve_and_release(root, env)
+    cli(root, env, "site")
+    old_pdf, old_docx = published(root, "HR-PUB-001", "A/0"), published(root, "HR-PUB-001", "A/0", fmt="docx")
+    before = {p: p.read_bytes() for p in (old_pdf, old_docx)}
+    assert "测试科枝有限公司" in run_cli_out(["pdftotext", str(old_pdf), "-"])
+
+    # no reason, a version never released, a locale never published: refused, nothing written
+    assert cli(root, env, "reissue", "HR-PUB-001", "A/0", ok=False).returncode == 2
+    r = cli(root, env, "reissue", "HR-PUB-001", "A/0", "--reason", "  ", ok=False)
+    assert r.returncode == 2 and "needs its reason" in r.stderr
+    r = cli(root, env, "reissue", "HR-PUB-001", "A/9", "--reason", "x", ok=False)
+    assert r.returncode == 2 and "no version A/9" in r.stderr
+    r = cli(root, env, "reissue", "HR-PUB-001", "A/0", "--reason", "x", "--locales", "zh-Hant-TW", ok=False)
+    assert r.returncode == 2 and "was not published in 'zh-Hant-TW'" in r.stderr
+    assert sorted(p.name for p in old_pdf.parent.iterdir()) == sorted(p.name for p in before)
+
+    # the company name in the header was wrong: corrected in the configuration, the version re-issued
+    toml.write_text(toml.read_text(encoding="utf-8").replace("测试科枝", "测试科技"), encoding="utf-8")
+    env["POLICYDOCS_NOW"] = "2025-03-05T09:00:00+08:00"
+    reason = "模板更正：页眉单位名称有误"
+    r = cli(root, env, "reissue", "HR-PUB-001", "A/0", "--reason", reason)
+    new_pdf = old_pdf.with_name("HR-PUB-001_A-0_reissue-1.zh-Hans.pdf")
+    new_docx = old_docx.with_name("HR-PUB-001_A-0_reissue-1.zh-Hans.docx")
+    assert f"replaces {old_pdf.relative_to(root)}" in r.stdout and reason in r.stderr
+    assert {p: p.read_bytes() for p in before} == before  # the published files are never touched
+    text = run_cli_out(["pdftotext", str(new_pdf), "-"])
+    assert "测试科技有限公司" in text and "测试科枝" not in text and "草稿" not in text
+    assert "Signature is Valid" in run_cli_out(["pdfsig", "-nocert", str(new_pdf)])
+    assert new_docx.is_file()
+    assert cli(root, env, "verify").returncode == 0
+    old = cli(root, env, "verify-file", str(old_pdf))
+    assert "AUTHENTIC" in old.stdout and "re-issued as" in old.stdout and new_pdf.name in old.stdout
+    assert reason in old.stdout
+    new = cli(root, env, "verify-file", str(new_pdf))
+    assert new.stdout.startswith("AUTHENTIC") and f"reason: {reason}" in new.stdout
+    hist = cli(root, env, "history", "HR-PUB-001")
+    assert f"re-issued A/0 2025-03-05" in hist.stdout and reason in hist.stdout
+    reissues = json.loads(cli(root, env, "history", "HR-PUB-001", "--json").stdout)["reissues"]
+    assert {f["format"] for f in reissues} == {"pdf", "docx"} and {f["reissue_reason"] for f in reissues} == {reason}
+
+    # the portal (brought up to date by reissue) offers the re-issue, keeps the old file, says why
+    site = root / "build/site"
+    page = (site / "zh-Hans/HR-PUB-001.html").read_text(encoding="utf-8")
+    assert f"files/{new_pdf.relative_to(root)}" in page and "重新发布" in page and reason in page
+    assert f"已被 {new_pdf.name} 替代" in page  # the old file, listed as replaced
+    hist_page = (site / "zh-Hans/HR-PUB-001.history.html").read_text(encoding="utf-8")
+    assert reason in hist_page and "已被重新发布替代的文件" in hist_page
+    assert (site / "files" / old_pdf.relative_to(root)).read_bytes() == before[old_pdf]
+    pub = json.loads((site / "published.json").read_text(encoding="utf-8"))
+    by_path = {f["path"]: f for f in pub["files"]}
+    assert by_path[str(old_pdf.relative_to(root))]["replaced_by"]["path"] == str(new_pdf.relative_to(root))
+    assert by_path[str(new_pdf.relative_to(root))]["reissue_reason"] == reason
+    index = (site / "zh-Hans/index.html").read_text(encoding="utf-8")
+    assert new_pdf.name in index and f'"{old_pdf.name}' not in index
+
+    # a DOCX that renders byte for byte as published is not re-issued (nothing would change)
+    r = cli(root, env, "reissue", "HR-PUB-001", "A/0", "--reason", "x", "--formats", "docx", ok=False)
+    assert r.returncode == 2 and "nothing to re-issue" in r.stderr
+    # a second re-issue gets the next name; a build afterwards publishes nothing again
+    cli(root, env, "reissue", "HR-PUB-001", "A/0", "--reason", "字体修正", "--formats", "pdf", "--no-site")
+    assert old_pdf.with_name("HR-PUB-001_A-0_reissue-2.zh-Hans.pdf").is_file()
+    assert "0 file(s) published" in cli(root, env, "site").stdout
+    assert cli(root, env, "verify").returncode == 0

@@ -165,6 +165,11 @@ def test_due_and_review(root, keys, capsys, monkeypatch):
     assert run(root, "due", "--today", "2025-12-25", "--fail-overdue") == 1
     out = capsys.readouterr().out
     assert "overdue (-188 d)" in out and "overdue (-5 d)" in out
+    # --all lists every policy in force, and says so (not "due within 30 days")
+    assert run(root, "due", "--today", "2025-01-01", "--all") == 0
+    out = capsys.readouterr().out
+    assert "HR-ATT-001" in out and "FIN-EXP-001" in out
+    assert "every policy in force" in out and "(due within" not in out
     # a review that changes nothing: signed record, no new version, next review a cycle later
     monkeypatch.setenv(ledger.NOW_ENV, "2025-06-10T09:00:00+08:00")
     assert run(root, "review", "FIN-EXP-001", "--as", "王强", "--note", "经复审，内容仍适用") == 0

@@ -36,6 +36,7 @@ from . import (
     import_cmds,
     ledger_cmds,
     project_cmds,
+    reissue_cmds,
     signing_cmds,
     site_cmds,
 )
@@ -51,6 +52,7 @@ COMMAND_MODULES = [
     ledger_cmds,  # keys new, approve, release, history, as-of, diff, verify
     signing_cmds,  # keys init-org, verify-file
     forms_cmds,  # register, receipts
+    reissue_cmds,  # reissue
     evidence_cmds,  # evidence, verify-evidence
     site_cmds,  # site, serve
     import_cmds,  # import

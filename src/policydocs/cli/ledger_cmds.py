@@ -365,11 +365,14 @@ def cmd_history(args) -> int:
         day = clock.today()
         vstat = {r.version: status.version_status(root, args.policy, r.version, day, cfg) for r in rels}
         pstat = status.status_on(root, args.policy, day, cfg)
-    reviews = ledger.load_state(root, cfg).reviews.get(args.policy, [])
+    state = ledger.load_state(root, cfg)
+    reviews = state.reviews.get(args.policy, [])
+    reissues = [f for f in state.published if f.kind == "policy" and f.policy == args.policy and f.reissue_reason]
     if args.json:
         print(json.dumps({"policy": args.policy, "day": day.isoformat(), "status": pstat.to_json(),
                           "releases": [dict(r.to_json(), status=vstat[r.version].to_json()) for r in rels],
-                          "reviews": [rv.to_json() for rv in reviews]}, ensure_ascii=False, indent=2))
+                          "reviews": [rv.to_json() for rv in reviews],
+                          "reissues": [f.to_json() for f in reissues]}, ensure_ascii=False, indent=2))
         return 0
     if not rels:
         print(f"{args.policy}: never released")
@@ -387,6 +390,12 @@ def cmd_history(args) -> int:
             print(f"{r.version}: {r.retroactive_note}")
     for rv in reviews:
         print(f"复审 {rv.day} by {rv.person} (record #{rv.record}, {rv.version})" + (f": {rv.note}" if rv.note else ""))
+    done: set[int] = set()
+    for f in reissues:  # one line per re-issue (publish record), naming its files
+        if f.record not in done:
+            done.add(f.record)
+            files = ", ".join(f"{x.locale} {x.format}" for x in reissues if x.record == f.record)
+            print(f"re-issued {f.version} {f.time.date()} (record #{f.record}; {files}): {f.reissue_reason}")
     return 0
 
 
@@ -474,7 +483,9 @@ def cmd_due(args) -> int:
         words = {reviews.OVERDUE: "overdue", reviews.DUE: "due", reviews.OK: ""}
         rows = [[d.policy, d.version, f"{d.cycle_months} 个月", f"{d.last} ({d.last_kind} #{d.last_record})",
                  d.due.isoformat(), f"{words[d.state(args.within)]} ({d.days_left:+d} d)".strip()] for d in shown]
-        print(f"复审 on {day} (due within {args.within} days):")
+        scope = (f"every policy in force; 'due' means within {args.within} days" if args.all
+                 else f"due within {args.within} days")
+        print(f"复审 on {day} ({scope}):")
         print(_table(["文件编号", "版本", "复审周期", "上次发布/复审", "应复审日期", "状态"], rows))
     return 1 if args.fail_overdue and overdue else 0
 

@@ -233,6 +233,7 @@ def _examine(args, root: Path, config, trust_root: Path, data: bytes, day: date)
         "status": vstatus.to_json() if vstatus else None,
         "release": release.to_json() if release else None,
         "signature": None, "published": published.to_json() if published else None,
+        "replaced_by": _replaced_by(st, published),
         "manifest": {"path": str(manifest_path), "entry": entry.path, "match": how} if entry else None,
     }
     if check is not None and check.signed:
@@ -244,6 +245,14 @@ def _examine(args, root: Path, config, trust_root: Path, data: bytes, day: date)
         args.unsigned_out.write_bytes(data[: check.signed_prefix_size])
         out["unsigned_out"] = {"path": str(args.unsigned_out), "sha256": check.signed_prefix_sha256}
     return out
+
+
+def _replaced_by(st, published) -> dict | None:
+    """The re-issue that replaced this published file (``publish`` record with ``replaces`` = its hash)."""
+    if st is None or published is None:
+        return None
+    later = next((f for f in st.published if f.replaces == published.sha256 and f.ident == published.ident), None)
+    return later.to_json() if later is not None else None
 
 
 def _print_report(r: dict) -> None:
@@ -281,6 +290,13 @@ def _print_report(r: dict) -> None:
     pub = r["published"]
     if pub:
         print(f"published: record #{pub['record']} ({pub['time'][:10]}) lists this exact file as {pub['path']}")
+        if pub.get("reissue_reason"):
+            print(f"re-issue:  of an earlier file of this version (sha256 {pub['replaces'][:12]}…); reason: "
+                  f"{pub['reissue_reason']}")
+    if r.get("replaced_by"):
+        rb = r["replaced_by"]
+        print(f"replaced:  re-issued as {rb['path']} (record #{rb['record']}, {rb['time'][:10]}); reason: "
+              f"{rb['reissue_reason']} — this copy is still authentic, the re-issue is the one offered")
     m = r["manifest"]
     if m:
         if m["match"] == "file":

@@ -71,6 +71,12 @@ class Material:
     title: str  # without 《》
     doc_no: str  # 文件编号
     version: str  # A/1, V1.0 or the draft marker 草稿
+    draft: bool = False  # a working text no release stands behind: every form title says 草稿
+
+
+def form_title(words: dict[str, str], key: str, material: Material) -> str:
+    """The form's title (``register_title`` …), marked 草稿（未发布版本） when ``material`` is a draft."""
+    return words[key] + (words["draft_mark"] if material.draft else "")
 
 
 @dataclass
@@ -293,7 +299,8 @@ def _register_parts(session: Session, employees: Sequence[Employee], opts: FormO
     words = form_words(opts.locale)
     columns = register_columns(words)
     pages = _rows(employees, columns, opts.blank, opts.rows_per_page)
-    return words["register_title"], _register_info(session, employees, opts, words), columns, pages
+    return (form_title(words, "register_title", session.material), _register_info(session, employees, opts, words),
+            columns, pages)
 
 
 def _batch_parts(material: Material, employees: Sequence[Employee], opts: FormOptions, issuer: str,
@@ -302,7 +309,8 @@ def _batch_parts(material: Material, employees: Sequence[Employee], opts: FormOp
     words = form_words(opts.locale)
     columns = batch_columns(words)
     pages = _rows(employees, columns, opts.blank, opts.rows_per_page)
-    return words["batch_title"], _batch_info(material, employees, opts, words, issuer, when), columns, pages
+    return (form_title(words, "batch_title", material), _batch_info(material, employees, opts, words, issuer, when),
+            columns, pages)
 
 
 def _compile(call: str, data: dict, project_root, when: date | None) -> bytes:
@@ -351,7 +359,7 @@ def receipts_pdf(material: Material, employees: Sequence[Employee], opts: FormOp
     words = form_words(opts.locale)
     people = list(employees) or [Employee("", "", "")]
     data = {
-        "title": words["receipt_title"], "statement": receipt_statement(material, opts.locale),
+        "title": form_title(words, "receipt_title", material), "statement": receipt_statement(material, opts.locale),
         "company": opts.company, "form_no": f"{words['form_no']}：{opts.form_no}" if opts.form_no else "",
         "words": words, "loc": locale_data(get_locale(opts.locale)), "date": when or date(2000, 1, 1),
         "per_page": RECEIPTS_PER_PAGE,
@@ -642,7 +650,7 @@ def register_docx(session: Session, employees: Sequence[Employee], opts: FormOpt
     doc = _docx_base(opts.locale, top_mm=MARGIN_Y + 10.5 + 5 * 7.5 + 10, header_mm=8)
     section = doc.sections[0]
     _docx_header(section, opts.company, f"{words['form_no']}：{opts.form_no}" if opts.form_no else "")
-    _docx_title(section.header, words["register_title"])
+    _docx_title(section.header, form_title(words, "register_title", session.material))
     _docx_info(section.header, _register_info(session, employees, opts, words))
     section.header.add_paragraph()
     _docx_footer(section, words)
@@ -659,7 +667,7 @@ def batch_receipt_docx(material: Material, employees: Sequence[Employee], opts: 
     doc = _docx_base(opts.locale, top_mm=MARGIN_Y + 10.5 + 4 * 7.5 + 10, header_mm=8)
     section = doc.sections[0]
     _docx_header(section, opts.company, f"{words['form_no']}：{opts.form_no}" if opts.form_no else "")
-    _docx_title(section.header, words["batch_title"])
+    _docx_title(section.header, form_title(words, "batch_title", material))
     _docx_info(section.header, _batch_info(material, employees, opts, words, issuer, when))
     section.header.add_paragraph()
     _docx_footer(section, words)
@@ -686,7 +694,7 @@ def receipts_docx(material: Material, employees: Sequence[Employee], opts: FormO
     widths = [_twips(w) for w in (22, 68, 22, 68)]
     grid = "".join(f'<w:gridCol w:w="{w}"/>' for w in widths)
     title = (f'<w:p><w:pPr><w:spacing w:before="0" w:after="120"/><w:jc w:val="center"/></w:pPr><w:r><w:rPr><w:b/>'
-             f'<w:sz w:val="36"/></w:rPr><w:t xml:space="preserve">{escape(words["receipt_title"])}</w:t></w:r></w:p>')
+             f'<w:sz w:val="36"/></w:rPr><w:t xml:space="preserve">{escape(form_title(words, "receipt_title", material))}</w:t></w:r></w:p>')
     body = (f'<w:p><w:pPr><w:spacing w:before="0" w:after="200" w:line="480" w:lineRule="auto"/>'
             f'<w:ind w:firstLine="480"/></w:pPr><w:r><w:rPr><w:sz w:val="24"/></w:rPr>'
             f'<w:t xml:space="preserve">{statement}</w:t></w:r></w:p>')
@@ -737,6 +745,46 @@ def write_outputs(outputs: dict[Path, bytes], *, mode: int = 0o644) -> list[Path
     """Write every file atomically (temp file + rename) — only call once all rendered.
     Files get ordinary permissions (``mode``, default 0644), not the temp file's 0600."""
     return atomic_write_files(outputs, mode=mode)
+
+
+def write_new_outputs(stem: Path, files: dict[str, bytes], *, mode: int = 0o644) -> list[Path]:
+    """Write ``stem + tail`` for every ``tail → bytes`` of ``files`` (tails such as ``.pdf``,
+    ``.zh-Hant-TW.docx``), never replacing a file: when a name of the set is taken, the whole
+    set is written as ``stem-2 + tail`` (then ``-3`` …). Issued forms are records — a second
+    session on the same day gets its own files, and the first issue's files stay as recorded.
+
+    Each name is claimed with an exclusive create before the data is renamed over it, so two
+    runs at once never take the same name. Call only once everything rendered."""
+    stem.parent.mkdir(parents=True, exist_ok=True)
+    for n in range(1, 10_000):
+        base = stem if n == 1 else stem.with_name(f"{stem.name}-{n}")
+        paths = [base.with_name(base.name + tail) for tail in files]
+        claimed: list[Path] = []
+        try:
+            for path in paths:
+                os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode))
+                claimed.append(path)
+        except FileExistsError:
+            for path in claimed:
+                path.unlink(missing_ok=True)
+            continue
+        try:
+            for path, data in zip(paths, files.values()):
+                fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+                try:
+                    os.chmod(tmp, mode)
+                    with os.fdopen(fd, "wb") as fh:
+                        fh.write(data)
+                    os.replace(tmp, path)
+                finally:
+                    if os.path.exists(tmp):
+                        os.unlink(tmp)
+        except BaseException:
+            for path in claimed:
+                path.unlink(missing_ok=True)
+            raise
+        return paths
+    raise PolicyError(stem.parent, 0, f"{stem.name}: no free file name (10,000 forms of this name exist)")
 
 
 def safe_name(text: str) -> str:

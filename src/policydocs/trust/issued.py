@@ -37,6 +37,8 @@ class FormIssue:
     names: int = 0
     employee: str = ""
     files: list[Path] = field(default_factory=list)
+    release: tuple[int, str] | None = None  # (seq, hash) of the release record a policy's form names
+    draft: bool = False  # the working text was printed (--draft): no release stands behind it
 
 
 def record_issue(project_root: str | Path, config: Config | None, issue: FormIssue,
@@ -61,6 +63,10 @@ def record_issue(project_root: str | Path, config: Config | None, issue: FormIss
                "names": issue.names, "files": files}
     if issue.employee:
         payload["employee"] = issue.employee
+    if issue.release is not None:
+        payload["release"] = {"seq": issue.release[0], "hash": issue.release[1]}
+    if issue.draft:
+        payload["draft"] = True
     led = Ledger(root)
     with led.locked():
         st = _writable_state(led, cfg)

@@ -119,6 +119,19 @@
       f.href = "../" + a.site_path;
       fact(d, W.wRecord, null, f);
       card.appendChild(d);
+      if (a.reissue_reason) {
+        card.appendChild(el("p", "reissue", W.stReissue.replace("{reason}", a.reissue_reason)));
+      }
+      if (a.replaced_by) {  // authentic, but a re-issue replaced it: say which file to use instead
+        var p = el("p", "replaced", "");
+        var parts = W.stReplaced.split("{file}");
+        p.appendChild(document.createTextNode(parts[0]));
+        var nf = el("a", "", a.replaced_by.path.split("/").pop());
+        nf.href = "../" + a.replaced_by.site_path;
+        p.appendChild(nf);
+        p.appendChild(document.createTextNode((parts[1] || "").replace("{reason}", a.replaced_by.reason)));
+        card.appendChild(p);
+      }
       out.appendChild(card);
     });
     out.appendChild(el("p", "method", res.method === "subtle" ? W.methodSubtle : W.methodJs));

@@ -36,7 +36,8 @@ class PortalVersion:
 
     release: ReleaseRecord
     status: VersionStatus
-    files: list[PortalFile] = field(default_factory=list)
+    files: list[PortalFile] = field(default_factory=list)  # the files offered: the latest issue of each
+    replaced: list[PortalFile] = field(default_factory=list)  # earlier issues a re-issue replaced (kept, verifiable)
 
     @property
     def version(self) -> str:
@@ -65,6 +66,11 @@ class PortalPolicy:
         return self.versions[-1]
 
     @property
+    def versions_by(self) -> dict[str, PortalVersion]:
+        """Version label → version."""
+        return {v.version: v for v in self.versions}
+
+    @property
     def in_force(self) -> bool:
         return self.status.in_force
 
@@ -82,6 +88,10 @@ class Catalogue:
     handbooks: list[PortalFile]  # newest edition of each handbook, every locale and format
     files: list[PublishedFile]  # every file ever published (the verify page knows them all)
 
+    def replaced_by(self, f: PublishedFile) -> PublishedFile | None:
+        """The re-issue that replaced ``f`` (a later file of the same version naming its hash), if any."""
+        return next((x for x in self.files if x.replaces == f.sha256 and x.ident == f.ident), None)
+
 
 def catalogue(root: Path, config: Config, policy_ids: list[str], day: date) -> Catalogue:
     """The portal's view of the ledger on ``day``: released policies, versions, statuses, files."""
@@ -95,8 +105,12 @@ def catalogue(root: Path, config: Config, policy_ids: list[str], day: date) -> C
         releases = ledger.released_versions(root, pid, config)
         if not releases:
             continue
-        versions = [PortalVersion(r, status.version_status(root, pid, r.version, day, config),
-                                  _latest(by_version.get((pid, r.version), []))) for r in releases]
+        versions = []
+        for r in releases:
+            files = by_version.get((pid, r.version), [])
+            latest = _latest(files)
+            versions.append(PortalVersion(r, status.version_status(root, pid, r.version, day, config), latest,
+                                          [f for f in files if f not in latest]))
         policies[pid] = PortalPolicy(pid, status.status_on(root, pid, day, config), versions)
     return Catalogue(day, policies, _newest_handbooks(published), published)
 

@@ -31,7 +31,7 @@ from ...render.context import RenderContext
 from ...render.html import HtmlWriter, inline_html, media_path
 from ...render.templates import PACKAGE_TEMPLATES, policy_template_vars, template_env, templates_hash
 from ...trust import ledger, reviews
-from ...trust.status import IN_FORCE, REPEALED, SCHEDULED, SUPERSEDED, WITHDRAWN
+from ...trust.status import IN_FORCE, REPEALED, SCHEDULED, SUPERSEDED, WITHDRAWN, effective_of
 from .. import diff, handbook
 from ..inputs import Edition
 from .catalogue import Catalogue, PortalPolicy, PortalVersion
@@ -148,6 +148,34 @@ class Portal:
         st = v.status
         return [st.state, str(st.since), st.by.policy if st.by else None, st.by.version if st.by else None]
 
+    def upcoming(self, pid: str, p: PortalPolicy, code: str) -> dict | None:
+        """A revision released but not yet in force, while the policy's version in force is shown
+        (即将生效: version, date, its page and the redline against the version in force)."""
+        st = p.status
+        if st.state != IN_FORCE or st.upcoming is None or st.current is None:
+            return None
+        up = next((v for v in p.versions if v.version == st.upcoming.version), None)
+        if up is None:
+            return None
+        sw = word_catalogue(code, "site")
+        day = self.date(code, effective_of(st.upcoming))
+        pdf = up.file(code, "pdf")
+        redline = self.redline_pages.get((pid, st.current.version, up.version))
+        return {"version": up.version, "date": day, "date_iso": effective_of(st.upcoming).isoformat(),
+                "href": page_name(pid, p, up), "label": sw["upcoming_revision"].format(v=up.version, date=day),
+                "banner": sw["upcoming_banner"].format(v=up.version, date=day, current=st.current.version),
+                "view": sw["upcoming_view"].format(v=up.version), "redline": f"../{redline}" if redline else "",
+                "pdf": "../" + pdf.site_path if pdf else "", "pdf_size": human_size(pdf.published.size) if pdf else ""}
+
+    @staticmethod
+    def upcoming_key(p: PortalPolicy) -> list | None:
+        """What the 即将生效 notices depend on: the scheduled release, its date and its files."""
+        up = p.status.upcoming
+        if up is None or not p.in_force:
+            return None
+        v = p.versions_by.get(up.version)
+        return [up.version, str(effective_of(up)), up.record_hash, [f.published.sha256 for f in v.files] if v else []]
+
     def title(self, pid: str, code: str) -> str:
         p = self.cat.policies[pid]
         doc = self.inputs.document(self.edition(pid, p.shown))
@@ -178,7 +206,8 @@ class Portal:
 
     def copy_published(self) -> None:
         """Every published file the portal offers, and SHA256SUMS over them."""
-        offered = [f for p in self.cat.policies.values() for v in p.versions for f in v.files] + self.cat.handbooks
+        offered = ([f for p in self.cat.policies.values() for v in p.versions for f in v.files + v.replaced]
+                   + self.cat.handbooks)  # a replaced issue stays downloadable: the auditor page links to it
         sums = []
         for f in offered:
             self.out.want_copy(f.site_path, self.root / f.published.path, f.published.sha256)
@@ -251,15 +280,39 @@ class Portal:
                 rows.append({"locale": c, "locale_name": get_locale(c).short_name, "format": fmt.upper(),
                              "href": "../" + f.site_path, "size": human_size(pub.size), "bytes": pub.size,
                              "sha256": pub.sha256, "version": pub.version, "signed": fmt == "pdf", "draft": False,
-                             "filename": Path(pub.path).name, "current": c == code})
+                             "filename": Path(pub.path).name, "current": c == code,
+                             "reissue": pub.reissue_reason, "record": pub.record})
         return rows
+
+    def replaced(self, v: PortalVersion, code: str) -> list[dict]:
+        """Earlier issues of a version's files that a re-issue replaced: still published, verifiable."""
+        rows = []
+        for f in v.replaced:
+            pub = f.published
+            by = self.cat.replaced_by(pub)
+            rows.append({"locale": pub.locale, "locale_name": get_locale(pub.locale).short_name,
+                         "format": pub.format.upper(), "href": "../" + f.site_path, "size": human_size(pub.size),
+                         "sha256": pub.sha256, "filename": Path(pub.path).name, "record": pub.record,
+                         "by": Path(by.path).name if by else "", "by_record": by.record if by else None,
+                         "reason": by.reissue_reason if by else ""})
+        return rows
+
+    def reissue_notes(self, v: PortalVersion, code: str) -> list[str]:
+        """One line per re-issue of this version: 重新发布（记录 #N）：reason."""
+        sw = word_catalogue(code, "site")
+        seen: dict[int, str] = {}
+        for f in v.files + v.replaced:
+            if f.published.reissue_reason:
+                seen.setdefault(f.published.record, f.published.reissue_reason)
+        return [sw["reissue_note"].format(record=rec, reason=self.inputs.convert(reason, code))
+                for rec, reason in sorted(seen.items())]
 
     def version_page(self, pid: str, p: PortalPolicy, v: PortalVersion, code: str) -> None:
         edition = self.edition(pid, v)
         rel = f"{code}/{page_name(pid, p, v)}"
-        key = [code, self.fp(edition), self.status_key(v), [f.published.sha256 for f in v.files],
+        key = [code, self.fp(edition), self.status_key(v), [f.published.sha256 for f in v.files + v.replaced],
                v.release.retroactive_reason, page_name(pid, p, v), [x.version for x in p.versions],
-               sorted(self.links)]
+               sorted(self.links), self.upcoming_key(p) if v.version == p.shown.version else None]
 
         def variables() -> dict:
             ctx = self.ctx(edition, code)
@@ -277,8 +330,10 @@ class Portal:
                         w=ctx.word, status_label=self.status_text(code, v), state=v.status.state,
                         shown=shown, history_href=f"{pid}.history.html", current_href=f"{pid}.html",
                         successor=self.successor(pid, v, code),
+                        upcoming=self.upcoming(pid, p, code) if shown else None,
                         retroactive=self.retroactive(code, v), toc=toc, anchors=anchors,
-                        downloads=self.downloads(v, code), **self.common(code, page_name(pid, p, v)))
+                        downloads=self.downloads(v, code), replaced=self.replaced(v, code),
+                        reissues=self.reissue_notes(v, code), **self.common(code, page_name(pid, p, v)))
 
         self.render("policy.html.j2", rel, key, variables)
 
@@ -299,7 +354,7 @@ class Portal:
 
     def history_page(self, pid: str, p: PortalPolicy, code: str) -> None:
         rel = f"{code}/{pid}.history.html"
-        key = [code, [(v.release.record_hash, self.status_key(v), [f.published.sha256 for f in v.files])
+        key = [code, [(v.release.record_hash, self.status_key(v), [f.published.sha256 for f in v.files + v.replaced])
                       for v in p.versions], self.fp(self.edition(pid, p.shown))[0], list(self.cfg.versions.roles)]
 
         def variables() -> dict:
@@ -317,7 +372,8 @@ class Portal:
                              "approvals": [(shown.role(role), approvals[role].person if role in approvals else "",
                                             self.date(code, approvals[role].date) if role in approvals else "")
                                            for role in self.cfg.versions.roles],
-                             "downloads": self.downloads(v, code), "record_hash": r.record_hash,
+                             "downloads": self.downloads(v, code), "replaced": self.replaced(v, code),
+                             "reissues": self.reissue_notes(v, code), "record_hash": r.record_hash,
                              "content_hash": r.content_hash})
             pairs = [{"old": o.version, "new": n.version,
                       "href": "../" + self.redline_pages[(pid, o.version, n.version, code)]["html"],
@@ -342,9 +398,16 @@ class Portal:
             row = {"id": pid, "title": meta.title, "state": v.status.state, "status_label": self.status_text(code, v),
                    "effective": self.date(code, v.release.effective_date),
                    "effective_iso": str(v.release.effective_date or ""), "version": v.version,
-                   "pdf": "../" + pdf.site_path if pdf else "", "pdf_size": human_size(pdf.published.size) if pdf else ""}
+                   "pdf": "../" + pdf.site_path if pdf else "", "pdf_size": human_size(pdf.published.size) if pdf else "",
+                   "href": f"{pid}.html", "upcoming": self.upcoming(pid, p, code)}
             if p.in_force:
                 cats.setdefault(meta.category or sw["category_none"], []).append(row)
+                up = row["upcoming"]
+                if up is not None:  # the revision is listed with the policies about to take effect, too
+                    upcoming.append({**row, "state": SCHEDULED, "version": up["version"], "href": up["href"],
+                                     "status_label": self.status_text(code, p.versions_by[up["version"]]),
+                                     "effective": up["date"], "effective_iso": up["date_iso"], "pdf": up["pdf"],
+                                     "pdf_size": up["pdf_size"], "upcoming": None})
             elif p.scheduled:
                 upcoming.append(row)
             else:
@@ -354,7 +417,8 @@ class Portal:
 
     def index_page(self, code: str) -> None:
         key = [code, [(pid, p.shown.version, self.status_key(p.shown), self.fp(self.edition(pid, p.shown))[0],
-                       [f.published.sha256 for f in p.shown.files]) for pid, p in self.cat.policies.items()],
+                       [f.published.sha256 for f in p.shown.files], self.upcoming_key(p))
+                      for pid, p in self.cat.policies.items()],
                [f.published.sha256 for f in self.cat.handbooks], books := self.books(code)]
 
         def variables() -> dict:
@@ -397,6 +461,7 @@ class Portal:
                [(pid, self.status_key(p.shown), str(getattr(due.get(pid), "due", ""))) for pid, p in self.cat.policies.items()]]
 
         def variables() -> dict:
+            sw = word_catalogue(code, "site")
             policies = []
             for pid, p in self.cat.policies.items():
                 d = due.get(pid)
@@ -408,7 +473,11 @@ class Portal:
                                  "review_overdue": bool(d and d.due < self.cat.day)})
             files = [{"path": f.path, "href": f"../files/{f.path}", "kind": f.kind, "policy": f.policy,
                       "version": f.version, "locale": f.locale, "format": f.format.upper(), "signed": f.format == "pdf",
-                      "size": human_size(f.size), "sha256": f.sha256, "record": f.record} for f in self.cat.files]
+                      "size": human_size(f.size), "sha256": f.sha256, "record": f.record,
+                      "reissue": sw["reissue_note"].format(record=f.record, reason=f.reissue_reason)
+                      if f.reissue_reason else "",
+                      "replaced": sw["replaced_by"].format(file=Path(by.path).name, record=by.record)
+                      if (by := self.cat.replaced_by(f)) else ""} for f in self.cat.files]
             example = next((f.path for f in self.cat.files if f.format == "pdf"), "FILE.pdf")
             return dict(policies=policies, artifacts=files, ledger={"records": state.count, "head":
                         f"#{head[0]} {head[1]}" if head else "", "people": len(state.people),
@@ -450,6 +519,17 @@ class Portal:
         self.out.want("data/published.js", hashlib.sha256(text.encode()).hexdigest(), lambda: text)
         self.out.want("published.json", self.published_json_sha256, lambda: self.published_json)
 
+    def _reissue_json(self, f) -> dict:
+        """A re-issued file: its reason and the hash it replaces; a replaced one: what replaced it."""
+        out: dict = {}
+        if f.reissue_reason:
+            out.update(reissue_reason=f.reissue_reason, replaces=f.replaces)
+        by = self.cat.replaced_by(f)
+        if by is not None:
+            out["replaced_by"] = {"path": by.path, "site_path": f"files/{by.path}", "sha256": by.sha256,
+                                  "record": by.record, "reason": by.reissue_reason}
+        return out
+
     @cached_property
     def published(self) -> dict:
         """Every published file (sha256 → what it is) and every version's effective dates, so the
@@ -468,7 +548,8 @@ class Portal:
             versions[pid] = {"titles": {c: self.title(pid, c) for c in self.locales}, "versions": rows}
         files = [{"sha256": f.sha256, "path": f.path, "site_path": f"files/{f.path}", "kind": f.kind,
                   "policy": f.policy, "version": f.version, "locale": f.locale, "format": f.format, "size": f.size,
-                  "signed": f.format == "pdf", "record": f.record, "time": f.time.isoformat()} for f in self.cat.files]
+                  "signed": f.format == "pdf", "record": f.record, "time": f.time.isoformat(),
+                  **self._reissue_json(f)} for f in self.cat.files]
         return {"day": self.cat.day.isoformat(), "files": files, "policies": versions,
                 "locale_names": {c: get_locale(c).short_name for c in self.locales}}
 
