@@ -117,6 +117,7 @@ def test_publication_preview_schedule_and_supersession(tmp_path):
     assert "files/diff/HR-PUB-001_A-0_A-1.html" in page
     tw = (root / "build/site/zh-Hant-TW/HR-PUB-001.html").read_text(encoding="utf-8")
     assert "即將生效：A/1" in tw and "修訂版 A/1 已發布" in tw
+    assert "files/diff/HR-PUB-001_A-0_A-1.zh-Hant-TW.html" in tw  # the redline in the page's own locale
     old = cli(root, env, "verify-file", str(a0))
     assert "AUTHENTIC" in old.stdout and "in force" in old.stdout
 

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import io
 import math
+import os
 import re
 from dataclasses import dataclass
 from datetime import date
@@ -44,7 +45,7 @@ from docx.oxml.ns import nsdecls, qn
 from docx.shared import Mm, Pt, Twips
 
 from ..core.errors import PolicyError
-from ..core.fsutil import atomic_write_files
+from ..core.fsutil import atomic_write_bytes, atomic_write_files
 from ..core.locales import format_date, get_locale
 from ..core.words import words
 from ..read.roster import Employee
@@ -770,15 +771,7 @@ def write_new_outputs(stem: Path, files: dict[str, bytes], *, mode: int = 0o644)
             continue
         try:
             for path, data in zip(paths, files.values()):
-                fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-                try:
-                    os.chmod(tmp, mode)
-                    with os.fdopen(fd, "wb") as fh:
-                        fh.write(data)
-                    os.replace(tmp, path)
-                finally:
-                    if os.path.exists(tmp):
-                        os.unlink(tmp)
+                atomic_write_bytes(path, data, mode=mode)  # over the name claimed above
         except BaseException:
             for path in claimed:
                 path.unlink(missing_ok=True)

@@ -160,7 +160,8 @@ class Portal:
         sw = word_catalogue(code, "site")
         day = self.date(code, effective_of(st.upcoming))
         pdf = up.file(code, "pdf")
-        redline = self.redline_pages.get((pid, st.current.version, up.version))
+        names = self.redline_pages.get((pid, st.current.version, up.version, code))  # in this page's locale
+        redline = names["html"] if names else None
         return {"version": up.version, "date": day, "date_iso": effective_of(st.upcoming).isoformat(),
                 "href": page_name(pid, p, up), "label": sw["upcoming_revision"].format(v=up.version, date=day),
                 "banner": sw["upcoming_banner"].format(v=up.version, date=day, current=st.current.version),
