@@ -78,6 +78,8 @@ def test_unmigrated_database_gets_a_clear_message(acks_root, db_url):
         proc = _cli(acks_root, db_url, *args)
         assert proc.returncode == 2 and "run `policydocs acks migrate`" in proc.stderr, proc.stdout + proc.stderr
         assert "Traceback" not in proc.stderr
+    proc = run_cli("-C", str(acks_root), "verify", cwd=acks_root, env={"POLICYDOCS_ACKS_DATABASE": db_url})
+    assert proc.returncode == 0, proc.stdout + proc.stderr  # nothing sealed yet: nothing missing
     if db_url.startswith("sqlite"):
         assert not Path(db_url.removeprefix("sqlite:///")).exists()
     assert not (acks_root / "acks" / "acks.sqlite3").exists()

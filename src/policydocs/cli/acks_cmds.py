@@ -392,9 +392,11 @@ def verify_acknowledgements(args, root, config) -> list[str]:
 
     st = load_settings(root)
     sealed = ledger.load_state(root, config).acks_seals
-    if st.database == db.default_url(root) and not (root / "acks" / "acks.sqlite3").exists():
+    missing = db.sqlite_file(st.database)
+    if missing is not None and not missing.exists():  # never create an empty database file just to look
+        shown = "acks/acks.sqlite3" if st.database == db.default_url(root) else str(missing)
         return [f"acknowledgements were sealed in the ledger ({', '.join(sealed)}) but the database "
-                f"acks/acks.sqlite3 is missing"] if sealed else []
+                f"{shown} is missing"] if sealed else []
     engine = db.make_engine(st.database)
     try:
         if migrate.current_revision(engine) is None:
