@@ -17,6 +17,8 @@ import pytest
 from conftest import run_cli
 from test_acks_support import ServerProcess, acks_built, acks_root, db_url, free_port, pg_cluster, service  # noqa: F401
 
+from policydocs.acks.seal import GRACE
+
 
 def _cli(root, db_url, *args, env=None):
     return run_cli("-C", str(root), "acks", "--database", db_url, *args, cwd=root, env=env)
@@ -108,7 +110,7 @@ def test_serve_creates_the_embedded_database_on_first_start(acks_root):
 def test_server_seals_finished_days_on_its_own(service, db_url):
     cid = service.open_campaign("HR-LV-002", "A/1", audience_kind="all", audience_value="",
                                 due=date.today() + timedelta(days=9), opened_by="hr")
-    when = datetime.now().astimezone() - timedelta(days=1)
+    when = datetime.now().astimezone() - timedelta(days=1) - GRACE * 2  # a finished day even just after midnight
     service.store.clock = lambda: when
     emp = service.store.employee_by_no("E001")
     tok = service.store.token(service.store.issue_tokens(cid, [emp["id"]], 2_000_000_000, "t")[emp["id"]])

@@ -18,7 +18,7 @@ from sqlalchemy.exc import DBAPIError
 from test_acks_support import acks_built, acks_root, db_url, pg_cluster, service  # noqa: F401
 
 from policydocs.acks import db, exports, publication
-from policydocs.acks.seal import seal_days, verify_acks
+from policydocs.acks.seal import GRACE, seal_days, verify_acks
 from policydocs.acks.store import AckError, AlreadyAcknowledged, Person, ack_row_hash
 from policydocs.trust import ledger
 from policydocs.trust import publication as trust_publication
@@ -239,7 +239,7 @@ def test_seals_and_verify_report_tampering(service, db_url):
     `policydocs verify` (and `acks report`), with the record named."""
     root = service.root
     cid = _open(service)
-    yesterday = datetime.now().astimezone() - timedelta(days=1)
+    yesterday = datetime.now().astimezone() - timedelta(days=1) - GRACE * 2  # sealable even just after midnight
     service.store.clock = _Clock(yesterday - timedelta(days=1))
     _ack(service, cid, "E001")
     service.store.clock = _Clock(yesterday)
@@ -307,7 +307,7 @@ def test_cutting_the_newest_seal_from_the_ledger_is_tampering(service, db_url):
     still names the day and the record. Re-sealing the day with fewer rows does not hide it either."""
     root = service.root
     cid = _open(service)
-    day1 = datetime.now().astimezone() - timedelta(days=1)
+    day1 = datetime.now().astimezone() - timedelta(days=1) - GRACE * 2  # sealable even just after midnight
     service.store.clock = _Clock(day1 - timedelta(days=1))
     _ack(service, cid, "E001")
     service.store.clock = _Clock(day1)
