@@ -8,12 +8,16 @@ import csv
 import io
 import json
 import time
+import urllib.request
 from datetime import date, datetime, timedelta
+from pathlib import Path
 
 import openpyxl
 import pytest
 from conftest import run_cli
-from test_acks_support import ServerProcess, acks_built, acks_root, db_url, pg_cluster, service  # noqa: F401
+from test_acks_support import ServerProcess, acks_built, acks_root, db_url, free_port, pg_cluster, service  # noqa: F401
+
+from policydocs.acks.seal import GRACE
 
 
 def _cli(root, db_url, *args, env=None):
@@ -70,15 +74,43 @@ def test_hr_workflow_from_the_command_line(acks_root, db_url):
 
 
 def test_unmigrated_database_gets_a_clear_message(acks_root, db_url):
-    proc = _cli(acks_root, db_url, "campaign", "list")
-    assert proc.returncode == 2 and "run `policydocs acks migrate`" in proc.stderr and "Traceback" not in proc.stderr
+    """A database named by URL (PostgreSQL, or a SQLite file of the operator's choosing) is migrated
+    deliberately: commands and `serve` refuse with a clear message and leave no empty file behind."""
+    for args in (("campaign", "list"), ("serve", "--port", str(free_port()), "--no-background")):
+        proc = _cli(acks_root, db_url, *args)
+        assert proc.returncode == 2 and "run `policydocs acks migrate`" in proc.stderr, proc.stdout + proc.stderr
+        assert "Traceback" not in proc.stderr
+    proc = run_cli("-C", str(acks_root), "verify", cwd=acks_root, env={"POLICYDOCS_ACKS_DATABASE": db_url})
+    assert proc.returncode == 0, proc.stdout + proc.stderr  # nothing sealed yet: nothing missing
+    if db_url.startswith("sqlite"):
+        assert not Path(db_url.removeprefix("sqlite:///")).exists()
+    assert not (acks_root / "acks" / "acks.sqlite3").exists()
+
+
+def test_serve_creates_the_embedded_database_on_first_start(acks_root):
+    """`policydocs acks serve` on a fresh project: one command, no set-up — the embedded SQLite database
+    gets its schema (one line says so) and the service answers."""
+    from policydocs.acks.service import create_embedded_database
+    from policydocs.acks.settings import load_settings
+
+    assert not (acks_root / "acks" / "acks.sqlite3").exists()
+    srv = ServerProcess(acks_root, "", args=("--no-background",))  # no database named: the embedded default
+    try:
+        log = (acks_root / f"serve-{srv.port}.log").read_text()
+        assert log.count("first start — created the embedded database acks/acks.sqlite3 (schema 0001") == 1, log
+        assert urllib.request.urlopen(srv.base + "/hr/login", timeout=10).status == 200
+    finally:
+        srv.stop()
+    assert create_embedded_database(load_settings(acks_root)) is None  # the next start says nothing
+    proc = run_cli("-C", str(acks_root), "acks", "migrate", cwd=acks_root)
+    assert proc.returncode == 0 and "schema is up to date (0001)" in proc.stdout, proc.stderr
 
 
 @pytest.mark.slow
 def test_server_seals_finished_days_on_its_own(service, db_url):
     cid = service.open_campaign("HR-LV-002", "A/1", audience_kind="all", audience_value="",
                                 due=date.today() + timedelta(days=9), opened_by="hr")
-    when = datetime.now().astimezone() - timedelta(days=1)
+    when = datetime.now().astimezone() - timedelta(days=1) - GRACE * 2  # a finished day even just after midnight
     service.store.clock = lambda: when
     emp = service.store.employee_by_no("E001")
     tok = service.store.token(service.store.issue_tokens(cid, [emp["id"]], 2_000_000_000, "t")[emp["id"]])

@@ -18,8 +18,9 @@ from sqlalchemy.exc import DBAPIError
 from test_acks_support import acks_built, acks_root, db_url, pg_cluster, service  # noqa: F401
 
 from policydocs.acks import db, exports, publication
-from policydocs.acks.seal import seal_days, verify_acks
+from policydocs.acks.seal import GRACE, seal_days, verify_acks
 from policydocs.acks.store import AckError, AlreadyAcknowledged, Person, ack_row_hash
+from policydocs.trust import ledger
 from policydocs.trust import publication as trust_publication
 
 
@@ -223,13 +224,22 @@ class _Clock:
         return self.when
 
 
+def _drop_append_only_triggers(engine, conn) -> None:
+    """What an insider with database rights does before editing or deleting acknowledgements."""
+    if db.kind_of(engine) == "sqlite":
+        conn.execute(text("DROP TRIGGER acknowledgements_no_update"))
+        conn.execute(text("DROP TRIGGER acknowledgements_no_delete"))
+    else:
+        conn.execute(text("ALTER TABLE acknowledgements DISABLE TRIGGER USER"))
+
+
 @pytest.mark.slow
 def test_seals_and_verify_report_tampering(service, db_url):
     """Two past days sealed into the ledger; editing or deleting a stored row is reported by
     `policydocs verify` (and `acks report`), with the record named."""
     root = service.root
     cid = _open(service)
-    yesterday = datetime.now().astimezone() - timedelta(days=1)
+    yesterday = datetime.now().astimezone() - timedelta(days=1) - GRACE * 2  # sealable even just after midnight
     service.store.clock = _Clock(yesterday - timedelta(days=1))
     _ack(service, cid, "E001")
     service.store.clock = _Clock(yesterday)
@@ -255,11 +265,7 @@ def test_seals_and_verify_report_tampering(service, db_url):
 
     rows = service.store.all_acks()
     with service.engine.begin() as conn:  # an insider with database rights edits one row and deletes another
-        if db.kind_of(service.engine) == "sqlite":
-            conn.execute(text("DROP TRIGGER acknowledgements_no_update"))
-            conn.execute(text("DROP TRIGGER acknowledgements_no_delete"))
-        else:
-            conn.execute(text("ALTER TABLE acknowledgements DISABLE TRIGGER USER"))
+        _drop_append_only_triggers(service.engine, conn)
         conn.execute(text("UPDATE acknowledgements SET recorded_at = :t WHERE seq = :s"),
                      {"t": "2026-01-01T09:00:00+08:00", "s": rows[1]["seq"]})
         conn.execute(text("DELETE FROM acknowledgements WHERE seq = :s"), {"s": rows[0]["seq"]})
@@ -282,3 +288,48 @@ def test_seals_and_verify_report_tampering(service, db_url):
     rep = run_cli("-C", str(root), "acks", "report", "--policy", "HR-LV-002", "--version", "A/1", "--format", "json",
                   cwd=root, env=env)
     assert rep.returncode == 1 and json.loads(rep.stdout)["ok"] is False
+
+
+def _cut_newest_seal(root) -> dict:
+    """Delete the newest ledger record (an acks-seal) and rewrite ledger/HEAD to the record before it."""
+    path = root / "ledger" / "records.jsonl"
+    ls = path.read_bytes().splitlines(keepends=True)
+    rec, prev = json.loads(ls[-1]), json.loads(ls[-2])
+    assert rec["type"] == "acks-seal"
+    path.write_bytes(b"".join(ls[:-1]))
+    (root / "ledger" / "HEAD").write_text(f"{prev['seq']} {prev['hash']} {ledger.describe(prev)}\n", encoding="utf-8")
+    return rec
+
+
+def test_cutting_the_newest_seal_from_the_ledger_is_tampering(service, db_url):
+    """An insider deletes a sealed acknowledgement, cuts that day's seal from the ledger's tail and rewrites
+    ledger/HEAD: the ledger alone is consistent again, but the database's append-only copy of the seal
+    still names the day and the record. Re-sealing the day with fewer rows does not hide it either."""
+    root = service.root
+    cid = _open(service)
+    day1 = datetime.now().astimezone() - timedelta(days=1) - GRACE * 2  # sealable even just after midnight
+    service.store.clock = _Clock(day1 - timedelta(days=1))
+    _ack(service, cid, "E001")
+    service.store.clock = _Clock(day1)
+    gone, _ = _ack(service, cid, "E002")
+    _ack(service, cid, "E003")
+    service.store.clock = datetime.now().astimezone
+    assert [r["payload"]["count"] for r in seal_days(service.store, root)] == [1, 2]
+    assert verify_acks(service.store, root)[0] == []
+    with service.engine.begin() as conn:
+        _drop_append_only_triggers(service.engine, conn)
+        conn.execute(text("DELETE FROM acknowledgements WHERE seq = :s"), {"s": gone["seq"]})
+    cut = _cut_newest_seal(root)
+    env = {"POLICYDOCS_ACKS_DATABASE": db_url}
+    proc = run_cli("-C", str(root), "verify", cwd=root, env=env)
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    where = f"the database's seal of {day1.date().isoformat()} (head {cut['payload']['head'][:12]}, " \
+            f"ledger record #{cut['seq']})"
+    assert f"{where} is not in the ledger — ledger record #{cut['seq']} was cut" in proc.stderr
+    assert proc.stderr.count("error:") == 1, proc.stderr  # the ledger itself is consistent: only the copy tells
+    # the careful insider seals the day again (1 row now): record #N is back, but not the seal that was cut
+    again = seal_days(service.store, root)
+    assert [(r["seq"], r["payload"]["count"]) for r in again] == [(cut["seq"], 1)]
+    problems, _ = verify_acks(service.store, root)
+    assert problems == [f"{where} differs from ledger record #{cut['seq']} in head, count, first_seq (ledger head "
+                        f"{again[0]['payload']['head'][:12]}): one of the two was rewritten"]

@@ -200,6 +200,14 @@ def redacted(url: str) -> str:
     return make_url(normalize_url(url)).render_as_string(hide_password=True)
 
 
+def sqlite_file(url: str) -> Path | None:
+    """The file of a SQLite URL; None for other databases and in-memory SQLite."""
+    u = make_url(normalize_url(url))
+    if u.get_backend_name() != "sqlite" or not u.database or u.database == ":memory:":
+        return None
+    return Path(u.database)
+
+
 def make_engine(url: str, *, pool_size: int = 10) -> Engine:
     """An engine for ``url``; SQLite gets WAL, a busy timeout and full fsync on commit
     (a confirmed acknowledgement survives a crash of the process or the machine)."""

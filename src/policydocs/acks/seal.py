@@ -8,7 +8,10 @@ previous seal's head (64 zeros for the first)::
 The ``acks-seal`` ledger record holds day, count, first/last seq, prev, head
 and the database's id.  ``verify`` recomputes every sealed day from the
 database: a deleted, added, renumbered or edited row changes the count or
-the head; an edited row also no longer matches its own ``row_hash``.
+the head; an edited row also no longer matches its own ``row_hash``.  The
+database keeps its own append-only copy of every seal (``seals``: day, head,
+ledger record number); ``verify`` compares each with the ledger, so a seal cut
+from the ledger's tail (and ledger/HEAD rewritten) is still reported.
 
 Only finished days are sealed (``GRACE`` after midnight, so a transaction that
 began before midnight has committed); the server seals on its own, and
@@ -125,6 +128,36 @@ def _who(r: dict) -> str:
             f"{r['policy_id']} {r['version']}, {r['recorded_at'][:19]})")
 
 
+def _stored_seals_missing_from_ledger(stored: list[dict], state: ledger.State, dbid: str) -> list[str]:
+    """Every seal in the database's append-only ``seals`` table must stand in the ledger as it was written.
+
+    The ledger is the authority, but the database keeps its own copy of each seal
+    (day, head, ledger record number). A seal cut from the ledger's tail (with
+    ledger/HEAD rewritten) leaves the ledger consistent on its own; the copy
+    still names the day and the record that was there.
+    """
+    problems = []
+    for row in stored:
+        day, seq = row["day"], row["ledger_seq"]
+        where = f"the database's seal of {day} (head {row['head'][:12]}, ledger record #{seq})"
+        rec = state.by_seq.get(seq)
+        if rec is None:
+            problems.append(f"{where} is not in the ledger — ledger record #{seq} was cut from the ledger "
+                            f"(or the ledger is not this database's: the seals go to the ledger of the host that sealed)")
+            continue
+        p = rec.get("payload") if isinstance(rec.get("payload"), dict) else {}
+        if rec.get("type") != "acks-seal" or p.get("database") != dbid or p.get("day") != day:
+            problems.append(f"{where} is not in the ledger — in its place stands {ledger.describe(rec)}: "
+                            f"the seal was removed and the ledger rewritten")
+            continue
+        diff = [k for k, col in (("head", "head"), ("prev", "prev_head"), ("count", "count"),
+                                 ("first_seq", "first_seq"), ("last_seq", "last_seq")) if p.get(k) != row[col]]
+        if diff:
+            problems.append(f"{where} differs from ledger record #{seq} in {', '.join(diff)} "
+                            f"(ledger head {str(p.get('head'))[:12]}): one of the two was rewritten")
+    return problems
+
+
 def verify_acks(store: AckStore, project_root: Path) -> tuple[list[str], dict]:
     """Problems found in the stored acknowledgements, and a summary for the report."""
     problems: list[str] = []
@@ -163,6 +196,7 @@ def verify_acks(store: AckStore, project_root: Path) -> tuple[list[str], dict]:
         if day < last and day not in sealed_days:
             problems.append(f"acknowledgements dated {day} ({len(by_day[day])}) appear in a day that was never sealed, "
                             f"although later days were — added afterwards")
+    problems += _stored_seals_missing_from_ledger(store.stored_seals(), state, dbid)
     summary = {"database": dbid, "rows": len(rows), "sealed_days": len(seals),
                "unsealed_rows": sum(len(v) for d, v in by_day.items() if d not in sealed_days)}
     return problems, summary

@@ -35,13 +35,16 @@ class AckService:
     def __init__(self, settings: AcksSettings, *, engine=None, clock=local_now, check_schema: bool = True):
         self.settings = settings
         self.root = settings.project_root
+        if engine is None and check_schema:
+            missing = db.sqlite_file(settings.database)
+            if missing is not None and not missing.exists():  # refuse before connecting creates an empty file
+                raise _schema_error(settings.database, None)
         self.engine = engine if engine is not None else db.make_engine(settings.database)
         if check_schema:
             have, want = migrate.current_revision(self.engine), migrate.head_revision()
             if have != want:
-                raise AckError(f"the acknowledgement database {db.redacted(settings.database)} is at schema "
-                               f"{have or 'none'}, this policydocs needs {want}: run `policydocs acks migrate`",
-                               code="schema")
+                self.engine.dispose()
+                raise _schema_error(settings.database, have)
         self.store = AckStore(self.engine, clock)
         self.signer = Signer(service_secret(self.store.database_id))
         self._config: Config | None = None
@@ -182,8 +185,35 @@ class AckService:
         self.store.deactivate(employee_no, actor, reason)
 
 
-def open_service(project_root: str | Path, database: str | None = None, **kw) -> AckService:
-    return AckService(load_settings(project_root, database=database), **kw)
+def _schema_error(url: str, have: str | None) -> AckError:
+    return AckError(f"the acknowledgement database {db.redacted(url)} is at schema {have or 'none'}, this "
+                    f"policydocs needs {migrate.head_revision()}: run `policydocs acks migrate`", code="schema")
+
+
+def open_service(project_root: str | Path, database: str | None = None, *, listen: str | None = None,
+                 **kw) -> AckService:
+    """The service for a project (settings from ``acks.toml`` and the environment); see ``load_settings``."""
+    return AckService(load_settings(project_root, database=database, listen=listen), **kw)
+
+
+def create_embedded_database(settings: AcksSettings) -> tuple[str, str] | None:
+    """On first start, give the project's embedded SQLite database (``acks/acks.sqlite3``) its schema.
+
+    Only the default database: an operator who names a database (PostgreSQL or
+    another file) migrates it deliberately with ``policydocs acks migrate``, and a
+    database at an older schema is never upgraded behind their back either.
+    Returns (schema, database id) when it created the schema, else None.
+    """
+    if settings.database != db.default_url(settings.project_root):
+        return None
+    engine = db.make_engine(settings.database)
+    try:
+        if migrate.current_revision(engine) is not None:
+            return None
+        _before, after = migrate.upgrade(engine)
+        return after, AckStore(engine).database_id
+    finally:
+        engine.dispose()
 
 
 def version_report(service: AckService, policy_id: str, version: str) -> VersionReport:

@@ -6,7 +6,7 @@ reminder schedule) live beside it in ``acks.toml``, which is optional::
 
     [acks]
     database = "postgresql://acks@/acks?host=/run/postgresql"   # default: acks/acks.sqlite3
-    base_url = "https://policies.example.com"  # how links in e-mails start
+    base_url = "https://policies.example.com"  # how links in e-mails start (default: where `serve` listens)
     token_days = 30                            # a personal link expires after …
     sso_header = "X-Remote-User"               # trust this header from the reverse proxy
     secure_cookies = true
@@ -34,6 +34,7 @@ from __future__ import annotations
 import os
 import re
 import secrets
+import socket
 import sys
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -116,8 +117,26 @@ def _apply(obj, table: dict, path: Path, text: str, section: str) -> None:
         setattr(obj, key, value)
 
 
-def load_settings(project_root: str | Path, *, database: str | None = None) -> AcksSettings:
-    """Settings for a project: defaults, then ``acks.toml``, then the environment, then ``database``."""
+def listen_url(host: str, port: int) -> str:
+    """The address a server bound to ``host:port`` is reached at (links when ``base_url`` is not set).
+
+    A wildcard bind (0.0.0.0, ::) is reached under this machine's name; an IPv6
+    address goes in brackets.
+    """
+    if host in ("", "0.0.0.0", "::"):
+        host = socket.getfqdn()
+    elif ":" in host:
+        host = f"[{host}]"
+    return f"http://{host}:{port}"
+
+
+def load_settings(project_root: str | Path, *, database: str | None = None,
+                  listen: str | None = None) -> AcksSettings:
+    """Settings for a project: defaults, then ``acks.toml``, then the environment, then ``database``.
+
+    ``listen`` (from ``listen_url``) is where the running server is reached: links
+    start with it when ``base_url`` is not configured (default http://127.0.0.1:8470).
+    """
     root = Path(project_root).resolve()
     st = AcksSettings(project_root=root)
     path = root / SETTINGS_FILE
@@ -136,7 +155,7 @@ def load_settings(project_root: str | Path, *, database: str | None = None) -> A
             raise PolicyError(path, _line_of(text, "before_days"), "reminders.before_days must be whole days ≥ 0")
     st.database = database or os.environ.get(DATABASE_ENV) or st.database or db.default_url(root)
     if not st.base_url:
-        st.base_url = f"http://127.0.0.1:{DEFAULT_PORT}"
+        st.base_url = listen or listen_url("127.0.0.1", DEFAULT_PORT)
     st.base_url = st.base_url.rstrip("/")
     if st.token_days < 1:
         raise PolicyError(path, _line_of(text if path.is_file() else "", "token_days"), "token_days must be ≥ 1")

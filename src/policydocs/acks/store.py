@@ -553,6 +553,11 @@ class AckStore:
         with self.engine.connect() as conn:
             return [dict(r) for r in conn.execute(q).mappings()]
 
+    def stored_seals(self) -> list[dict]:
+        """The database's own copy of the daily seals (``seals`` table), oldest day first."""
+        with self.engine.connect() as conn:
+            return [dict(r) for r in conn.execute(select(db.seals).order_by(db.seals.c.day)).mappings()]
+
     def count_acks(self, kind: str | None = None) -> int:
         q = select(func.count()).select_from(A)
         if kind:

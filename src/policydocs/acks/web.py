@@ -83,6 +83,11 @@ class FailureLimiter:
 
     Valid links are never limited (each confirms once anyway); an address that
     keeps presenting forged or expired links is refused for a while.
+
+    The count lives in this worker process's memory (N workers: up to N × limit;
+    a restart forgets it): counting in the database would make every forged
+    request, refused by its HMAC without a query, a write. A deployment with
+    several workers limits at the reverse proxy too (docs/acknowledgements.md).
     """
 
     def __init__(self, limit: int = 20, window: float = 300.0):

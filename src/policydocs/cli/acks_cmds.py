@@ -61,9 +61,13 @@ def register(sub) -> None:
     p = asub.add_parser("migrate", help="create or upgrade the database schema (Alembic)")
     p.set_defaults(func=cmd_migrate)
 
-    p = asub.add_parser("serve", help="run the web service (employees' links and HR's dashboard)")
+    p = asub.add_parser("serve", help="run the web service (employees' links and HR's dashboard)",
+                        description="Run the web service. On first start it creates the embedded SQLite database "
+                        "(acks/acks.sqlite3); a database named with --database or $POLICYDOCS_ACKS_DATABASE "
+                        "(PostgreSQL) is created and upgraded with `policydocs acks migrate`.")
     p.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1: put a reverse proxy in front)")
-    p.add_argument("--port", type=int, default=8470)
+    p.add_argument("--port", type=int, default=8470,
+                   help="port (default 8470); links start with http://HOST:PORT unless [acks] base_url is set")
     p.add_argument("--workers", type=int, default=1, help="worker processes (use >1 with PostgreSQL)")
     p.add_argument("--no-background", action="store_true", help="do not seal days or send reminders from this server")
     p.add_argument("--forwarded-allow-ips", default="127.0.0.1",
@@ -175,20 +179,32 @@ def cmd_serve(args) -> int:
     import uvicorn
 
     from ..acks import asgi, db
-    from ..acks.settings import DATABASE_ENV, load_settings
+    from ..acks.service import create_embedded_database
+    from ..acks.settings import DATABASE_ENV, listen_url, load_settings
 
     root = _root(args)
-    st = load_settings(root, database=args.database)
+    listen = listen_url(args.host, args.port)
+    st = load_settings(root, database=args.database, listen=listen)
+    created = create_embedded_database(st)
+    if created:
+        print(f"policydocs acks: first start — created the embedded database acks/acks.sqlite3 (schema {created[0]}, "
+              f"database id {created[1]})", file=sys.stderr, flush=True)
     service = _service(args)  # fails early with a clear message (schema, config)
     service.close()
     os.environ[asgi.PROJECT_ENV] = str(root)
     os.environ[DATABASE_ENV] = st.database
     os.environ[asgi.BACKGROUND_ENV] = "0" if args.no_background else "1"
+    os.environ[asgi.LISTEN_ENV] = listen
     if args.host not in ("127.0.0.1", "localhost", "::1"):
         print(f"note: listening on {args.host}, not only this computer; use HTTPS through a reverse proxy",
               file=sys.stderr)
-    print(f"policydocs acks: {db.redacted(st.database)}; HR: http://{args.host}:{args.port}/hr/ ; "
-          f"links start with {st.base_url}/a/", file=sys.stderr, flush=True)
+    print(f"policydocs acks: {db.redacted(st.database)}; HR: {listen}/hr/ ; links start with {st.base_url}/a/",
+          file=sys.stderr, flush=True)
+    standalone = load_settings(root, database=args.database).base_url  # what `acks remind` from cron uses
+    if standalone != st.base_url:
+        print(f"note: [acks] base_url is not set: links from this server start with {st.base_url}, but "
+              f"`acks remind` and `acks campaign links` run on their own use {standalone}; set base_url in "
+              f"acks.toml", file=sys.stderr, flush=True)
     uvicorn.run("policydocs.acks.asgi:create", factory=True, host=args.host, port=args.port, workers=args.workers,
                 proxy_headers=True, forwarded_allow_ips=args.forwarded_allow_ips, log_level="warning",
                 server_header=False, access_log=False)
@@ -376,9 +392,11 @@ def verify_acknowledgements(args, root, config) -> list[str]:
 
     st = load_settings(root)
     sealed = ledger.load_state(root, config).acks_seals
-    if st.database == db.default_url(root) and not (root / "acks" / "acks.sqlite3").exists():
+    missing = db.sqlite_file(st.database)
+    if missing is not None and not missing.exists():  # never create an empty database file just to look
+        shown = "acks/acks.sqlite3" if st.database == db.default_url(root) else str(missing)
         return [f"acknowledgements were sealed in the ledger ({', '.join(sealed)}) but the database "
-                f"acks/acks.sqlite3 is missing"] if sealed else []
+                f"{shown} is missing"] if sealed else []
     engine = db.make_engine(st.database)
     try:
         if migrate.current_revision(engine) is None:
