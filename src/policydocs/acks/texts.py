@@ -11,8 +11,6 @@ from __future__ import annotations
 import copy
 from pathlib import Path
 
-from jinja2 import Environment, PackageLoader, select_autoescape
-
 from ..convert import conversion
 from ..core.errors import Collector, PolicyError, PolicyErrors
 from ..core.model import Approval, Document, VersionInfo
@@ -22,11 +20,11 @@ from ..read.config import Config
 from ..read.project import load_project
 from ..render.context import RenderContext
 from ..render.html import HtmlWriter
+from ..render.templates import package_env
 from ..trust import ledger
 from .store import AckError
 
-_ENV = Environment(loader=PackageLoader("policydocs", "templates/acks"), autoescape=select_autoescape(default=True),
-                   trim_blocks=True, lstrip_blocks=True)
+_ENV = package_env("acks")  # the one environment of the service's templates (render/templates.py)
 
 
 def _others(project_root: Path, policy_id: str) -> dict[str, Document]:

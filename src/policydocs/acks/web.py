@@ -29,7 +29,6 @@ from urllib.parse import quote
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup, escape
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
@@ -41,6 +40,7 @@ from starlette.staticfiles import StaticFiles
 
 from ..core.errors import PolicyError
 from ..core.locales import get_locale
+from ..render.templates import package_env
 from . import exports, publication
 from .mail import MailError
 from .seal import seal_days
@@ -57,8 +57,7 @@ SESSION_SECONDS = 8 * 3600
 VIEW_SECONDS = 24 * 3600
 MAX_UPLOAD = 20 * 1024 * 1024
 
-_ENV = Environment(loader=PackageLoader("policydocs", "templates/acks"), autoescape=select_autoescape(default=True),
-                   trim_blocks=True, lstrip_blocks=True)
+_ENV = package_env("acks")  # the one environment of the service's templates (render/templates.py)
 _HASHER = PasswordHasher()
 
 

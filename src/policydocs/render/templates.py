@@ -8,6 +8,7 @@ same name under its project's ``templates/``.
 from __future__ import annotations
 
 import hashlib
+from functools import lru_cache
 from pathlib import Path
 from typing import Iterable
 
@@ -39,6 +40,14 @@ def template_env(project_root: Path | None) -> Environment:
     loader = ChoiceLoader([FileSystemLoader(str(d)) for d in template_dirs(project_root)])
     return Environment(loader=loader, autoescape=select_autoescape(["html", "j2", "xml"]),
                        undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+
+
+@lru_cache(maxsize=None)
+def package_env(folder: str) -> Environment:
+    """policydocs' own templates under ``templates/<folder>`` (the acknowledgement service's
+    pages and mail): one environment per folder and process, autoescaping every template."""
+    return Environment(loader=FileSystemLoader(str(PACKAGE_TEMPLATES / folder)),
+                       autoescape=select_autoescape(default=True), trim_blocks=True, lstrip_blocks=True)
 
 
 def policy_template_vars(ctx: RenderContext) -> dict:
