@@ -193,7 +193,7 @@ def test_handbook_and_register_print_the_organisation_name_per_locale(tmp_path):
     assert d.core_properties.author == "華衡智造科技股份有限公司"
     # the training register, a record people sign
     result = run_cli("register", "--policy", "IT-ACC-001", "--date", "2025-03-01", "--locale", "zh-Hant-TW",
-                     "--format", "pdf", cwd=root)
+                     "--format", "pdf", "--draft", cwd=root)
     assert result.returncode == 0, result.stderr
     register = subprocess.run(["pdftotext", str(root / "build/forms/register-IT-ACC-001-2025-03-01.zh-Hant-TW.pdf"),
                                "-"], capture_output=True, text=True, check=True).stdout

@@ -28,6 +28,7 @@ from ..core.model import (
     SourcePos,
     Table,
     Text,
+    walk_with_path,
 )
 from ..core.numbering import MAX_ITEM_DEPTH
 from .markers import Marker
@@ -306,22 +307,21 @@ def _articles(units: list[Unit], depth: dict[int, int], article_depth: int | Non
     return out
 
 
-def _no_empty_articles(nodes: list, findings: list[Finding]) -> None:
+def _no_empty_articles(body: list, findings: list[Finding]) -> None:
     """An article with no text would print as a bare 第X条: its title becomes its text, or it goes (reported)."""
-    for node in list(nodes):
-        if isinstance(node, (Chapter, Section)):
-            _no_empty_articles(node.children, findings)
-        elif isinstance(node, Article) and not node.blocks:
-            where = f"line {node.pos.line}" if node.pos else "text"
-            if node.title:
-                node.blocks.append(Paragraph(node.title, node.pos))
-                node.title = []
-                findings.append(Finding(where, "structure", "an article with a title and no text: the title is "
-                                        "kept as its text", node.pos.line if node.pos else 0))
-            else:
-                nodes.remove(node)
-                findings.append(Finding(where, "structure", "an article with no text at all: left out",
-                                        node.pos.line if node.pos else 0))
+    empty = [(node, path[-1].children if path else body) for node, path in walk_with_path(body)
+             if isinstance(node, Article) and not node.blocks]  # in document order, then changed
+    for node, siblings in empty:
+        where = f"line {node.pos.line}" if node.pos else "text"
+        if node.title:
+            node.blocks.append(Paragraph(node.title, node.pos))
+            node.title = []
+            findings.append(Finding(where, "structure", "an article with a title and no text: the title is "
+                                    "kept as its text", node.pos.line if node.pos else 0))
+        else:
+            siblings.remove(node)
+            findings.append(Finding(where, "structure", "an article with no text at all: left out",
+                                    node.pos.line if node.pos else 0))
 
 
 def _key_articles(out: Structured, source_numbers: list[tuple[int, Article]], findings: list[Finding]) -> None:
@@ -475,12 +475,18 @@ def _sectioned(units: list[Unit], depth: dict[int, int], findings: list[Finding]
     return out
 
 
-def _empty_headings_to_items(nodes: list, findings: list[Finding]) -> None:
+def _empty_headings_to_items(body: list, findings: list[Finding]) -> None:
     """Level-3 headings with nothing under them (1.1.1 战略规划 1.1.2 …, an outline copied with the text)
-    become the items of one list when all their siblings are empty too; otherwise they are reported."""
-    for node in nodes:
-        if isinstance(node, (Chapter, Section)):
-            _empty_headings_to_items(node.children, findings)
+    become the items of one list when all their siblings are empty too; otherwise they are reported.
+    Each chapter's and section's children are looked at, innermost first (core.model's walk)."""
+    levels = [(n.children, len(path)) for n, path in walk_with_path(body) if isinstance(n, (Chapter, Section))]
+    for nodes, _ in sorted(levels, key=lambda level: -level[1]):
+        _empty_headings_in(nodes, findings)
+    _empty_headings_in(body, findings)
+
+
+def _empty_headings_in(nodes: list, findings: list[Finding]) -> None:
+    """One level of :func:`_empty_headings_to_items`: ``nodes`` are one container's children."""
     headings = [n for n in nodes if isinstance(n, Article)]
     empty = [a for a in headings if not a.blocks]
     if not empty:
