@@ -10,6 +10,8 @@ session with nothing cached renders.
 from __future__ import annotations
 
 import hashlib
+import html
+import re
 from pathlib import Path
 
 import pytest
@@ -94,6 +96,13 @@ def test_a_release_publishes_that_policy_and_one_handbook_edition(root):
             for page in (f"{other}.html", f"{other}.history.html"):
                 assert f"zh-Hans/{page}" in site and f"zh-Hans/{page}" not in rewritten, page
     assert f"zh-Hans/{EDITED}.html" in rewritten and f"zh-Hans/{EDITED}.history.html" in rewritten
+
+    # every file ever published is on the auditor page, and each of its links opens (the first
+    # handbook edition, replaced by the new one, included)
+    auditor = (root / "build" / "site" / "zh-Hans" / "auditor.html").read_text(encoding="utf-8")
+    links = re.findall(r'href="\.\./(files/[^"]+)"', auditor)
+    assert {f"files/publication/{p}" for p in now} <= set(links)
+    assert [link for link in links if not (root / "build" / "site" / html.unescape(link)).is_file()] == []
 
     # the new edition is what a session with nothing cached lays out
     session = build_module.BuildSession.open(root)

@@ -34,7 +34,7 @@ from ...trust import ledger, reviews
 from ...trust.status import IN_FORCE, REPEALED, SCHEDULED, SUPERSEDED, WITHDRAWN, effective_of
 from .. import diff, handbook
 from ..inputs import Edition
-from .catalogue import Catalogue, PortalPolicy, PortalVersion
+from .catalogue import Catalogue, PortalFile, PortalPolicy, PortalVersion
 from .output import SiteOutput, key_of
 from .text import human_size, js_data, page_anchors, search_segments
 
@@ -206,9 +206,9 @@ class Portal:
                                       lambda data=data: data)
 
     def copy_published(self) -> None:
-        """Every published file the portal offers, and SHA256SUMS over them."""
-        offered = ([f for p in self.cat.policies.values() for v in p.versions for f in v.files + v.replaced]
-                   + self.cat.handbooks)  # a replaced issue stays downloadable: the auditor page links to it
+        """Every file ever published (the auditor page links each one: a replaced issue, an earlier
+        handbook edition stay downloadable), and SHA256SUMS over them."""
+        offered = [PortalFile(f) for f in self.cat.files]
         sums = []
         for f in offered:
             self.out.want_copy(f.site_path, self.root / f.published.path, f.published.sha256)
