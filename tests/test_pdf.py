@@ -507,6 +507,21 @@ def test_configured_font_families_come_before_noto(draft: Path, tmp_path: Path) 
     assert not any("NotoSerif" in f for f in _font_names(table)), _font_names(table)
 
 
+def test_forms_take_the_configured_heading_family(tmp_path: Path) -> None:
+    """The 签到表 is set in the sans (黑体) role: ``[pdf.fonts] heading`` reaches it, as it reaches the
+    policy's headings. Named here: Noto Serif CJK SC, so the register, otherwise all Noto Sans, shows it."""
+    root = copy_project(tmp_path / "p", ledger=True)
+    with (root / "policydocs.toml").open("a", encoding="utf-8") as f:
+        f.write('\n[pdf.fonts]\nheading = "Noto Serif CJK SC"\n')
+    names = root / "names.csv"
+    names.write_text("部门,姓名,工号,岗位\n人力资源部,张三,E001,专员\n", encoding="utf-8")
+    form = run_cli("register", "--policy", "HR-ATT-002", "--roster", str(names), "--topic", "考勤制度培训",
+                   "--date", "2025-03-03", "--format", "pdf", cwd=root)
+    assert form.returncode == 0, form.stderr
+    (sheet,) = (root / "build" / "forms").glob("register-*.pdf")
+    assert "NotoSerifCJKsc-Regular" in _font_names(sheet), _font_names(sheet)
+
+
 def test_check_warns_about_a_font_family_that_is_not_installed(tmp_path: Path) -> None:
     """A family no font provides is a warning at its line of policydocs.toml (the PDF falls back
     to the next family, then Noto); a misspelt role or a wrong type is an error (exit 2)."""

@@ -230,7 +230,7 @@ def _options(args, project, locale: str, default_form_no: str):
     opts = FormOptions(company=cfg.organisation.name_for(locale),
                        locale=locale, rows_per_page=args.rows_per_page, blank=args.blank or 0,
                        form_no=args.form_no if args.form_no is not None else default_form_no,
-                       date_style=style)
+                       date_style=style, fonts=cfg.pdf)
     check_options(opts)
     return opts
 

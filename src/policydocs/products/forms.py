@@ -48,6 +48,7 @@ from ..core.errors import PolicyError
 from ..core.fsutil import atomic_write_bytes, atomic_write_files
 from ..core.locales import format_date, get_locale
 from ..core.words import words
+from ..read.config import PdfConfig
 from ..read.roster import Employee
 from ..render.docx_styles import reference_bytes
 from ..render.typst.engine import engine_for
@@ -102,6 +103,7 @@ class FormOptions:
     blank: int = 0  # extra empty rows after the roster (walk-ins)
     form_no: str = ""  # the form's own control number, printed top right
     date_style: str = "arabic"
+    fonts: PdfConfig | None = None  # the project's [pdf.fonts], ahead of our Noto faces
 
 
 ROWS_PER_PAGE_RANGE = (5, 30)
@@ -285,7 +287,7 @@ def _sheet_data(title: str, info, columns: list[Column], pages: list[list[_Row]]
     fitted_info = [[(label, _fit(value, CONTENT_W - INFO_LABEL_W if wide else value_w, INFO_ROW_H), wide)
                     for label, value, wide in row] for row in info]
     return {
-        "title": title, "company": opts.company, "loc": locale_data(get_locale(opts.locale)),
+        "title": title, "company": opts.company, "loc": locale_data(get_locale(opts.locale), opts.fonts),
         "form_no": f"{words['form_no']}：{opts.form_no}" if opts.form_no else "", "words": words,
         "date": when or date(2000, 1, 1), "info": fitted_info, "row_h": rh,
         "columns": [[c.label, c.width] for c in columns],
@@ -362,7 +364,7 @@ def receipts_pdf(material: Material, employees: Sequence[Employee], opts: FormOp
     data = {
         "title": form_title(words, "receipt_title", material), "statement": receipt_statement(material, opts.locale),
         "company": opts.company, "form_no": f"{words['form_no']}：{opts.form_no}" if opts.form_no else "",
-        "words": words, "loc": locale_data(get_locale(opts.locale)), "date": when or date(2000, 1, 1),
+        "words": words, "loc": locale_data(get_locale(opts.locale), opts.fonts), "date": when or date(2000, 1, 1),
         "per_page": RECEIPTS_PER_PAGE,
         "people": [[e.department, e.name, e.position, e.employee_no,
                     _value_pt([e.department, e.name], RECEIPT_WHO[1]), _value_pt([e.position, e.employee_no], RECEIPT_WHO[3])]
