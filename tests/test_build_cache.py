@@ -80,3 +80,16 @@ def test_the_portal_keys_its_pages_by_the_one_artifact_key_recipe(tmp_path, monk
     monkeypatch.setattr(cachekey, "KEY_FORMAT", cachekey.KEY_FORMAT - 1)
     monkeypatch.setattr(cachekey, "__version__", "99.0")
     assert portal_key(root, "g1") != key  # policydocs' version
+
+
+def test_forcing_one_policy_keeps_the_rest_of_the_manifest(root):
+    """`build --policy ID --force` renders that policy again; the other previews stay built and listed
+    (the manifest lost them, and every published PDF's signature was checked again to refill it)."""
+    from policydocs.core.manifest import read_manifest
+
+    run(root)
+    before = {a.path for a in read_manifest(root / "build" / "manifest.json").artifacts}
+    forced = build(root, formats=["pdf", "docx"], locales=["zh-Hans"], sign=False, jobs=1, handbooks=False,
+                   policy_ids=["FIN-EXP-001"], force=True)
+    assert forced.rendered == 1
+    assert {a.path for a in read_manifest(root / "build" / "manifest.json").artifacts} == before

@@ -157,7 +157,8 @@ def build(root: str | Path = ".", *, formats: list[str] | None = None, locales: 
     pool: Executor | None = None
     try:
         _remove_stale_staging(build_dir)
-        previous = {} if force else (read_manifest(build_dir / "manifest.json") or Manifest()).by_path()
+        before = (read_manifest(build_dir / "manifest.json") or Manifest()).by_path()
+        previous = {} if force else before  # --force renders every preview again; the record stays known
         published = {f.ident for f in publication.published_files(session.root, cfg)}
         planned = _plan_previews(session, env, formats_t, locale_list, policy_ids, previous, result, progress)
         releases = _plan_publication(session, formats_t, locale_list, policy_ids, published)
@@ -175,7 +176,7 @@ def build(root: str | Path = ".", *, formats: list[str] | None = None, locales: 
             if planned:
                 pool = executor(jobs or cfg.build.jobs, scheduler)
                 staged = _render(session, planned, pool, signer, staging, result, progress)
-            _commit(session, staging, staged, previous, result, signer, full=not policy_ids)
+            _commit(session, staging, staged, before, result, signer, full=not policy_ids)
             session.close()
         finally:
             shutil.rmtree(staging, ignore_errors=True)
