@@ -7,6 +7,7 @@ behind when writing failed, permissions that differ from one writer to the next.
 
 from __future__ import annotations
 
+import os
 import stat
 from pathlib import Path
 
@@ -64,3 +65,23 @@ def test_the_portal_keys_file_is_written_atomically(tmp_path, monkeypatch):
     out.commit()
     assert written == [site / KEYS_FILE]
     assert sorted(p.name for p in site.iterdir()) == [KEYS_FILE, "index.html"]
+
+
+def test_a_process_temp_dir_is_removed_when_a_pool_worker_ends():
+    """A LibreOffice profile or an empty Typst root made in a build worker is gone when the pool
+    closes (atexit never runs in a worker: every handbook DOCX build left a 550 KB profile in /tmp)."""
+    from policydocs.core.workers import local_executor
+
+    pool = local_executor(2)
+    try:
+        made = pool.map(_make_temp_dir, ["a", "b"])
+    finally:
+        pool.close()
+    assert made and all(isinstance(p, str) for p in made)
+    assert not any(os.path.exists(p) for p in made), made
+
+
+def _make_temp_dir(tag: str) -> str:
+    from policydocs.core.fsutil import process_temp_dir
+
+    return str(process_temp_dir(f"policydocs-test-{tag}-"))

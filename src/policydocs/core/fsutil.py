@@ -4,9 +4,20 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import multiprocessing.util
 import os
+import shutil
 import tempfile
 from pathlib import Path
+
+
+def process_temp_dir(prefix: str) -> Path:
+    """A new temporary folder, removed when this process ends — also when it is a worker of a
+    process pool: a worker's exit skips ``atexit`` (and so ``TemporaryDirectory``'s own clean-up)
+    and runs multiprocessing's finalizers instead, which this registers with."""
+    path = Path(tempfile.mkdtemp(prefix=prefix))
+    multiprocessing.util.Finalize(None, shutil.rmtree, args=(str(path), True), exitpriority=10)
+    return path
 
 
 def inside_project(path: Path, root: Path) -> bool:

@@ -16,7 +16,6 @@ profile fail), created on first use and removed at exit.
 
 from __future__ import annotations
 
-import atexit
 import re
 import shutil
 import subprocess
@@ -25,6 +24,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from ..core.errors import PolicyError
+from ..core.fsutil import process_temp_dir
 
 #: LibreOffice's PDF export with bookmarks written as named destinations.
 _PDF_FILTER = 'pdf:writer_pdf_Export:{"ExportBookmarksToPDFDestination":{"type":"boolean","value":"true"}}'
@@ -45,9 +45,7 @@ def missing_tools() -> list[tuple[str, str]]:
 
 @lru_cache(maxsize=1)
 def _profile() -> Path:
-    path = Path(tempfile.mkdtemp(prefix="policydocs-lo-"))
-    atexit.register(shutil.rmtree, path, True)
-    return path
+    return process_temp_dir("policydocs-lo-")  # removed at exit, in a pool worker too
 
 
 def _dest_name(bookmark: str) -> str:

@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import os
 import re
-import tempfile
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from functools import lru_cache
@@ -34,6 +33,7 @@ from pathlib import Path
 import typst
 
 from ...core.errors import Collector, PolicyError
+from ...core.fsutil import process_temp_dir
 from ...read.config import CONFIG_NAME, Config, setting_line
 
 PACKAGE_TYPST = Path(__file__).resolve().parent.parent.parent / "templates" / "typst"
@@ -106,8 +106,7 @@ class TypstEngine:
 
     def __init__(self, project_root: Path | None):
         if project_root is None:
-            self._empty = tempfile.TemporaryDirectory(prefix="policydocs-typst-")
-            project_root = Path(self._empty.name)
+            project_root = process_temp_dir("policydocs-typst-")  # an empty root: no project files
         self.root = Path(project_root).resolve()
         self.compiler = typst.Compiler(root=str(self.root), font_paths=fonts(project_fonts_dir(self.root)),
                                        ignore_system_fonts=True)
