@@ -20,11 +20,10 @@ from ..core.model import (
     Chapter,
     Document,
     Item,
-    ItemList,
-    Note,
     Paragraph,
     Section,
     Table,
+    walk_with_path,
 )
 from ..read.markdown import parse_policy_text
 from ..read.project import load_project
@@ -292,33 +291,12 @@ def _write(d: Draft, options: Options, existing: frozenset[str], refs: int) -> I
 
 
 def count(body: list) -> Counts:
-    """Chapters, sections, articles, paragraphs, items and tables in a body."""
+    """Chapters, sections, articles, paragraphs, items and tables in a body (notes' blocks included)."""
     c = Counts()
-
-    def items(lst: list[Item]) -> None:
-        for it in lst:
-            c.items += 1
-            items(it.children)
-
-    def walk(nodes: list) -> None:
-        for n in nodes:
-            if isinstance(n, Chapter):
-                c.chapters += 1
-                walk(n.children)
-            elif isinstance(n, Section):
-                c.sections += 1
-                walk(n.children)
-            elif isinstance(n, Article):
-                c.articles += 1
-                walk(n.blocks)
-            elif isinstance(n, Paragraph):
-                c.paragraphs += 1
-            elif isinstance(n, ItemList):
-                items(n.items)
-            elif isinstance(n, Table):
-                c.tables += 1
-            elif isinstance(n, Note):
-                walk(n.blocks)
-
-    walk(body)
+    fields = {Chapter: "chapters", Section: "sections", Article: "articles", Paragraph: "paragraphs",
+              Item: "items", Table: "tables"}
+    for node, _ in walk_with_path(body):
+        name = fields.get(type(node))
+        if name:
+            setattr(c, name, getattr(c, name) + 1)
     return c

@@ -27,6 +27,7 @@ from ..core.model import (
     Table,
     Text,
     plain_text,
+    walk_with_path,
 )
 from .meta import GuessedMeta
 from .references import Labels
@@ -194,30 +195,19 @@ def tree_signature(body_or_doc) -> list:
         return "".join(n.text if isinstance(n, Text) else f"[[{n.policy_id or ''}#{n.label or ''}]]"
                        if isinstance(n, Ref) else plain_text([n]) for n in nodes)
 
-    def walk(nodes: list, depth: int) -> None:
-        for n in nodes:
-            if isinstance(n, Chapter):
-                out.append(("chapter", depth, text(n.title)))
-                walk(n.children, depth + 1)
-            elif isinstance(n, Section):
-                out.append(("section", depth, text(n.title)))
-                walk(n.children, depth + 1)
-            elif isinstance(n, Article):
-                out.append(("article", depth, text(n.title)))
-                walk(n.blocks, depth + 1)
-            elif isinstance(n, Paragraph):
-                out.append(("p", depth, text(n.inlines)))
-            elif isinstance(n, ItemList):
-                walk_items(n.items, depth)
-            elif isinstance(n, Table):
-                out.append(("table", depth, [text(c) for c in n.header], [[text(c) for c in r] for r in n.rows]))
-            elif isinstance(n, Note):
-                out.append(("note", depth, [text(p.inlines) for p in n.blocks if isinstance(p, Paragraph)]))
-
-    def walk_items(items: list[Item], depth: int) -> None:
-        for item in items:
-            out.append(("item", depth, text(item.inlines)))
-            walk_items(item.children, depth + 1)
-
-    walk(body, 0)
+    kinds = {Chapter: "chapter", Section: "section", Article: "article"}
+    for n, path in walk_with_path(body):
+        if any(isinstance(a, Note) for a in path):
+            continue  # a note is one entry, its paragraphs in it
+        depth = sum(isinstance(a, (Chapter, Section, Article, Item)) for a in path)
+        if type(n) in kinds:
+            out.append((kinds[type(n)], depth, text(n.title)))
+        elif isinstance(n, Paragraph):
+            out.append(("p", depth, text(n.inlines)))
+        elif isinstance(n, Item):
+            out.append(("item", depth, text(n.inlines)))
+        elif isinstance(n, Table):
+            out.append(("table", depth, [text(c) for c in n.header], [[text(c) for c in r] for r in n.rows]))
+        elif isinstance(n, Note):
+            out.append(("note", depth, [text(p.inlines) for p in n.blocks if isinstance(p, Paragraph)]))
     return out
