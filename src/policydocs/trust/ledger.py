@@ -48,8 +48,8 @@ from ..core.errors import PolicyError
 from ..core.fsutil import atomic_write_bytes
 from ..core.fsutil import fsync_dir as _fsync_dir
 from ..core.manifest import read_manifest
-from ..core.workers import local_executor
 from ..core.versioning import VersionError, next_version
+from ..core.workers import local_executor
 from ..read.config import Config, load_config
 from ..read.frontmatter import ID_PATTERN, parse_front_matter, split_front_matter
 from . import clock, orgsig
@@ -1178,6 +1178,18 @@ def registered_person(project_root: str | Path, person: str, config=None) -> Reg
     return load_state(project_root, config).people.get(person)
 
 
+def registered_signer(st: State, person: str, key, where: Path) -> Registered:
+    """``person``'s registration, when the private key on this computer is the registered one;
+    LedgerError (naming ``where``) when the person is not registered or the key differs."""
+    reg = st.people.get(person)
+    if reg is None:
+        raise LedgerError(where, 0, f"{person} is not registered; run `policydocs keys new --person {person}`")
+    if keymod.public_key_text(key) != reg.public_key:
+        raise LedgerError(where, 0, f"the private key on this computer for {person} does not match the key "
+                          f"registered in record #{reg.seq}")
+    return reg
+
+
 def approve(project_root: str | Path, config, policy_id: str, role: str, person: str, key, source_text: str,
             comment: str | None = None, *, source_path: Path | None = None) -> dict:
     """Sign an approval of the current text; refuses anything a release would reject."""
@@ -1191,12 +1203,7 @@ def approve(project_root: str | Path, config, policy_id: str, role: str, person:
     led = Ledger(root)
     with led.locked():
         st = _writable_state(led, cfg)
-        reg = st.people.get(person)
-        if reg is None:
-            raise LedgerError(where, 0, f"{person} is not registered; run `policydocs keys new --person {person}`")
-        if keymod.public_key_text(key) != reg.public_key:
-            raise LedgerError(where, 0, f"the private key on this computer for {person} does not match the key "
-                              f"registered in record #{reg.seq}")
+        reg = registered_signer(st, person, key, where)
         if role not in reg.roles:
             raise LedgerError(where, 0, f"{person} does not hold the role {role} "
                               f"(registered roles: {', '.join(reg.roles) or 'none'})")

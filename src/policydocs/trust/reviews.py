@@ -16,7 +16,6 @@ from datetime import date
 from pathlib import Path
 
 from ..read.config import Config
-from . import keys as keymod
 from .clock import now
 from .ledger import (
     Ledger,
@@ -26,6 +25,7 @@ from .ledger import (
     _writable_state,
     check_policy_id,
     load_state,
+    registered_signer,
 )
 from .records import Review
 from .status import IN_FORCE, SCHEDULED, release_meta, statuses
@@ -110,12 +110,7 @@ def review(project_root: str | Path, config: Config | None, policy_id: str, pers
     when = now()
     with led.locked():
         st = _writable_state(led, cfg)
-        reg = st.people.get(person)
-        if reg is None:
-            raise LedgerError(where, 0, f"{person} is not registered; run `policydocs keys new --person {person}`")
-        if keymod.public_key_text(key) != reg.public_key:
-            raise LedgerError(where, 0, f"the private key on this computer for {person} does not match the key "
-                              f"registered in record #{reg.seq}")
+        registered_signer(st, person, key, where)
         status = statuses(root, when.date(), cfg).get(policy_id)
         if status is None:
             raise LedgerError(where, 0, f"{policy_id} has never been released: there is nothing to review")
